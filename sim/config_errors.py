@@ -1,0 +1,85 @@
+"""Turning a bad configuration file into a message a user can act on.
+
+Every loader (roster, dynamics, scenario) reports problems the same way: the file, the
+field path, the bad value and what is allowed, all problems at once, never a traceback.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+
+class ConfigError(Exception):
+    """A configuration file could not be used; ``problems`` lists every reason."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{self.path}: {len(problems)} problem(s)\n{lines}")
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def describe_validation_error(exc: ValidationError) -> list[str]:
+    """One readable line per pydantic error: field, bad value, what is allowed."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            problems.append(f"{_field_path(loc)}: required field is missing")
+        elif err["type"] == "extra_forbidden":
+            problems.append(f"{_field_path(loc)}: unknown field (value {_short(err['input'])});"
+                            " check the spelling against the documented fields")
+        else:
+            problems.append(f"{_field_path(loc)}: bad value {_short(err['input'])}: {msg}")
+    return problems
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file, turning a syntax error into a `ConfigError` with its line."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(path, ["file not found"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, [f"not a UTF-8 text file: {exc}"]) from None
+
+
+def validate_file[M: BaseModel](
+    path: Path, schema: type[M], *, context: dict[str, Any] | None = None,
+    extra_checks: Callable[[M], list[str]] | None = None,
+) -> M:
+    """Read ``path`` as TOML, validate it against ``schema``, raise `ConfigError` on any problem."""
+    data = read_toml(path)
+    try:
+        model = schema.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise ConfigError(path, describe_validation_error(exc)) from None
+    if extra_checks is not None:
+        problems = extra_checks(model)
+        if problems:
+            raise ConfigError(path, problems)
+    return model

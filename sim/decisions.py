@@ -1,0 +1,135 @@
+"""Boundedly rational choice: every actor picks its actions by logit over utilities.
+
+Why logit (McFadden 1974; quantal response, McKelvey & Palfrey 1995): actors weigh the
+same considerations but not perfectly, so ensembles spread, and the spread narrows as an
+actor's ``rationality`` rises. Utilities are computed for all actors at once from what
+they all perceive (`Perception`); an actor's choice reads only its own rows, so a Mesa
+agent deciding alone gets exactly what the batched path gets for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import rng
+from sim.actions import Dyadic, TheatreAction
+from sim.drivers._common import ordered_sum
+from sim.drivers.cross_pressure import cross_pressure_matrix
+from sim.treaties import obligation_utilities
+
+
+@dataclass
+class Perception:
+    """What actors see at the start of a month, before anyone moves."""
+
+    step: int
+    value: np.ndarray  # (R, N, N) alignment plus perceived trend: how good j looks to i
+    cross: np.ndarray  # (R, N, N) what i stands to lose with third parties by closing with j
+    pressure: np.ndarray  # (R, N) how hard-pressed j is (sanctions, under attack)
+    obligations: np.ndarray  # (R, N, N, A) utility from triggered treaty clauses
+    salience: np.ndarray  # (R, N, T) stake times intensity
+
+
+def perceive(state, world, sanctions_total: np.ndarray) -> Perception:
+    p, ro = world.p, world.roster
+    pressure_s = ordered_sum(sanctions_total * ro.power[None, :, None], axis=1)
+    attacked = (ordered_sum(state.war, axis=1) > 0).astype(np.float64)
+    salience = np.swapaxes(ro.stake[None] * state.intensity[:, :, None], 1, 2)
+    return Perception(
+        step=state.step,
+        value=state.alignment + p.trend_weight * state.trend,
+        cross=cross_pressure_matrix(state),
+        pressure=np.clip(pressure_s + attacked, 0.0, 1.0),
+        obligations=obligation_utilities(world.treaties, state.war, state.step),
+        salience=salience,
+    )
+
+
+def dyadic_utilities(per: Perception, world, rows: np.ndarray) -> np.ndarray:
+    """Utility (R, len(rows), N, A) of each dyadic action of the actors in ``rows``."""
+    p, ro = world.p, world.roster
+    v = per.value[:, rows, :]
+    cp = per.cross[:, rows, :]
+    hedge = ro.hedging[rows][None, :, None]
+    u = np.empty((*v.shape, len(Dyadic)))
+    u[..., Dyadic.DISTANCE] = -v - p.move_cost
+    u[..., Dyadic.HEDGE] = hedge * (1.0 - np.abs(v)) - 0.5 * v - p.move_cost
+    u[..., Dyadic.MAINTAIN] = 0.0
+    u[..., Dyadic.DEEPEN] = v - p.move_cost - cp
+    arms = ro.arms_capacity[rows][None, :, None] * ro.arms_need[None, None, :]
+    u[..., Dyadic.TRANSFER_ARMS] = (arms * (v + ro.asks.T[rows][None]) - p.arms_cost
+                                    - 2.0 * cp)
+    u[..., Dyadic.DIPLOMATIC_COVER] = per.pressure[:, None, :] * v - p.cover_cost
+    u[..., Dyadic.SANCTION] = ro.sanction_capacity[rows][None, :, None] * (-v) - p.sanction_cost
+    u = u + per.obligations[:, rows]
+    # what an actor cannot do
+    n = ro.n
+    self_pair = np.zeros((len(rows), n), dtype=bool)
+    self_pair[np.arange(len(rows)), rows] = True
+    u[:, self_pair, :] = -np.inf
+    u[:, self_pair, Dyadic.MAINTAIN] = 0.0
+    u[:, ro.arms_capacity[rows] < 0.1, :, Dyadic.TRANSFER_ARMS] = -np.inf
+    u[:, ro.sanction_capacity[rows] < 0.1, :, Dyadic.SANCTION] = -np.inf
+    return u
+
+
+def theatre_utilities(per: Perception, state, world, rows: np.ndarray) -> np.ndarray:
+    """Utility (R, len(rows), T, A) of each theatre action of the actors in ``rows``."""
+    p, ro = world.p, world.roster
+    s = per.salience[:, rows, :]
+    pos = np.abs(ro.position.T[rows])[None]
+    hedge = ro.hedging[rows][None, :, None]
+    power = ro.power[rows][None, :, None]
+    intensity = state.intensity[:, None, :]
+    u = np.empty((*s.shape, len(TheatreAction)))
+    u[..., TheatreAction.WITHDRAW] = -s - p.move_cost
+    u[..., TheatreAction.RESTRAIN] = hedge * s - 0.5 * s * pos - 0.5 * p.move_cost
+    u[..., TheatreAction.SUPPORT] = 0.0
+    u[..., TheatreAction.INTERVENE] = 2.0 * s * pos * power - p.intervene_cost
+    u[..., TheatreAction.MEDIATE] = hedge * intensity * (1.0 - pos) - p.move_cost
+    no_stake = np.broadcast_to((ro.stake.T[rows] == 0.0)[None, :, :, None], u.shape)
+    u = np.where(no_stake, -np.inf, u)
+    u[..., TheatreAction.SUPPORT] = np.where(no_stake[..., 0], 0.0, u[..., TheatreAction.SUPPORT])
+    return u
+
+
+def logit_choice(util: np.ndarray, precision: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """Sample one action per cell with probabilities proportional to exp(precision * U).
+
+    ``precision`` broadcasts against ``util[..., 0]``; ``draws`` are uniforms of that shape.
+    The cumulative sum runs over actions in a fixed order (bit-identical in any batch).
+    """
+    z = precision[..., None] * util
+    z = z - np.max(z, axis=-1, keepdims=True)
+    w = np.exp(z)
+    total = ordered_sum(w, axis=-1)
+    threshold = draws * total
+    choice = np.zeros(draws.shape, dtype=np.int8)
+    acc = np.zeros_like(total)
+    for a in range(util.shape[-1] - 1):
+        acc = acc + w[..., a]
+        choice = choice + (acc <= threshold)
+    # guard against round-off picking an impossible last action
+    impossible = ~np.isfinite(np.take_along_axis(util, choice[..., None].astype(np.intp),
+                                                 -1)[..., 0])
+    if impossible.any():
+        best = np.argmax(util, axis=-1).astype(np.int8)
+        choice = np.where(impossible, best, choice)
+    return choice
+
+
+def choose(per: Perception, state, world, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dyadic choices (R, len(rows), N) and theatre choices (R, len(rows), T) for ``rows``."""
+    rows = np.asarray(rows, dtype=np.intp)
+    ro = world.roster
+    lam = ro.rationality[rows]
+    u_d = dyadic_utilities(per, world, rows)
+    draws_d = rng.uniform(state.seeds, state.step, rng.Stream.DYADIC_CHOICE, (ro.n, ro.n))
+    dyadic = logit_choice(u_d, lam[None, :, None], draws_d[:, rows, :])
+    t = len(ro.theatre_ids)
+    u_t = theatre_utilities(per, state, world, rows)
+    draws_t = rng.uniform(state.seeds, state.step, rng.Stream.THEATRE_CHOICE, (ro.n, t))
+    theatre = logit_choice(u_t, lam[None, :, None], draws_t[:, rows, :])
+    return dyadic, theatre

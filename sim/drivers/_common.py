@@ -1,0 +1,58 @@
+"""Helpers shared by the drivers.
+
+`pair_sum` adds over third parties in a fixed order with elementwise operations only.
+Why not ``matmul``: BLAS may block and reorder a sum differently for different batch
+shapes, and the Mesa path (one replicate) must match the batched path to the last bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class StepInputs:
+    """What the drivers read besides the state: this month's actions and environment."""
+
+    delivered: np.ndarray  # (R, N, N) what i delivered to j this month (action value)
+    treaty_signal: np.ndarray  # (R, N, N) i's verdict on j's treaty conduct this month
+    sanctions: np.ndarray  # (R, N, N) total sanctions [imposer, target], scheduled + own
+    secondary: np.ndarray  # (N, N) secondary sanctions [imposer, target]
+    treaty_strength: np.ndarray  # (N, N) commitment of treaties in force
+    treaty_anchor: np.ndarray  # (N, N) alignment those treaties codify
+    noise: np.ndarray  # (R, N, N) standard normal draws
+
+
+def pair_sum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``out[r, i, j] = sum_k x[r, i, k] * y[r, k, j]``, k in increasing order.
+
+    Callers zero the diagonals of x and y so that k = i and k = j drop out (third parties
+    only). Either argument may lack the replicate axis.
+    """
+    n = x.shape[-1]
+    out = x[..., :, 0, None] * y[..., None, 0, :]
+    for k in range(1, n):
+        out = out + x[..., :, k, None] * y[..., None, k, :]
+    return out
+
+
+def ordered_sum(x: np.ndarray, axis: int) -> np.ndarray:
+    """Sum along an axis in increasing index order (batch-shape independent, see above)."""
+    x = np.moveaxis(x, axis, 0)
+    out = x[0].copy()
+    for k in range(1, x.shape[0]):
+        out = out + x[k]
+    return out
+
+
+def zero_diagonal(x: np.ndarray) -> np.ndarray:
+    out = x.copy()
+    n = x.shape[-1]
+    out[..., np.arange(n), np.arange(n)] = 0.0
+    return out
+
+
+def off_diagonal(n: int) -> np.ndarray:
+    return ~np.eye(n, dtype=bool)

@@ -1,0 +1,17 @@
+"""Reciprocity: what a partner delivered this month against what was asked of it.
+
+Theory: tit-for-tat and specific reciprocity (Axelrod 1984; Keohane 1986). The documents:
+Iran asks for Su-35s and S-400s and has "so far only" received trainer jets; Russia asks
+for drones and missiles. Delivery values are on the action scale of `sim.actions.DELIVERED`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.drivers._common import StepInputs
+
+
+def reciprocity(state, world, x: StepInputs):
+    received = np.swapaxes(x.delivered, 1, 2)  # [i, j] = what j delivered to i
+    return world.p.reciprocity_rate * (received - world.roster.asks[None])

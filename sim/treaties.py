@@ -1,0 +1,198 @@
+"""Treaties with clauses: what they are, when they bind, and how actions keep or breach them.
+
+A treaty in force does two things. Continuously, it resists the decline of its parties'
+alignment towards the level it codifies (institutionalist commitment). When a clause's
+trigger happens (a party is attacked), it creates obligations: the other parties' actions
+are checked against them, and a breach costs the breacher the victim's alignment, while
+honouring a mutual-defence clause earns the victim's gratitude and the aggressor's enmity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from sim.actions import ASSISTANCE, DEFENCE_SUPPORT, HOSTILE, MILITARY_ASSISTANCE, Dyadic
+from sim.calendar import Month, month_index
+from sim.provenance import Sourced
+
+ClauseKind = Literal[
+    "non_assistance_to_aggressor", "non_use_of_territory", "consultation", "mutual_defence",
+]
+CLAUSE_KINDS: tuple[str, ...] = ClauseKind.__args__  # type: ignore[attr-defined]
+
+
+def _unit(v: Sourced) -> Sourced:
+    if not 0.0 <= v.value <= 1.0:
+        raise ValueError(f"value {v.value} is outside the allowed range [0, 1]")
+    return v
+
+
+def _signed(v: Sourced) -> Sourced:
+    if not -1.0 <= v.value <= 1.0:
+        raise ValueError(f"value {v.value} is outside the allowed range [-1, 1]")
+    return v
+
+
+UnitSourced = Annotated[Sourced, AfterValidator(_unit)]
+SignedSourced = Annotated[Sourced, AfterValidator(_signed)]
+
+
+class Clause(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ClauseKind
+    trigger: Literal["attack_on_party"] = Field(
+        default="attack_on_party", description="a non-party strikes or wars on a party")
+    breach_cost: UnitSourced = Field(description="alignment the victim withdraws on a breach")
+    fulfil_value: UnitSourced = Field(description="alignment the victim adds when honoured")
+
+
+class Treaty(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    name: str
+    parties: list[str] = Field(min_length=2)
+    signed: Month
+    expires: Month | None = None
+    strength: UnitSourced = Field(description="institutional weight of the commitment")
+    anchor: SignedSourced = Field(description="the alignment the treaty codifies")
+    clauses: list[Clause] = []
+
+    @model_validator(mode="after")
+    def _check(self) -> Treaty:
+        if len(set(self.parties)) != len(self.parties):
+            raise ValueError("a party is listed twice")
+        if self.expires is not None and month_index(self.expires, self.signed) <= 0:
+            raise ValueError(f"expires {self.expires} is not after signed {self.signed}")
+        return self
+
+
+@dataclass(frozen=True)
+class CompiledTreaties:
+    """Treaties as arrays over the roster; steps are months from the scenario start."""
+
+    ids: tuple[str, ...]
+    parties: np.ndarray  # (K, N) bool
+    start: np.ndarray  # (K,) first step in force
+    end: np.ndarray  # (K,) first step no longer in force
+    strength: np.ndarray  # (K,)
+    anchor: np.ndarray  # (K,)
+    clauses: tuple[tuple[int, str, float, float], ...]  # (treaty, kind, breach, fulfil)
+
+    def in_force(self, step: int) -> np.ndarray:
+        return (self.start <= step) & (step < self.end)
+
+    def commitment(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """(strength, anchor) matrices, (N, N), of the treaties binding each pair now."""
+        n = self.parties.shape[1]
+        strength = np.zeros((n, n))
+        anchor = np.zeros((n, n))
+        for k in np.flatnonzero(self.in_force(step)):
+            pair = np.outer(self.parties[k], self.parties[k])
+            np.fill_diagonal(pair, False)
+            strength = np.where(pair, np.minimum(1.0, strength + self.strength[k]), strength)
+            anchor = np.where(pair, np.maximum(anchor, self.anchor[k]), anchor)
+        return strength, anchor
+
+
+def compile_treaties(treaties: list[Treaty], ids: tuple[str, ...], start: str,
+                     horizon: int) -> CompiledTreaties:
+    """Compile treaties whose parties are all in the roster (others are left out)."""
+    pos = {a: i for i, a in enumerate(ids)}
+    kept = [t for t in treaties if all(p in pos for p in t.parties)]
+    k, n = len(kept), len(ids)
+    parties = np.zeros((k, n), dtype=bool)
+    clauses = []
+    for c, t in enumerate(kept):
+        parties[c, [pos[p] for p in t.parties]] = True
+        clauses += [(c, cl.kind, cl.breach_cost.value, cl.fulfil_value.value)
+                    for cl in t.clauses]
+    far = horizon + 10**6
+    return CompiledTreaties(
+        ids=tuple(t.id for t in kept), parties=parties,
+        start=np.array([month_index(t.signed, start) for t in kept], dtype=np.int64),
+        end=np.array([month_index(t.expires, start) if t.expires else far for t in kept],
+                     dtype=np.int64),
+        strength=np.array([t.strength.value for t in kept]),
+        anchor=np.array([t.anchor.value for t in kept]),
+        clauses=tuple(clauses),
+    )
+
+
+def _pairs(parties: np.ndarray):
+    idx = np.flatnonzero(parties)
+    return [(p, q) for p in idx for q in idx if p != q]
+
+
+def _aggressors(war: np.ndarray, p: int, parties: np.ndarray) -> np.ndarray:
+    """(R, N) mask of non-parties currently attacking party p."""
+    return (war[:, :, p] > 0) & ~parties[None, :]
+
+
+def obligation_utilities(ct: CompiledTreaties, war: np.ndarray, step: int) -> np.ndarray:
+    """Utility adjustments (R, N, N, A) that triggered clauses add to the dyadic menu.
+
+    A party expects to pay the breach cost if it breaks a clause, so it weighs that cost in
+    its choice: required help becomes more attractive, forbidden help less.
+    """
+    r, n = war.shape[0], war.shape[1]
+    adj = np.zeros((r, n, n, len(Dyadic)))
+    live = ct.in_force(step)
+    for k, kind, breach, _ in ct.clauses:
+        if not live[k]:
+            continue
+        for p, q in _pairs(ct.parties[k]):
+            aggr = _aggressors(war, p, ct.parties[k])
+            attacked = aggr.any(axis=1)
+            if kind in ("non_assistance_to_aggressor", "non_use_of_territory"):
+                banned = ASSISTANCE if kind == "non_assistance_to_aggressor" \
+                    else MILITARY_ASSISTANCE
+                for a in banned:
+                    adj[:, q, :, a] -= breach * aggr
+            elif kind == "mutual_defence":
+                for a in DEFENCE_SUPPORT:
+                    adj[:, q, p, a] += breach * attacked
+            elif kind == "consultation":
+                for a in HOSTILE:
+                    adj[:, q, p, a] -= breach * attacked
+    return adj
+
+
+def adjudicate_clauses(ct: CompiledTreaties, war: np.ndarray, choices: np.ndarray,
+                       step: int) -> np.ndarray:
+    """Treaty signal (R, N, N): how each triggered clause was kept or broken this month.
+
+    ``signal[r, p, q]`` is added to p's view of q: +fulfil when q honoured the clause,
+    -breach when q broke it; honouring mutual defence also costs q the aggressor's view.
+    """
+    r, n = war.shape[0], war.shape[1]
+    signal = np.zeros((r, n, n))
+    live = ct.in_force(step)
+    for k, kind, breach, fulfil in ct.clauses:
+        if not live[k]:
+            continue
+        for p, q in _pairs(ct.parties[k]):
+            aggr = _aggressors(war, p, ct.parties[k])
+            attacked = aggr.any(axis=1)
+            if not attacked.any():
+                continue
+            toward_p = choices[:, q, p]
+            if kind in ("non_assistance_to_aggressor", "non_use_of_territory"):
+                banned = ASSISTANCE if kind == "non_assistance_to_aggressor" \
+                    else MILITARY_ASSISTANCE
+                broke = (np.isin(choices[:, q, :], banned) & aggr).any(axis=1)
+                kept = attacked & ~broke
+            elif kind == "mutual_defence":
+                kept = attacked & np.isin(toward_p, DEFENCE_SUPPORT)
+                broke = attacked & ~kept
+                signal[:, :, q] -= fulfil * (aggr & kept[:, None])
+            else:  # consultation
+                broke = attacked & np.isin(toward_p, HOSTILE)
+                kept = attacked & (toward_p == Dyadic.DIPLOMATIC_COVER)
+            signal[:, p, q] += fulfil * kept - breach * broke
+    return signal

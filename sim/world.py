@@ -1,0 +1,95 @@
+"""The compiled, unchanging context of a run: roster arrays, rates, treaties, sanctions, events.
+
+Why separate from `State`: the world is shared by every replicate of a scenario and never
+changes during a run, so it is built once, checked once, and passed by reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sim.calendar import month_index, month_label
+from sim.dynamics_params import dynamics_values
+from sim.events import Hazard
+from sim.roster import Roster, compile_roster, load_roster_file
+from sim.sanctions import CompiledSanctions, compile_sanctions
+from sim.scenario import Scenario
+from sim.treaties import CompiledTreaties, compile_treaties
+
+
+class Rates(dict):
+    """The dynamics parameters, readable as attributes (``w.p.noise_sd``)."""
+
+    def __getattr__(self, name: str) -> float:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass(frozen=True)
+class World:
+    scenario: Scenario
+    roster: Roster
+    p: Rates
+    start: str
+    horizon: int
+    treaties: CompiledTreaties
+    sanctions: CompiledSanctions
+    scheduled: dict[int, list] = field(default_factory=dict)
+    hazards: list[tuple[Hazard, int, int]] = field(default_factory=list)
+    initial_alignment: np.ndarray = None  # type: ignore[assignment]
+    initial_balance: np.ndarray = None  # type: ignore[assignment]
+
+    @property
+    def n(self) -> int:
+        return self.roster.n
+
+    def date(self, step: int) -> str:
+        return month_label(self.start, step)
+
+    def sanctions_at(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """(primary, secondary) scheduled sanctions matrices at a step."""
+        k = min(step, self.sanctions.primary.shape[0] - 1)
+        return self.sanctions.primary[k], self.sanctions.secondary[k]
+
+
+def build_world(scenario: Scenario, base: Path | None = None,
+                dynamics: dict[str, float] | None = None) -> World:
+    """Compile a validated scenario; ``dynamics`` overrides rates (for sweeps)."""
+    roster = compile_roster(load_roster_file(scenario.roster_path(base)),
+                            drop=tuple(scenario.drop_actors))
+    rates = Rates(dynamics_values(overrides={**scenario.dynamics, **(dynamics or {})}))
+    steps = scenario.horizon_months
+    align = roster.alignment.copy()
+    for o in scenario.alignment:
+        if o.source in roster.ids and o.target in roster.ids:
+            i, j = roster.index(o.source), roster.index(o.target)
+            align[i, j] = o.value.value
+            if o.symmetric:
+                align[j, i] = o.value.value
+    balance = roster.domestic_balance.copy()
+    for name, val in scenario.domestic_balance.items():
+        if name in roster.ids:
+            balance[roster.index(name)] = val
+    present = set(roster.ids)
+    scheduled: dict[int, list] = {}
+    for ev in scenario.events:
+        if set(ev.actors()) <= present and ev.date is not None:
+            scheduled.setdefault(month_index(ev.date, scenario.start), []).append(ev)
+    hazards = []
+    for hz in scenario.hazards:
+        if set(hz.event.actors()) <= present:
+            lo = month_index(hz.start, scenario.start) if hz.start else 0
+            hi = month_index(hz.end, scenario.start) if hz.end else steps
+            hazards.append((hz, lo, hi))
+    return World(
+        scenario=scenario, roster=roster, p=rates, start=scenario.start, horizon=steps,
+        treaties=compile_treaties(scenario.treaties, roster.ids, scenario.start, steps),
+        sanctions=compile_sanctions(scenario.sanctions, roster.ids, scenario.start, steps),
+        scheduled=scheduled, hazards=hazards, initial_alignment=align,
+        initial_balance=balance,
+    )
