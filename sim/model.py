@@ -13,8 +13,14 @@ import mesa
 import numpy as np
 
 from sim.decisions import choose
-from sim.engine import MonthOpening, MonthResult, Overrides, apply_overrides, open_month, \
-    resolve_month
+from sim.engine import (
+    MonthOpening,
+    MonthResult,
+    Overrides,
+    apply_overrides,
+    open_month,
+    resolve_month,
+)
 from sim.recording import Record, Recorder
 from sim.state import State, initial_state
 from sim.world import World

@@ -1,0 +1,182 @@
+"""The command line: ``sim run``, ``sim explain``, ``sim params``, ``sim scenarios``, …
+
+A bad input file or value never produces a traceback: the command prints every problem
+(file, field, value, what is allowed) and exits with status 2, having written nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from sim.config_errors import ConfigError
+from sim.settings import get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Agent-based model of Russia-Iran alignment and its neighbours.")
+# Not on a terminal (CI logs, pipes), rich would wrap at 80 columns; tables need more.
+console = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/bold red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="scenario name in scenarios/ or a file")]
+    = "baseline",
+    replicates: Annotated[int | None, typer.Option("--replicates", "-n", min=1,
+                                                   help="ensemble size")] = None,
+    seed: Annotated[int | None, typer.Option(help="base seed (replicate k: seed + k)")] = None,
+    engine: Annotated[str, typer.Option(help="mesa (per-agent) or batched")] = "mesa",
+    results: Annotated[Path | None, typer.Option(help="results folder")] = None,
+    figure: Annotated[bool, typer.Option(help="draw the key-dyads figure")] = True,
+) -> None:
+    """Run a scenario as an ensemble and write trajectories, drivers, log and manifest."""
+    from sim.run_job import run_scenario
+
+    settings = get_settings()
+    if engine not in ("mesa", "batched"):
+        _fail(f"--engine: bad value {engine!r}; allowed: mesa, batched")
+    reps = replicates or settings.ensemble_size
+    base = settings.base_seed if seed is None else seed
+    out = results or settings.results_dir
+    try:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      MofNCompleteColumn(), TextColumn("runs"), TimeElapsedColumn(),
+                      TextColumn("left"), TimeRemainingColumn(), console=err) as bar:
+            task = bar.add_task(f"{scenario} ({engine})", total=reps)
+            outcome = run_scenario(scenario, replicates=reps, base_seed=base, results_dir=out,
+                                   engine=engine, figure=figure,  # type: ignore[arg-type]
+                                   progress=lambda k: bar.advance(task, k))
+    except ConfigError as exc:
+        _fail(str(exc))
+    _print_summary(outcome)
+
+
+def _print_summary(outcome) -> None:
+    w, s = outcome.world, outcome.summary
+    names = dict(zip(w.roster.ids, w.roster.names, strict=True))
+    t = Table(title=f"{w.scenario.name}: {s['replicates']} runs, {w.start} + "
+                    f"{w.horizon} months ({outcome.seconds:.1f} s)")
+    for col in ("dyad", "start", "1 y", "5 y", "end", "end 90% range", "largest driver"):
+        t.add_column(col)
+    for d in s["dyads"]:
+        main = next(iter(d.get("main_drivers_by_name", {}).items()), ("", 0.0))
+        t.add_row(f"{names[d['source']]} → {names[d['target']]}", f"{d['start']:+.2f}",
+                  f"{d['after_1y']:+.2f}", f"{d['after_5y']:+.2f}", f"{d['end']:+.2f}",
+                  f"{d['end_p05']:+.2f} … {d['end_p95']:+.2f}", f"{main[0]} {main[1]:+.2f}")
+    console.print(t)
+    console.print(f"Results: {outcome.directory}")
+    console.print("Figure: key_dyads.png; why a dyad moved: sim explain RUS IRN")
+
+
+@app.command()
+def explain(
+    source: Annotated[str, typer.Argument(help="actor id, e.g. RUS")],
+    target: Annotated[str, typer.Argument(help="actor id, e.g. IRN")],
+    run_ref: Annotated[str, typer.Option("--run", help="run id, folder, or latest")] = "latest",
+    replicate: Annotated[int | None, typer.Option(help="one replicate instead of the mean")]
+    = None,
+    top: Annotated[int, typer.Option(help="drivers to list")] = 6,
+    months: Annotated[int, typer.Option(help="largest months to list")] = 5,
+    results: Annotated[Path | None, typer.Option(help="results folder")] = None,
+) -> None:
+    """Say which drivers moved a dyad, and when, largest first."""
+    from sim.explain import explain as do_explain
+    from sim.explain import history_from_run
+    from sim.results_io import resolve_run
+
+    try:
+        run_files = resolve_run(results or get_settings().results_dir, run_ref)
+        hist = history_from_run(run_files, source.upper(), target.upper())
+        text = do_explain(hist, replicate=replicate, months=months).text(top=top)
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        _fail(str(exc).strip('"'))
+    console.print(f"[dim]run {run_files.directory.name}[/dim]")
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def params(
+    actor: Annotated[str, typer.Argument(help="actor id or name, e.g. iran or IRN")],
+    dyads: Annotated[bool, typer.Option(help="also show its relations and stakes")] = True,
+) -> None:
+    """Print an actor's parameters with their sources (file and quote) or assumptions."""
+    from sim.params_view import print_actor
+    from sim.roster import default_roster_file
+
+    try:
+        print_actor(default_roster_file(), actor, console, dyads=dyads)
+    except KeyError as exc:
+        _fail(str(exc).strip('"'))
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def scenarios() -> None:
+    """List the named scenarios with their descriptions."""
+    from sim.scenario import load_scenario
+
+    t = Table(title="Scenarios", show_lines=True)
+    t.add_column("name", no_wrap=True)
+    t.add_column("description")
+    for path in sorted(get_settings().scenarios_dir.glob("*.toml")):
+        try:
+            sc = load_scenario(path)
+            t.add_row(sc.name, f"[bold]{sc.title}[/bold]\n{sc.description}")
+        except ConfigError as exc:
+            t.add_row(path.stem, f"[red]invalid: {len(exc.problems)} problem(s); "
+                                 f"run sim validate {path}[/red]")
+    console.print(t)
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="scenario files")]) -> None:
+    """Check scenario files and report every problem at once."""
+    from sim.scenario import load_scenario
+
+    bad = 0
+    for f in files:
+        try:
+            load_scenario(f)
+            console.print(f"[green]ok[/green] {f}")
+        except ConfigError as exc:
+            bad += 1
+            err.print(str(exc), highlight=False)
+    if bad:
+        raise typer.Exit(2)
+
+
+@app.command()
+def drivers() -> None:
+    """List the drivers of alignment change and the theory each comes from."""
+    from sim.drivers import DRIVERS
+
+    t = Table(title="Drivers (summed each month; see docs/ODD.md)")
+    for col in ("name", "meaning", "theory"):
+        t.add_column(col)
+    for d in DRIVERS:
+        t.add_row(d.name, d.label, d.theory)
+    console.print(t)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,173 @@
+"""Writing a run to ``results/`` and reading it back.
+
+Layout of one run (see results/README.md): ``runs/<run id>/`` holds ``manifest.json``,
+``trajectories.parquet``, ``drivers.parquet``, ``actions.parquet``, ``events.parquet``,
+``summary.json``, ``summary.md`` and ``key_dyads.png``; ``latest`` points at the newest.
+
+A run is written into a hidden temporary folder and renamed into place only when complete,
+so a failed or interrupted run leaves nothing half-written and never touches earlier runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.actions import DYADIC_NAMES, THEATRE_NAMES, Dyadic, TheatreAction
+from sim.calendar import month_label
+from sim.drivers import DRIVER_NAMES
+from sim.recording import Record
+from sim.world import World
+
+
+def new_run_id(scenario: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return f"{scenario}-{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+@contextmanager
+def staged_run_dir(results_dir: Path, run_id: str) -> Iterator[Path]:
+    """A temporary folder that becomes ``runs/<run_id>`` only if the block succeeds."""
+    runs = Path(results_dir) / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    tmp = runs / f".partial-{run_id}"
+    tmp.mkdir()
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    final = runs / run_id
+    tmp.rename(final)
+    link = Path(results_dir) / "latest"
+    tmp_link = Path(results_dir) / f".latest-{run_id}"
+    tmp_link.symlink_to(Path("runs") / run_id)
+    os.replace(tmp_link, link)
+
+
+def _dyad_frame(world: World) -> dict[str, np.ndarray]:
+    """Source and target indices of every ordered pair of distinct actors, row-major."""
+    ids = np.array(world.roster.ids)
+    n = len(ids)
+    src, tgt = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    off = src != tgt
+    return {"src": src[off], "tgt": tgt[off], "ids": ids, "n_pairs": int(off.sum()),
+            "off": off}
+
+
+def _categorical(values: np.ndarray, categories) -> pd.Categorical:
+    return pd.Categorical.from_codes(values, categories=list(categories))
+
+
+def trajectories_table(world: World, rec: Record) -> pd.DataFrame:
+    s1, r = rec.alignment.shape[:2]
+    d = _dyad_frame(world)
+    p = d["n_pairs"]
+    align = rec.alignment[:, :, d["off"]]  # (S+1, R, P)
+    dist = rec.distrust[:, :, d["off"]]
+    step = np.repeat(np.arange(s1), r * p)
+    return pd.DataFrame({
+        "replicate": np.tile(np.repeat(np.arange(r, dtype=np.int32), p), s1),
+        "seed": np.tile(np.repeat(rec.seeds.astype(np.uint64), p), s1),
+        "step": step.astype(np.int32),
+        "date": _categorical(step, [month_label(world.start, k) for k in range(s1)]),
+        "source": _categorical(np.tile(d["src"], s1 * r), d["ids"]),
+        "target": _categorical(np.tile(d["tgt"], s1 * r), d["ids"]),
+        "alignment": align.reshape(-1),
+        "distrust": dist.reshape(-1),
+    })
+
+
+def drivers_table(world: World, rec: Record) -> pd.DataFrame:
+    s, r = rec.terms.shape[:2]
+    d = _dyad_frame(world)
+    p = d["n_pairs"]
+    terms = rec.terms[:, :, :, d["off"]]  # (S, R, K, P)
+    step = np.repeat(np.arange(s), r * p)
+    frame = {
+        "replicate": np.tile(np.repeat(np.arange(r, dtype=np.int32), p), s),
+        "step": step.astype(np.int32),
+        "date": _categorical(step, [month_label(world.start, j) for j in range(s)]),
+        "source": _categorical(np.tile(d["src"], s * r), d["ids"]),
+        "target": _categorical(np.tile(d["tgt"], s * r), d["ids"]),
+    }
+    for j, name in enumerate(DRIVER_NAMES):
+        frame[name] = terms[:, :, j, :].reshape(-1)
+    return pd.DataFrame(frame)
+
+
+def actions_table(world: World, rec: Record) -> pd.DataFrame:
+    """Every move that is not the default (maintain / support), dyadic and theatre."""
+    ids = list(world.roster.ids)
+    rows = []
+    if rec.dyadic is not None:
+        s, r, i, j = np.nonzero(rec.dyadic != Dyadic.MAINTAIN)
+        keep = i != j
+        s, r, i, j = s[keep], r[keep], i[keep], j[keep]
+        rows.append(pd.DataFrame({
+            "replicate": r.astype(np.int32), "step": s.astype(np.int32),
+            "actor": [ids[x] for x in i], "kind": "dyadic",
+            "counterpart": [ids[x] for x in j],
+            "action": [DYADIC_NAMES[x] for x in rec.dyadic[s, r, i, j]],
+        }))
+    if rec.theatre is not None:
+        s, r, i, t = np.nonzero((rec.theatre != TheatreAction.SUPPORT)
+                                & (world.roster.stake.T[None, None] > 0))
+        rows.append(pd.DataFrame({
+            "replicate": r.astype(np.int32), "step": s.astype(np.int32),
+            "actor": [ids[x] for x in i], "kind": "theatre",
+            "counterpart": [world.roster.theatre_ids[x] for x in t],
+            "action": [THEATRE_NAMES[x] for x in rec.theatre[s, r, i, t]],
+        }))
+    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if len(out):
+        out.insert(2, "date", [month_label(world.start, int(k)) for k in out["step"]])
+    return out
+
+
+def events_table(world: World, rec: Record) -> pd.DataFrame:
+    rows = [(int(r), step, month_label(world.start, step), label)
+            for step, label, mask in rec.events for r in np.flatnonzero(mask)]
+    return pd.DataFrame(rows, columns=["replicate", "step", "date", "event"])
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    directory: Path
+
+    @property
+    def manifest(self) -> dict:
+        return json.loads((self.directory / "manifest.json").read_text(encoding="utf-8"))
+
+    def table(self, name: str, **kwargs) -> pd.DataFrame:
+        return pd.read_parquet(self.directory / f"{name}.parquet", **kwargs)
+
+
+def write_tables(directory: Path, world: World, rec: Record) -> None:
+    opts = {"compression": "zstd", "index": False}
+    trajectories_table(world, rec).to_parquet(directory / "trajectories.parquet", **opts)
+    if rec.terms is not None:
+        drivers_table(world, rec).to_parquet(directory / "drivers.parquet", **opts)
+    actions_table(world, rec).to_parquet(directory / "actions.parquet", **opts)
+    events_table(world, rec).to_parquet(directory / "events.parquet", **opts)
+
+
+def resolve_run(results_dir: Path, run: str | Path = "latest") -> RunFiles:
+    """A run by path, by id under ``runs/``, or ``latest``; clear error if absent."""
+    candidates = [Path(run), Path(results_dir) / "runs" / str(run), Path(results_dir) / str(run)]
+    for c in candidates:
+        if (c / "manifest.json").exists():
+            return RunFiles(c.resolve())
+    raise FileNotFoundError(
+        f"no run {str(run)!r} in {results_dir} (looked for manifest.json in "
+        + ", ".join(str(c) for c in candidates) + "); run `sim run baseline` first")

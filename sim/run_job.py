@@ -1,0 +1,63 @@
+"""The run job: scenario in, self-describing results folder out.
+
+Everything is checked before anything is written: the scenario loads (or `ConfigError`
+names every problem), the world compiles, and only then does the run start; results are
+staged and moved into place at the end (see `sim.results_io.staged_run_dir`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.ensemble import Engine, ensemble_seeds, run_ensemble
+from sim.manifest import build_manifest, write_manifest
+from sim.recording import Record
+from sim.reporting import plot_key_dyads, summarise, summary_markdown
+from sim.results_io import new_run_id, staged_run_dir, write_tables
+from sim.scenario import load_scenario, resolve_scenario_path
+from sim.world import World, build_world
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    directory: Path
+    world: World
+    record: Record
+    summary: dict
+    seconds: float
+
+
+def run_scenario(scenario: str, *, replicates: int, base_seed: int, results_dir: Path,
+                 engine: Engine = "mesa", figure: bool = True,
+                 progress: Callable[[int], None] | None = None) -> RunOutcome:
+    path = resolve_scenario_path(scenario)
+    sc = load_scenario(path)
+    world = build_world(sc, path.parent)
+    seeds = ensemble_seeds(base_seed, replicates)
+    t0 = time.perf_counter()
+    rec = run_ensemble(world, seeds, engine=engine, progress=progress)
+    seconds = time.perf_counter() - t0
+    run_id = new_run_id(sc.name)
+    summary = summarise(world, rec)
+    manifest = build_manifest(world, path, seeds, engine,
+                              extra={"run_id": run_id, "run_seconds": round(seconds, 3),
+                                     "base_seed": base_seed})
+    with staged_run_dir(results_dir, run_id) as tmp:
+        write_manifest(tmp / "manifest.json", manifest)
+        write_tables(tmp, world, rec)
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (tmp / "summary.md").write_text(summary_markdown(world, summary, run_id))
+        if figure:
+            plot_key_dyads(world, rec, tmp / "key_dyads.png")
+    return RunOutcome(run_id, Path(results_dir) / "runs" / run_id, world, rec, summary, seconds)
+
+
+def seeds_of(outcome: RunOutcome) -> np.ndarray:
+    return outcome.record.seeds

@@ -1,0 +1,29 @@
+"""Shared fixtures: the baseline world and one batched ensemble, built once per session."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.ensemble import ensemble_seeds, run_batched
+from sim.scenario import load_scenario
+from sim.world import build_world
+
+#: Ensemble used by the scenario checks: 32 replicates from a fixed base seed.
+BASELINE_SEEDS = ensemble_seeds(777, 32)
+
+
+@pytest.fixture(scope="session")
+def baseline_world():
+    return build_world(load_scenario("baseline"))
+
+
+@pytest.fixture(scope="session")
+def baseline_record(baseline_world):
+    return run_batched(baseline_world, BASELINE_SEEDS)
+
+
+def dyad(world, record, a: str, b: str) -> np.ndarray:
+    """Alignment of a towards b, shape (months + 1, replicates)."""
+    ids = world.roster.ids
+    return record.alignment[:, :, ids.index(a), ids.index(b)]
