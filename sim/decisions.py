@@ -25,7 +25,7 @@ class Perception:
     """What actors see at the start of a month, before anyone moves."""
 
     step: int
-    value: np.ndarray  # (R, N, N) alignment plus perceived trend: how good j looks to i
+    value: np.ndarray  # (R, N, N) alignment plus projected trend, in [-1, 1]
     cross: np.ndarray  # (R, N, N) what i stands to lose with third parties by closing with j
     pressure: np.ndarray  # (R, N) how hard-pressed j is (sanctions, under attack)
     obligations: np.ndarray  # (R, N, N, A) utility from triggered treaty clauses
@@ -39,7 +39,7 @@ def perceive(state, world, sanctions_total: np.ndarray) -> Perception:
     salience = np.swapaxes(ro.stake[None] * state.intensity[:, :, None], 1, 2)
     return Perception(
         step=state.step,
-        value=state.alignment + p.trend_weight * state.trend,
+        value=np.clip(state.alignment + p.trend_weight * state.trend, -1.0, 1.0),
         cross=cross_pressure_matrix(state),
         pressure=np.clip(pressure_s + attacked, 0.0, 1.0),
         obligations=obligation_utilities(world.treaties, state.war, state.step),
@@ -101,9 +101,10 @@ def logit_choice(util: np.ndarray, precision: np.ndarray, draws: np.ndarray) -> 
     ``precision`` broadcasts against ``util[..., 0]``; ``draws`` are uniforms of that shape.
     The cumulative sum runs over actions in a fixed order (bit-identical in any batch).
     """
-    z = precision[..., None] * util
+    feasible = np.isfinite(util)
+    z = np.where(feasible, precision[..., None] * np.where(feasible, util, 0.0), -np.inf)
     z = z - np.max(z, axis=-1, keepdims=True)
-    w = np.exp(z)
+    w = np.where(feasible, np.exp(z), 0.0)  # infeasible actions weigh exactly nothing
     total = ordered_sum(w, axis=-1)
     threshold = draws * total
     choice = np.zeros(draws.shape, dtype=np.int8)

@@ -2,7 +2,7 @@
 
 Both paths run the same engine (`sim.engine`): the Mesa path one model per seed with
 agents deciding in turn, the batched path all seeds at once as arrays. Results are the same
-to the last bit (tests/test_paths.py); the batched path is simply faster.
+to the last bit (tests/test_determinism.py); the batched path is simply faster.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """Why did a dyad move? Driver attribution in plain words and numbers.
 
 Every month's change of a[i, j] is the sum of the drivers' bounded terms (plus, rarely, a
-clip at ±1, reported when it happens), so the change over any period is exactly the sum of
-each driver's terms over it. This module adds them up, ranks them, and tells the story:
-over the whole run, year by year, and for the largest single months with the events and
-moves that went with them. It works on a run written to ``results/`` or on a record in
-memory (the seminar), through the same `DyadHistory`.
+clip at ±1, reported when it happens), so the change over any period is the sum of each
+driver's terms over it (to the float32 precision in which terms are stored). This module
+adds them up, ranks them, and tells the story: over the whole run, year by year, and for
+the largest single months with the events and moves that went with them. It works on a run
+written to ``results/`` or on a record in memory (the seminar), through the same
+`DyadHistory`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Each `CountryAgent` decides its own moves (its rows of the choice arrays) from w
 perceives; the model then adjudicates the month. Decisions read the shared perception and
 draw from counter-based random numbers keyed by the actor, so the agents' activation order
 cannot change the outcome, and a human player can take any agent's place through
-`AlignmentModel.overrides`.
+`AlignmentModel.overrides` (set before a step, applied to that month only). Random draws
+are keyed by the flat (actor, partner) or (actor, theatre) index.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class AlignmentModel(mesa.Model):
         self.agents.shuffle_do("decide")
         dyadic, theatre = apply_overrides(self.dyadic_choices, self.theatre_choices,
                                           self.opening.forced, self.overrides)
+        self.overrides = Overrides()  # a player's or White's move is for one month only
         self.last_result = resolve_month(self.state, w, self.opening, dyadic, theatre)
         self.recorder.record(self.last_result, self.state)
         self.running = self.state.step < w.horizon

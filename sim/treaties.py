@@ -47,8 +47,11 @@ class Clause(BaseModel):
     kind: ClauseKind
     trigger: Literal["attack_on_party"] = Field(
         default="attack_on_party", description="a non-party strikes or wars on a party")
-    breach_cost: UnitSourced = Field(description="alignment the victim withdraws on a breach")
-    fulfil_value: UnitSourced = Field(description="alignment the victim adds when honoured")
+    breach_cost: UnitSourced = Field(
+        description="force against the breacher in the victim's treaty-commitment driver "
+                    "(and the utility cost a party weighs before breaching)")
+    fulfil_value: UnitSourced = Field(
+        description="force for the party in the victim's treaty-commitment driver when honoured")
 
 
 class Treaty(BaseModel):
@@ -91,13 +94,13 @@ class CompiledTreaties:
         """(strength, anchor) matrices, (N, N), of the treaties binding each pair now."""
         n = self.parties.shape[1]
         strength = np.zeros((n, n))
-        anchor = np.zeros((n, n))
+        anchor = np.full((n, n), -np.inf)
         for k in np.flatnonzero(self.in_force(step)):
             pair = np.outer(self.parties[k], self.parties[k])
             np.fill_diagonal(pair, False)
             strength = np.where(pair, np.minimum(1.0, strength + self.strength[k]), strength)
             anchor = np.where(pair, np.maximum(anchor, self.anchor[k]), anchor)
-        return strength, anchor
+        return strength, np.where(np.isfinite(anchor), anchor, 0.0)
 
 
 def compile_treaties(treaties: list[Treaty], ids: tuple[str, ...], start: str,

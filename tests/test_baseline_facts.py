@@ -3,7 +3,7 @@
 Each check runs over the 32-replicate ensemble of `conftest.BASELINE_SEEDS` and looks at
 2025 (months 1 to 12 after the January start). Tolerances are stated in each test; they
 are bounds the documents' words imply, not values fitted to this model's output. The
-citations are listed in docs/validation-baseline.md as well.
+citations are listed in docs/validation.md as well.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from rich.console import Console
 from typer.testing import CliRunner
 
 from sim.cli import app
@@ -13,8 +14,9 @@ runner = CliRunner()
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 
 
-def test_params_prints_sources():
-    result = runner.invoke(app, ["params", "iran"], env={"COLUMNS": "200"})
+def test_params_prints_sources(monkeypatch):
+    monkeypatch.setattr("sim.cli.console", Console(width=400))  # no wrapping inside quotes
+    result = runner.invoke(app, ["params", "iran"])
     assert result.exit_code == 0, result.output
     assert "Iran (IRN" in result.output
     assert "sanctions_exposure" in result.output

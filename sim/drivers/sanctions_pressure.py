@@ -4,7 +4,8 @@ Theory: the sanctions literature's "black knight" and sanctions-busting partners
 (Hufbauer et al. 2007; Early 2015); the documents' "two of the world's most sanctioned
 nations" drawing together. Three parts: the value of willing non-sanctioning partners
 (doubled for partners under the same sanctions), resentment of the imposers, and the cost
-to third parties of secondary sanctions on dealing with the target.
+to third parties of secondary sanctions, which holds back their closeness to the target in
+proportion to their ties with the imposers.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim.drivers._common import StepInputs, ordered_sum, pair_sum, zero_diagonal
+
+#: Sanctions level from which an actor counts fully as an imposer (assumption: a tenth of
+#: full intensity is already a deliberate policy, not an oversight).
+IMPOSER_THRESHOLD = 0.1
 
 
 def sanctions_pressure(state, world, x: StepInputs) -> np.ndarray:
@@ -21,10 +26,16 @@ def sanctions_pressure(state, world, x: StepInputs) -> np.ndarray:
     s_t = np.swapaxes(s, 1, 2)  # [target, imposer]
     shared = np.clip(pair_sum(s_t, s), 0.0, 1.0)  # both sanctioned by the same imposers
     willing = 0.5 * (1.0 + np.swapaxes(state.alignment, 1, 2))  # j's readiness to deal with i
-    value = ((ro.sanctions_exposure * 1.0)[None, :, None] * pressure[:, :, None]
-             * (1.0 - s_t) * ro.power[None, None, :] * willing * (1.0 + shared))
+    # An imposer is no sanctions-busting partner at any level: the weight falls to zero by
+    # a level of IMPOSER_THRESHOLD (a continuous ramp, so a decaying own sanction fades out).
+    outside = np.clip(1.0 - s_t / IMPOSER_THRESHOLD, 0.0, 1.0)
+    value = (ro.sanctions_exposure[None, :, None] * pressure[:, :, None]
+             * outside * ro.power[None, None, :] * willing * (1.0 + shared))
     value = zero_diagonal(value)
     resentment = s_t
-    secondary = pair_sum(state.interdependence, x.secondary)
+    # Secondary sanctions deter i from closing with target j in proportion to what i has at
+    # stake with the imposers; like cross-pressure they hold closeness back (the warm part
+    # of a[i, j]) and do not turn i against j.
+    secondary = pair_sum(state.interdependence, x.secondary) * np.maximum(0.0, state.alignment)
     return (p.sanctions_value * value - p.sanctions_resentment * resentment
             - p.sanctions_secondary * secondary)
