@@ -18,6 +18,7 @@ run: $(STAMP)
 	$(BIN)/sim run baseline
 
 test: $(STAMP)
+	$(BIN)/ruff check sim tests
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
