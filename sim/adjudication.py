@@ -35,7 +35,7 @@ def apply_actions(state, world, dyadic: np.ndarray, theatre: np.ndarray) -> np.n
     warm = 0.5 * (warm_own + np.swapaxes(warm_own, 1, 2))
     cold = 0.5 * (cold_own + np.swapaxes(cold_own, 1, 2))
     m = state.interdependence
-    m = (m + p.interdependence_reversion * (ro.interdependence[None] - m)
+    m = (m + p.interdependence_reversion * (state.interdependence_base - m)
          + p.interdependence_step * (warm * (1.0 - m) - cold * m))
     state.interdependence = zero_diagonal(np.clip(m, 0.0, 1.0))
 

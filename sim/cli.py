@@ -49,7 +49,7 @@ def run(
     figure: Annotated[bool, typer.Option(help="draw the key-dyads figure")] = True,
 ) -> None:
     """Run a scenario as an ensemble and write trajectories, drivers, log and manifest."""
-    from sim.run_job import run_scenario
+    from sim.run_job import prepare_run, run_scenario
 
     settings = get_settings()
     if engine not in ("mesa", "batched"):
@@ -58,11 +58,12 @@ def run(
     base = settings.base_seed if seed is None else seed
     out = results or settings.results_dir
     try:
+        prepared = prepare_run(scenario)
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                       MofNCompleteColumn(), TextColumn("runs"), TimeElapsedColumn(),
                       TextColumn("left"), TimeRemainingColumn(), console=err) as bar:
             task = bar.add_task(f"{scenario} ({engine})", total=reps)
-            outcome = run_scenario(scenario, replicates=reps, base_seed=base, results_dir=out,
+            outcome = run_scenario(prepared, replicates=reps, base_seed=base, results_dir=out,
                                    engine=engine, figure=figure,  # type: ignore[arg-type]
                                    progress=lambda k: bar.advance(task, k))
     except ConfigError as exc:
@@ -163,6 +164,37 @@ def validate(files: Annotated[list[Path], typer.Argument(help="scenario files")]
             err.print(str(exc), highlight=False)
     if bad:
         raise typer.Exit(2)
+
+
+@app.command()
+def effects(
+    scenario: Annotated[str, typer.Argument(help="scenario name or file")],
+    replicates: Annotated[int, typer.Option("--replicates", "-n", min=2)] = 32,
+) -> None:
+    """Check a scenario's documented expected effects against its reference scenario."""
+    from sim.scenario_effects import measure
+
+    try:
+        sc, results = measure(scenario, replicates=replicates)
+    except ConfigError as exc:
+        _fail(str(exc))
+    if not results:
+        console.print(f"{sc.name}: no expected effects stated")
+        return
+    t = Table(title=f"{sc.name} against {sc.reference} ({replicates} paired runs)",
+              show_lines=True)
+    for col in ("dyad", "expected", "months", "effect [95% CI]", "verdict", "evidence"):
+        t.add_column(col)
+    for r in results:
+        e = r.expected
+        verdict = "met" if r.met else "not met"
+        if not e.model_agrees:
+            verdict += " (known disagreement)"
+        t.add_row(f"{e.source} → {e.target}", f"{e.direction} ≥ {e.min_effect:.2f}",
+                  f"{e.months[0]}–{e.months[1] - 1}",
+                  f"{r.effect:+.3f} [{r.low:+.3f}, {r.high:+.3f}]", verdict,
+                  e.evidence.describe())
+    console.print(t)
 
 
 @app.command()

@@ -79,7 +79,7 @@ def theatre_utilities(per: Perception, state, world, rows: np.ndarray) -> np.nda
     """Utility (R, len(rows), T, A) of each theatre action of the actors in ``rows``."""
     p, ro = world.p, world.roster
     s = per.salience[:, rows, :]
-    pos = np.abs(ro.position.T[rows])[None]
+    pos = np.abs(np.swapaxes(state.position, 1, 2)[:, rows, :])
     hedge = ro.hedging[rows][None, :, None]
     power = ro.power[rows][None, :, None]
     intensity = state.intensity[:, None, :]

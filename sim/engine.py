@@ -72,7 +72,7 @@ def open_month(state: State, world: World) -> MonthOpening:
         for h, (hz, lo, hi) in enumerate(world.hazards):
             if not lo <= state.step < hi:
                 continue
-            rows = u[:, h] < hz.monthly_rate
+            rows = u[:, h] < hz.monthly_rate.value
             if rows.any():
                 hz.event.apply(state, world, rows, forced)
                 fired.append((hz.event.label() + " [random]", rows))

@@ -39,12 +39,14 @@ def run_mesa(world: World, seeds, *, keep_terms: bool = True,
 
 
 def run_batched(world: World, seeds, *, keep_terms: bool = True,
-                overrides: Overrides | None = None,
+                overrides: Overrides | None = None, months: int | None = None,
                 progress: Progress | None = None) -> Record:
+    """All seeds at once; ``months`` stops early (default: the scenario's horizon)."""
     state = initial_state(world, seeds)
     rec = Recorder(keep_terms=keep_terms)
     rec.start(state)
-    while state.step < world.horizon:
+    stop = world.horizon if months is None else min(months, world.horizon)
+    while state.step < stop:
         result = advance(state, world, overrides)
         rec.record(result, state)
     if progress:

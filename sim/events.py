@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from sim.actions import Dyadic
 from sim.calendar import Month
+from sim.provenance import Citation, Sourced
 
 if TYPE_CHECKING:
     from sim.state import State
@@ -26,7 +27,11 @@ if TYPE_CHECKING:
 class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")] | None = Field(
+        default=None, description="name, so that a scenario extending this one can replace "
+                                  "or remove the event")
     date: Month | None = Field(default=None, description="when it happens (scheduled events)")
+    evidence: Citation | None = Field(default=None, description="why it happens, and when")
     note: str = ""
 
     def actors(self) -> list[str]:
@@ -162,10 +167,169 @@ class TheatreShock(_Event):
                                                     + self.change, 0.0, 1.0)
 
 
-EVENT_TYPES = (Strike, Ceasefire, LeadershipChange, ArmsDelivery, TheatreShock)
+def _pairs(rows_idx: list[int]):
+    return [(a, b) for a in rows_idx for b in rows_idx if a != b]
 
-Event = Annotated[Strike | Ceasefire | LeadershipChange | ArmsDelivery | TheatreShock,
+
+class RegimeCollapse(_Event):
+    """A government falls: the faction balance flips and the theatre's positions shift.
+
+    The new government's orientation then reaches alignment through the domestic-politics
+    driver (its factions' ideals), so the realignment keeps a named cause.
+    """
+
+    type: Literal["regime_collapse"]
+    actor: str
+    balance: float = Field(default=0.0, ge=0.0, le=1.0,
+                           description="new weight of the first (old-regime) faction")
+    theatre: str | None = None
+    intensity_change: float = Field(default=0.3, ge=-1.0, le=1.0)
+    positions: dict[str, Annotated[float, Field(ge=-1.0, le=1.0)]] = Field(
+        default={}, description="new positions of actors in the theatre after the fall")
+
+    def actors(self) -> list[str]:
+        return [self.actor, *self.positions]
+
+    def theatres(self) -> list[str]:
+        return [self.theatre] if self.theatre else []
+
+    def label(self) -> str:
+        return f"regime collapse in {self.actor}"
+
+    def apply(self, state, world, rows, forced):
+        state.balance[rows, world.roster.index(self.actor)] = self.balance
+        if self.theatre:
+            k = world.roster.theatre_index(self.theatre)
+            state.intensity[rows, k] = np.clip(state.intensity[rows, k]
+                                               + self.intensity_change, 0.0, 1.0)
+            for name, pos in self.positions.items():
+                state.position[rows, k, world.roster.index(name)] = pos
+
+
+class Recrimination(_Event):
+    """``source`` blames ``target`` (for a lost war, a betrayal): distrust rises."""
+
+    type: Literal["recrimination"]
+    source: str
+    target: str
+    amount: float = Field(default=0.1, ge=0.0, le=1.0,
+                          description="share of the remaining room by which distrust rises")
+
+    def actors(self) -> list[str]:
+        return [self.source, self.target]
+
+    def label(self) -> str:
+        return f"{self.source} blames {self.target}"
+
+    def apply(self, state, world, rows, forced):
+        i, j = world.roster.index(self.source), world.roster.index(self.target)
+        d = state.distrust[rows, i, j]
+        state.distrust[rows, i, j] = d + self.amount * (1.0 - d)
+
+
+class Deal(_Event):
+    """A settlement among ``parties``: less mutual threat, more ties, domestic shifts.
+
+    Sanctions relief that goes with a deal is a change of the regimes' schedules, written in
+    the scenario's ``sanctions`` beside the deal.
+    """
+
+    type: Literal["deal"]
+    parties: list[str] = Field(min_length=2)
+    threat_relief: float = Field(default=0.5, ge=0.0, le=1.0,
+                                 description="share of the parties' mutual threat removed")
+    distrust_relief: float = Field(default=0.0, ge=0.0, le=1.0,
+                                   description="share of mutual distrust removed")
+    interdependence: float = Field(default=0.1, ge=0.0, le=1.0,
+                                   description="lasting rise of the parties' mutual ties")
+    balance_shift: dict[str, Annotated[float, Field(ge=-1.0, le=1.0)]] = Field(
+        default={}, description="change of an actor's hardline weight, e.g. IRN = -0.15")
+
+    def actors(self) -> list[str]:
+        return [*self.parties, *self.balance_shift]
+
+    def label(self) -> str:
+        return "deal " + "-".join(self.parties)
+
+    def apply(self, state, world, rows, forced):
+        idx = [world.roster.index(p) for p in self.parties]
+        for a, b in _pairs(idx):
+            state.threat[rows, a, b] *= 1.0 - self.threat_relief
+            state.distrust[rows, a, b] *= 1.0 - self.distrust_relief
+            for arr in (state.interdependence, state.interdependence_base):
+                arr[rows, a, b] = np.minimum(1.0, arr[rows, a, b] + self.interdependence)
+        for name, delta in self.balance_shift.items():
+            k = world.roster.index(name)
+            state.balance[rows, k] = np.clip(state.balance[rows, k] + delta, 0.0, 1.0)
+
+
+class Corridor(_Event):
+    """A transport corridor opened or closed: the theatre flares or calms, ties move."""
+
+    type: Literal["corridor"]
+    theatre: str
+    open: bool = True
+    intensity_change: float = Field(default=0.3, ge=0.0, le=1.0,
+                                    description="lasting rise (open) or fall (closed)")
+    links: list[tuple[str, str, Annotated[float, Field(ge=-1.0, le=1.0)]]] = Field(
+        default=[], description="[a, b, change] of mutual interdependence")
+
+    def actors(self) -> list[str]:
+        return [x for a, b, _ in self.links for x in (a, b)]
+
+    def theatres(self) -> list[str]:
+        return [self.theatre]
+
+    def label(self) -> str:
+        return f"corridor {'opened' if self.open else 'closed'} ({self.theatre})"
+
+    def apply(self, state, world, rows, forced):
+        k = world.roster.theatre_index(self.theatre)
+        change = self.intensity_change if self.open else -self.intensity_change
+        for arr in (state.intensity, state.intensity_base):
+            arr[rows, k] = np.clip(arr[rows, k] + change, 0.0, 1.0)
+        for a, b, delta in self.links:
+            i, j = world.roster.index(a), world.roster.index(b)
+            for arr in (state.interdependence, state.interdependence_base):
+                for x, y in ((i, j), (j, i)):
+                    arr[rows, x, y] = np.clip(arr[rows, x, y] + delta, 0.0, 1.0)
+
+
+class PositionShift(_Event):
+    """An actor changes the outcome it wants in a theatre."""
+
+    type: Literal["position_shift"]
+    theatre: str
+    actor: str
+    position: float = Field(ge=-1.0, le=1.0)
+
+    def actors(self) -> list[str]:
+        return [self.actor]
+
+    def theatres(self) -> list[str]:
+        return [self.theatre]
+
+    def label(self) -> str:
+        return f"{self.actor} shifts position in {self.theatre} to {self.position:+.2f}"
+
+    def apply(self, state, world, rows, forced):
+        k = world.roster.theatre_index(self.theatre)
+        state.position[rows, k, world.roster.index(self.actor)] = self.position
+
+
+EVENT_TYPES = (Strike, Ceasefire, LeadershipChange, ArmsDelivery, TheatreShock, RegimeCollapse,
+               Recrimination, Deal, Corridor, PositionShift)
+EVENT_TYPE_NAMES = tuple(t.model_fields["type"].annotation.__args__[0] for t in EVENT_TYPES)
+
+Event = Annotated[Strike | Ceasefire | LeadershipChange | ArmsDelivery | TheatreShock
+                  | RegimeCollapse | Recrimination | Deal | Corridor | PositionShift,
                   Field(discriminator="type")]
+
+
+def _rate(v: Sourced) -> Sourced:
+    if not 0.0 <= v.value <= 1.0:
+        raise ValueError(f"monthly rate {v.value} is outside the allowed range [0, 1]")
+    return v
 
 
 class Hazard(BaseModel):
@@ -173,8 +337,8 @@ class Hazard(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")] | None = None
     event: Event
-    monthly_rate: float = Field(ge=0.0, le=1.0)
+    monthly_rate: Annotated[Sourced, AfterValidator(_rate)]
     start: Month | None = None
     end: Month | None = None
-    evidence: str = Field(default="", description="why this rate (source or assumption)")

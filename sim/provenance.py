@@ -28,27 +28,26 @@ SOURCE_FILES: tuple[str, ...] = (
 MAX_QUOTE_CHARS = 300
 
 
-class Sourced(BaseModel):
-    """A value with the evidence for it.
+class Citation(BaseModel):
+    """The evidence for something: a source document and a quote, or an assumption.
 
-    Exactly one of two things must hold: the value cites a source document (``source`` and
-    ``quote``), or it is an assumption (``assumption`` gives the reason). A cited value may
-    still carry a note on how the quote was turned into a number.
+    Exactly one of two things must hold: it cites a source document (``source`` and
+    ``quote``), or it is an assumption (``assumption`` gives the reason). A citation may carry
+    a note on how the quote was turned into a number or a choice.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    value: float
     source: str | None = Field(default=None, description="file name in shared/seeds")
     quote: str | None = Field(default=None, min_length=3,
                               description="short verbatim quote from the source")
     confidence: Confidence = "low"
     assumption: str | None = Field(default=None, min_length=3,
                                    description="why, when no document fixes it")
-    note: str | None = Field(default=None, description="how the quote became this number")
+    note: str | None = Field(default=None, description="how the quote became this value")
 
     @model_validator(mode="after")
-    def _cited_or_assumed(self) -> Sourced:
+    def _cited_or_assumed(self) -> Citation:
         cited = self.source is not None or self.quote is not None
         if cited and (self.source is None or self.quote is None):
             raise ValueError("a citation needs both 'source' and 'quote'")
@@ -77,6 +76,12 @@ class Sourced(BaseModel):
         if self.is_assumption:
             return f"assumption ({self.confidence}): {self.assumption}"
         return f'{self.source} ({self.confidence}): "{self.quote}"'
+
+
+class Sourced(Citation):
+    """A number with the evidence for it (see `Citation`)."""
+
+    value: float
 
 
 def normalise_text(text: str) -> str:

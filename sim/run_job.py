@@ -34,12 +34,26 @@ class RunOutcome:
     seconds: float
 
 
-def run_scenario(scenario: str, *, replicates: int, base_seed: int, results_dir: Path,
-                 engine: Engine = "mesa", figure: bool = True,
-                 progress: Callable[[int], None] | None = None) -> RunOutcome:
+@dataclass
+class PreparedRun:
+    """A scenario loaded, checked and compiled: nothing can fail for bad input after this."""
+
+    path: Path
+    world: World
+
+
+def prepare_run(scenario: str) -> PreparedRun:
     path = resolve_scenario_path(scenario)
     sc = load_scenario(path)
-    world = build_world(sc, path.parent)
+    return PreparedRun(path, build_world(sc, path.parent))
+
+
+def run_scenario(scenario: str | PreparedRun, *, replicates: int, base_seed: int,
+                 results_dir: Path, engine: Engine = "mesa", figure: bool = True,
+                 progress: Callable[[int], None] | None = None) -> RunOutcome:
+    prepared = scenario if isinstance(scenario, PreparedRun) else prepare_run(scenario)
+    path, world = prepared.path, prepared.world
+    sc = world.scenario
     seeds = ensemble_seeds(base_seed, replicates)
     t0 = time.perf_counter()
     rec = run_ensemble(world, seeds, engine=engine, progress=progress)

@@ -1,60 +1,115 @@
-"""Scenarios: the environment of a run, as a validated file in ``scenarios/``.
+"""Scenarios: the environment of a run, as validated files in ``scenarios/``.
 
-A scenario fixes the start, horizon and roster, and the treaties, sanctions regimes,
-scheduled events and random hazards of the world. It is read into pydantic models, so a
-bad file is refused with every problem named (file, field, value, what is allowed) before
-anything runs or is written.
+A scenario fixes the start, horizon and roster (actors dropped or added, parameters and
+relations changed), and the treaties, sanctions regimes, scheduled events, random hazards
+and domestic balances of the world. It may extend another scenario and change only what
+differs (`sim.scenario_files` gives the merge rules). It also states the effects the
+documents lead one to expect, against a reference scenario; the tests check them.
+
+Loading checks everything before anything runs or is written, and reports every problem at
+once: file (and line, where the text shows it), field path, bad value, what is allowed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from sim.calendar import Month, month_index
-from sim.config_errors import ConfigError, validate_file
+from sim.config_errors import ConfigError, describe_validation_error
 from sim.events import Event, Hazard
-from sim.provenance import Sourced
-from sim.roster import DEFAULT_ROSTER, load_roster_file
+from sim.provenance import Citation, Sourced
+from sim.roster import DEFAULT_ROSTER, Actor, ActorParams, Dyad, load_roster_file
 from sim.sanctions import SanctionsRegime
+from sim.scenario_files import MergedScenario, find_line, read_scenario_chain
 from sim.settings import get_settings
 from sim.treaties import Treaty
 
 
-def _signed(v: Sourced) -> Sourced:
-    if not -1.0 <= v.value <= 1.0:
-        raise ValueError(f"value {v.value} is outside the allowed range [-1, 1]")
-    return v
+def _range(lo: float, hi: float):
+    def check(v: Sourced) -> Sourced:
+        if not lo <= v.value <= hi:
+            raise ValueError(f"value {v.value} is outside the allowed range [{lo}, {hi}]")
+        return v
+    return AfterValidator(check)
 
 
-class AlignmentOverride(BaseModel):
+class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StakeChange(_Strict):
+    """Give an actor (possibly a new one) a stake and a position in a theatre."""
+
+    theatre: str
+    actor: str
+    stake: Annotated[Sourced, _range(0.0, 1.0)]
+    position: Annotated[Sourced, _range(-1.0, 1.0)]
+
+
+class ExpectedEffect(_Strict):
+    """What the documents lead one to expect of this scenario against its reference.
+
+    The effect is the difference, scenario minus reference, of the mean alignment of
+    ``source -> target`` over months [first, last) after the start, paired by seed. The
+    tests require its sign to be ``direction``, its size at least ``min_effect`` and its
+    95% interval to exclude zero. Where the model disagrees with the documents, say so here
+    (``model_agrees = false`` and why) rather than loosen the check.
+    """
 
     source: str
     target: str
-    value: Annotated[Sourced, AfterValidator(_signed)]
-    symmetric: bool = False
+    direction: Literal["up", "down"]
+    months: tuple[int, int] = Field(default=(1, 25), description="[first, last) after start")
+    min_effect: float = Field(default=0.02, ge=0.0, le=2.0)
+    statement: str = Field(min_length=3)
+    evidence: Citation
+    model_agrees: bool = True
+    disagreement: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ExpectedEffect:
+        if self.months[0] < 0 or self.months[1] <= self.months[0]:
+            raise ValueError(f"months {list(self.months)} must be [first, last) with "
+                             "0 <= first < last")
+        if not self.model_agrees and not self.disagreement:
+            raise ValueError("model_agrees = false needs a 'disagreement' that says why")
+        return self
 
 
-class Scenario(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Scenario(_Strict):
     name: Annotated[str, Field(pattern=r"^[a-z0-9_\-]+$")]
     title: str = ""
     description: str = ""
+    extends: str | None = Field(default=None, description="scenario this one changes")
+    reference: str | None = Field(default=None,
+                                  description="scenario the expected effects compare with")
     start: Month = "2025-01"
     horizon_months: int = Field(default=120, ge=1, le=600)
     roster: str | None = Field(default=None, description="roster file (default: built-in)")
     drop_actors: list[str] = []
+    add_actors: list[Actor] = []
+    actor_params: dict[str, dict[str, Sourced]] = Field(
+        default={}, description="actor id -> parameter -> new sourced value")
+    dyads: list[Dyad] = Field(default=[], description="relations to set or change")
+    theatre_stakes: list[StakeChange] = []
     dynamics: dict[str, float] = Field(default={}, description="dynamics parameter overrides")
-    alignment: list[AlignmentOverride] = []
     domestic_balance: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = {}
     treaties: list[Treaty] = []
     sanctions: list[SanctionsRegime] = []
     events: list[Event] = []
     hazards: list[Hazard] = []
+    expected: list[ExpectedEffect] = []
+    remove: dict[str, list[str]] = Field(default={}, description="inherited entries to drop")
 
     def roster_path(self, base: Path | None = None) -> Path:
         if self.roster is None:
@@ -63,88 +118,187 @@ class Scenario(BaseModel):
         return p if p.is_absolute() or base is None else base / p
 
 
-def scenario_problems(sc: Scenario, base: Path | None = None) -> list[str]:
-    """Checks across fields: every actor, theatre and date must exist in this scenario."""
-    problems: list[str] = []
+Problem = tuple[tuple, Any, str]  # (field path, bad value, message)
+
+
+def _unique(items: list, what: str, field: str) -> list[Problem]:
+    seen: dict[str, int] = {}
+    out = []
+    for n, x in enumerate(items):
+        key = getattr(x, "id", None)
+        if key is None:
+            continue
+        if key in seen:
+            out.append(((field, n, "id"), key, f"{what} id {key!r} is used twice "
+                                                f"(also {field}[{seen[key]}])"))
+        seen[key] = n
+    return out
+
+
+def scenario_problems(sc: Scenario, base: Path | None = None) -> list[Problem]:
+    """Checks across fields: every actor, theatre, parameter and date must exist."""
+    problems: list[Problem] = []
     try:
         roster = load_roster_file(sc.roster_path(base))
     except ConfigError as exc:
-        return [f"roster: {p}" for p in exc.problems]
+        return [(("roster",), sc.roster, p) for p in exc.problems]
     all_ids = [a.id for a in roster.actors]
-    for d in sc.drop_actors:
-        if d not in all_ids:
-            problems.append(f"drop_actors: unknown actor {d!r}; allowed: {', '.join(all_ids)}")
-    ids = [a for a in all_ids if a not in sc.drop_actors]
+    new_ids = [a.id for a in sc.add_actors]
+    for n, new in enumerate(new_ids):
+        if new in all_ids:
+            problems.append((("add_actors", n, "id"), new, f"actor {new!r} is already in the "
+                                                          "roster; change it with actor_params"))
+    for n, d in enumerate(sc.drop_actors):
+        if d not in all_ids + new_ids:
+            problems.append((("drop_actors", n), d, f"unknown actor; allowed: "
+                                                    f"{', '.join(all_ids + new_ids)}"))
+        if d == roster.hegemon:
+            problems.append((("drop_actors", n), d, "the hegemon cannot be dropped"))
+    ids = [a for a in all_ids + new_ids if a not in sc.drop_actors]
     theatres = [t.id for t in roster.theatres]
 
-    def actor(ref: str, where: str) -> None:
+    def actor(ref: str, loc: tuple) -> None:
         if ref not in ids:
-            problems.append(f"{where}: unknown actor {ref!r}; allowed: {', '.join(ids)}")
+            problems.append((loc, ref, f"unknown actor; allowed: {', '.join(ids)}"))
 
-    def theatre(ref: str, where: str) -> None:
+    def theatre(ref: str, loc: tuple) -> None:
         if ref not in theatres:
-            problems.append(f"{where}: unknown theatre {ref!r}; allowed: {', '.join(theatres)}")
+            problems.append((loc, ref, f"unknown theatre; allowed: {', '.join(theatres)}"))
 
-    def date(month: str | None, where: str, required: bool = True) -> None:
-        if month is None:
-            if required:
-                problems.append(f"{where}: a scheduled event needs a date (YYYY-MM)")
-            return
-        k = month_index(month, sc.start)
-        if not 0 <= k < sc.horizon_months:
-            problems.append(f"{where}: date {month} is outside the horizon {sc.start} + "
-                            f"{sc.horizon_months} months")
+    end = sc.horizon_months
 
-    for n, o in enumerate(sc.alignment):
-        actor(o.source, f"alignment[{n}].source")
-        actor(o.target, f"alignment[{n}].target")
+    def in_horizon(month: str, loc: tuple) -> None:
+        if not 0 <= month_index(month, sc.start) < end:
+            problems.append((loc, month, f"date outside the horizon {sc.start} + {end} months"))
+
+    params = list(ActorParams.model_fields)
+    by_id = {a.id: a for a in [*roster.actors, *sc.add_actors]}
+    for name, changes in sc.actor_params.items():
+        actor(name, ("actor_params", name))
+        filler = by_id.get(name, roster.actors[0]).params.model_dump()
+        for pname, val in changes.items():
+            if pname not in params:
+                problems.append((("actor_params", name, pname), pname,
+                                 f"unknown parameter; allowed: {', '.join(params)}"))
+                continue
+            try:
+                ActorParams.model_validate({**filler, pname: val.model_dump()})
+            except ValidationError as exc:
+                for e in exc.errors(include_url=False):
+                    problems.append((("actor_params", name, pname, "value"), val.value,
+                                     e["msg"].removeprefix("Value error, ")))
+    for n, d in enumerate(sc.dyads):
+        actor(d.source, ("dyads", n, "source"))
+        actor(d.target, ("dyads", n, "target"))
+    for n, st in enumerate(sc.theatre_stakes):
+        theatre(st.theatre, ("theatre_stakes", n, "theatre"))
+        actor(st.actor, ("theatre_stakes", n, "actor"))
     for name in sc.domestic_balance:
-        actor(name, f"domestic_balance.{name}")
+        actor(name, ("domestic_balance", name))
+    problems += _unique(sc.treaties, "treaty", "treaties")
     for n, t in enumerate(sc.treaties):
         for m, p in enumerate(t.parties):
-            actor(p, f"treaties[{n}].parties[{m}]")
+            actor(p, ("treaties", n, "parties", m))
+        if month_index(t.signed, sc.start) >= end:
+            problems.append((("treaties", n, "signed"), t.signed,
+                             f"signed after the horizon {sc.start} + {end} months"))
+    problems += _unique(sc.sanctions, "sanctions regime", "sanctions")
     for n, reg in enumerate(sc.sanctions):
         for m, p in enumerate(reg.imposers):
-            actor(p, f"sanctions[{n}].imposers[{m}]")
+            actor(p, ("sanctions", n, "imposers", m))
         for m, p in enumerate(reg.targets):
-            actor(p, f"sanctions[{n}].targets[{m}]")
+            actor(p, ("sanctions", n, "targets", m))
+        for m, lv in enumerate(reg.schedule):
+            if month_index(lv.date, sc.start) >= end:
+                problems.append((("sanctions", n, "schedule", m, "date"), lv.date,
+                                 f"date outside the horizon {sc.start} + {end} months"))
+    problems += _unique(sc.events, "event", "events")
     for n, ev in enumerate(sc.events):
         for a in ev.actors():
-            actor(a, f"events[{n}] ({ev.type})")
+            actor(a, ("events", n, ev.type))
         for t in ev.theatres():
-            theatre(t, f"events[{n}] ({ev.type})")
-        date(ev.date, f"events[{n}].date")
+            theatre(t, ("events", n, "theatre"))
+        if ev.date is None:
+            problems.append((("events", n, "date"), None, "a scheduled event needs a date "
+                                                          "(YYYY-MM)"))
+        else:
+            in_horizon(ev.date, ("events", n, "date"))
+    problems += _unique(sc.hazards, "hazard", "hazards")
     for n, hz in enumerate(sc.hazards):
         for a in hz.event.actors():
-            actor(a, f"hazards[{n}].event ({hz.event.type})")
+            actor(a, ("hazards", n, "event", hz.event.type))
         for t in hz.event.theatres():
-            theatre(t, f"hazards[{n}].event ({hz.event.type})")
+            theatre(t, ("hazards", n, "event", "theatre"))
         if hz.event.date is not None:
-            problems.append(f"hazards[{n}].event.date: a random event has no date; "
-                            "use the hazard's start and end")
+            problems.append((("hazards", n, "event", "date"), hz.event.date,
+                             "a random event has no date; use the hazard's start and end"))
     from sim.dynamics_params import RANGES
     for name, val in sc.dynamics.items():
         if name not in RANGES:
-            problems.append(f"dynamics.{name}: unknown parameter; allowed: {', '.join(RANGES)}")
+            problems.append((("dynamics", name), name,
+                             f"unknown parameter; allowed: {', '.join(RANGES)}"))
         elif not RANGES[name][0] <= val <= RANGES[name][1]:
-            problems.append(f"dynamics.{name}: bad value {val}: outside the allowed range "
-                            f"[{RANGES[name][0]}, {RANGES[name][1]}]")
+            problems.append((("dynamics", name), val, "outside the allowed range "
+                                                      f"[{RANGES[name][0]}, {RANGES[name][1]}]"))
+    for n, ex in enumerate(sc.expected):
+        actor(ex.source, ("expected", n, "source"))
+        actor(ex.target, ("expected", n, "target"))
+        if ex.months[1] > end + 1:
+            problems.append((("expected", n, "months"), list(ex.months),
+                             f"window ends after the horizon ({end} months)"))
+    if sc.expected and sc.reference is None:
+        problems.append((("reference",), None, "expected effects need a reference scenario"))
+    if sc.reference is not None and not resolve_scenario_path(sc.reference, base).exists():
+        problems.append((("reference",), sc.reference, "no such scenario"))
     return problems
 
 
-def resolve_scenario_path(name_or_path: str | Path) -> Path:
+def _path_text(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _located(merged: MergedScenario, loc: tuple, value: Any, message: str) -> str:
+    f = merged.file_of(loc)
+    line = find_line(f, loc, value)
+    where = f"{f}:{line}" if line else str(f)
+    shown = "" if value is None else f"bad value {value!r}: "
+    return f"{where}: {_path_text(loc)}: {shown}{message}"
+
+
+def resolve_scenario_path(name_or_path: str | Path, base: Path | None = None) -> Path:
     """A scenario named in ``scenarios/`` (``baseline``) or a path to a file."""
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists():
+    if p.suffix == ".toml":
+        return p if p.is_absolute() or base is None or p.exists() else base / p
+    if p.exists() and p.is_file():
         return p
     return get_settings().scenarios_dir / f"{name_or_path}.toml"
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
-    """Load and fully check a scenario; raise `ConfigError` listing every problem."""
+    """Load, merge and fully check a scenario; `ConfigError` lists every problem."""
     path = resolve_scenario_path(name_or_path)
+    scenarios_dir = get_settings().scenarios_dir
     if not path.exists():
-        known = sorted(q.stem for q in get_settings().scenarios_dir.glob("*.toml"))
+        known = sorted(q.stem for q in scenarios_dir.glob("*.toml"))
         raise ConfigError(path, [f"no such scenario; known scenarios: {', '.join(known)}"])
-    return validate_file(path, Scenario,
-                         extra_checks=lambda sc: scenario_problems(sc, path.parent))
+    merged = read_scenario_chain(path, scenarios_dir)
+    try:
+        sc = Scenario.model_validate(merged.data)
+    except ValidationError as exc:
+        problems = []
+        for err, text in zip(exc.errors(include_url=False), describe_validation_error(exc),
+                             strict=True):
+            loc = tuple(p for p in err["loc"]
+                        if not (isinstance(p, str) and p.startswith("function-")))
+            f = merged.file_of(loc)
+            line = find_line(f, loc, err.get("input"))
+            problems.append(f"{f}:{line}: {text}" if line else f"{f}: {text}")
+        raise ConfigError(path, problems) from None
+    found = scenario_problems(sc, path.parent)
+    if found:
+        raise ConfigError(path, [_located(merged, loc, val, msg) for loc, val, msg in found])
+    return sc

@@ -24,11 +24,13 @@ class State:
     distrust: np.ndarray  # (R, N, N) memory of betrayal, in [0, 1]
     threat: np.ndarray  # (R, N, N) baseline threat i perceives from j
     interdependence: np.ndarray  # (R, N, N) material value of j to i
+    interdependence_base: np.ndarray  # (R, N, N) structural level it relaxes to
     sanctions_own: np.ndarray  # (R, N, N) sanctions imposed by action, [imposer, target]
     war: np.ndarray  # (R, N, N) months of active strikes/war left, [attacker, target]
     intensity: np.ndarray  # (R, T) how active each theatre is
     intensity_base: np.ndarray  # (R, T) level each theatre relaxes to
     engagement: np.ndarray  # (R, T, N) how engaged each actor is in each theatre
+    position: np.ndarray  # (R, T, N) the outcome each actor wants on each theatre's axis
     balance: np.ndarray  # (R, N) weight of the hardline faction (domestic politics)
     trend: np.ndarray  # (R, N, N) last month's change of alignment (what actors perceive)
 
@@ -67,8 +69,10 @@ def initial_state(world: World, seeds: np.ndarray | list[int]) -> State:
     return State(
         step=0, seeds=seeds,
         alignment=rep(world.initial_alignment), distrust=rep(ro.distrust), threat=rep(threat),
-        interdependence=rep(ro.interdependence), sanctions_own=np.zeros((r, n, n)),
+        interdependence=rep(ro.interdependence),
+        interdependence_base=rep(ro.interdependence), sanctions_own=np.zeros((r, n, n)),
         war=np.zeros((r, n, n)), intensity=rep(ro.theatre_intensity),
         intensity_base=rep(ro.theatre_intensity), engagement=rep(engagement),
+        position=rep(ro.position),
         balance=rep(world.initial_balance), trend=np.zeros((r, n, n)),
     )

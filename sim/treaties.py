@@ -2,7 +2,8 @@
 
 A treaty in force does two things. Continuously, it resists the decline of its parties'
 alignment towards the level it codifies (institutionalist commitment). When a clause's
-trigger happens (a party is attacked), it creates obligations: the other parties' actions
+trigger happens (a party is attacked; or, for a standing pledge such as not joining
+sanctions on the partner, every month), it creates obligations: the other parties' actions
 are checked against them, and a breach costs the breacher the victim's alignment, while
 honouring a mutual-defence clause earns the victim's gratitude and the aggressor's enmity.
 """
@@ -21,8 +22,20 @@ from sim.provenance import Sourced
 
 ClauseKind = Literal[
     "non_assistance_to_aggressor", "non_use_of_territory", "consultation", "mutual_defence",
+    "no_sanctions_on_partner",
 ]
 CLAUSE_KINDS: tuple[str, ...] = ClauseKind.__args__  # type: ignore[attr-defined]
+Trigger = Literal["attack_on_party", "in_force"]
+
+#: What sets each clause off. Attack clauses bind while a non-party strikes a party;
+#: ``no_sanctions_on_partner`` binds every month the treaty is in force.
+TRIGGER_OF: dict[str, str] = {
+    "non_assistance_to_aggressor": "attack_on_party",
+    "non_use_of_territory": "attack_on_party",
+    "consultation": "attack_on_party",
+    "mutual_defence": "attack_on_party",
+    "no_sanctions_on_partner": "in_force",
+}
 
 
 def _unit(v: Sourced) -> Sourced:
@@ -45,13 +58,22 @@ class Clause(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: ClauseKind
-    trigger: Literal["attack_on_party"] = Field(
-        default="attack_on_party", description="a non-party strikes or wars on a party")
+    trigger: Trigger | None = Field(
+        default=None, description="what sets the clause off; each kind has one (TRIGGER_OF)")
     breach_cost: UnitSourced = Field(
         description="force against the breacher in the victim's treaty-commitment driver "
                     "(and the utility cost a party weighs before breaching)")
     fulfil_value: UnitSourced = Field(
         description="force for the party in the victim's treaty-commitment driver when honoured")
+
+
+    @model_validator(mode="after")
+    def _trigger(self) -> Clause:
+        expected = TRIGGER_OF[self.kind]
+        if self.trigger is not None and self.trigger != expected:
+            raise ValueError(f"clause {self.kind!r} is triggered by {expected!r}, "
+                             f"not {self.trigger!r}")
+        return self
 
 
 class Treaty(BaseModel):
@@ -150,6 +172,9 @@ def obligation_utilities(ct: CompiledTreaties, war: np.ndarray, step: int) -> np
         if not live[k]:
             continue
         for p, q in _pairs(ct.parties[k]):
+            if kind == "no_sanctions_on_partner":
+                adj[:, q, p, Dyadic.SANCTION] -= breach
+                continue
             aggr = _aggressors(war, p, ct.parties[k])
             attacked = aggr.any(axis=1)
             if kind in ("non_assistance_to_aggressor", "non_use_of_territory"):
@@ -180,6 +205,9 @@ def adjudicate_clauses(ct: CompiledTreaties, war: np.ndarray, choices: np.ndarra
         if not live[k]:
             continue
         for p, q in _pairs(ct.parties[k]):
+            if kind == "no_sanctions_on_partner":
+                signal[:, p, q] -= breach * (choices[:, q, p] == Dyadic.SANCTION)
+                continue
             aggr = _aggressors(war, p, ct.parties[k])
             attacked = aggr.any(axis=1)
             if not attacked.any():

@@ -14,7 +14,7 @@ import numpy as np
 from sim.calendar import month_index, month_label
 from sim.dynamics_params import dynamics_values
 from sim.events import Hazard
-from sim.roster import Roster, compile_roster, load_roster_file
+from sim.roster import DYAD_FIELDS, Roster, compile_roster, load_roster_file
 from sim.sanctions import CompiledSanctions, compile_sanctions
 from sim.scenario import Scenario
 from sim.treaties import CompiledTreaties, compile_treaties
@@ -57,24 +57,42 @@ class World:
         return self.sanctions.primary[k], self.sanctions.secondary[k]
 
 
+def _apply_roster_changes(roster: Roster, scenario: Scenario) -> None:
+    """Scenario changes to the compiled roster's arrays (a fresh compile, safe to modify)."""
+    ids = roster.ids
+    for name, changes in scenario.actor_params.items():
+        if name in ids:
+            for pname, val in changes.items():
+                getattr(roster, pname)[roster.index(name)] = val.value
+    for d in scenario.dyads:
+        if d.source not in ids or d.target not in ids:
+            continue
+        pairs = [(d.source, d.target)] + ([(d.target, d.source)] if d.symmetric else [])
+        for field_name in DYAD_FIELDS:
+            val = getattr(d, field_name)
+            if val is not None:
+                for s, t in pairs:
+                    getattr(roster, field_name)[roster.index(s), roster.index(t)] = val.value
+    for st in scenario.theatre_stakes:
+        if st.actor in ids:
+            k, i = roster.theatre_index(st.theatre), roster.index(st.actor)
+            roster.stake[k, i] = st.stake.value
+            roster.position[k, i] = st.position.value
+    for name, val in scenario.domestic_balance.items():
+        if name in ids:
+            roster.domestic_balance[roster.index(name)] = val
+
+
 def build_world(scenario: Scenario, base: Path | None = None,
                 dynamics: dict[str, float] | None = None) -> World:
     """Compile a validated scenario; ``dynamics`` overrides rates (for sweeps)."""
-    roster = compile_roster(load_roster_file(scenario.roster_path(base)),
-                            drop=tuple(scenario.drop_actors))
+    spec = load_roster_file(scenario.roster_path(base))
+    if scenario.add_actors:
+        spec = spec.model_copy(update={"actors": [*spec.actors, *scenario.add_actors]})
+    roster = compile_roster(spec, drop=tuple(scenario.drop_actors))
+    _apply_roster_changes(roster, scenario)
     rates = Rates(dynamics_values(overrides={**scenario.dynamics, **(dynamics or {})}))
     steps = scenario.horizon_months
-    align = roster.alignment.copy()
-    for o in scenario.alignment:
-        if o.source in roster.ids and o.target in roster.ids:
-            i, j = roster.index(o.source), roster.index(o.target)
-            align[i, j] = o.value.value
-            if o.symmetric:
-                align[j, i] = o.value.value
-    balance = roster.domestic_balance.copy()
-    for name, val in scenario.domestic_balance.items():
-        if name in roster.ids:
-            balance[roster.index(name)] = val
     present = set(roster.ids)
     scheduled: dict[int, list] = {}
     for ev in scenario.events:
@@ -90,6 +108,6 @@ def build_world(scenario: Scenario, base: Path | None = None,
         scenario=scenario, roster=roster, p=rates, start=scenario.start, horizon=steps,
         treaties=compile_treaties(scenario.treaties, roster.ids, scenario.start, steps),
         sanctions=compile_sanctions(scenario.sanctions, roster.ids, scenario.start, steps),
-        scheduled=scheduled, hazards=hazards, initial_alignment=align,
-        initial_balance=balance,
+        scheduled=scheduled, hazards=hazards, initial_alignment=roster.alignment.copy(),
+        initial_balance=roster.domestic_balance.copy(),
     )

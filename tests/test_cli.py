@@ -62,7 +62,8 @@ def test_failed_run_touches_nothing(tmp_path):
     bad.write_text(BASELINE.read_text().replace('targets = ["RUS"]', 'targets = ["XXX"]'))
     result = runner.invoke(app, ["run", str(bad), "-n", "2", "--results", str(results)])
     assert result.exit_code == 2
-    assert "unknown actor 'XXX'" in result.output
+    assert "bad value 'XXX': unknown actor" in " ".join(result.output.split())
+    assert "runs" not in result.output  # refused before any run started
     assert sorted(p.name for p in results.iterdir()) == ["keep.txt"]
     assert (results / "keep.txt").read_text() == "earlier work"
 

@@ -90,7 +90,9 @@ def test_scenario_reports_every_problem_at_once(tmp_path):
         load_scenario(bad)
     problems = exc.value.problems
     joined = "\n".join(problems)
-    assert "treaties[0].parties[1]: unknown actor 'ATL'" in joined
-    assert "dynamics.noise_sd: bad value 5.0" in joined
-    assert "unknown theatre 'mars'" in joined
-    assert len(problems) >= 3
+    lines = text.splitlines()
+    party_line = next(n for n, t in enumerate(lines, 1) if '"ATL"' in t)
+    assert f"{bad}:{party_line}: treaties[0].parties[1]: bad value 'ATL': unknown actor" in joined
+    assert "dynamics.noise_sd: bad value 5.0: outside the allowed range [0.0, 0.2]" in joined
+    assert "bad value 'mars': unknown theatre" in joined
+    assert len(problems) == 3

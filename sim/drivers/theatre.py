@@ -19,10 +19,10 @@ def theatre(state, world, x: StepInputs):
     ro = world.roster
     out = np.zeros_like(state.alignment)
     for t in range(len(ro.theatre_ids)):
-        pos = ro.position[t]
-        agree = np.outer(pos, pos)
+        pos = state.position[:, t, :]
+        agree = pos[:, :, None] * pos[:, None, :]
         affinity = agree - ro.theatre_competition[t] * np.maximum(0.0, agree)
         e = state.engagement[:, t, :]
         out = out + (state.intensity[:, t, None, None] * e[:, :, None] * e[:, None, :]
-                     * affinity[None])
+                     * affinity)
     return world.p.theatre_rate * zero_diagonal(out)
