@@ -190,7 +190,9 @@ def effects(
         verdict = "met" if r.met else "not met"
         if not e.model_agrees:
             verdict += " (known disagreement)"
-        t.add_row(f"{e.source} → {e.target}", f"{e.direction} ≥ {e.min_effect:.2f}",
+        want = (f"within ±{e.min_effect:.2f}" if e.direction == "none"
+                else f"{e.direction} ≥ {e.min_effect:.2f}")
+        t.add_row(f"{e.source} → {e.target}", want,
                   f"{e.months[0]}–{e.months[1] - 1}",
                   f"{r.effect:+.3f} [{r.low:+.3f}, {r.high:+.3f}]", verdict,
                   e.evidence.describe())

@@ -60,15 +60,17 @@ class ExpectedEffect(_Strict):
     """What the documents lead one to expect of this scenario against its reference.
 
     The effect is the difference, scenario minus reference, of the mean alignment of
-    ``source -> target`` over months [first, last) after the start, paired by seed. The
-    tests require its sign to be ``direction``, its size at least ``min_effect`` and its
-    95% interval to exclude zero. Where the model disagrees with the documents, say so here
-    (``model_agrees = false`` and why) rather than loosen the check.
+    ``source -> target`` over months [first, last) after the start, paired by seed. For
+    ``up`` and ``down`` the tests require its sign to be ``direction``, its size at least
+    ``min_effect`` and its 95% interval to exclude zero; for ``none`` (no material effect)
+    the whole 95% interval must lie within ±``min_effect`` (an equivalence test). Where the
+    model disagrees with the documents, say so here (``model_agrees = false`` and why)
+    rather than loosen the check.
     """
 
     source: str
     target: str
-    direction: Literal["up", "down"]
+    direction: Literal["up", "down", "none"]
     months: tuple[int, int] = Field(default=(1, 25), description="[first, last) after start")
     min_effect: float = Field(default=0.02, ge=0.0, le=2.0)
     statement: str = Field(min_length=3)

@@ -3,8 +3,10 @@
 Both scenarios run with the same seeds, so each seed gives a paired difference (common
 random numbers, which removes most of the noise the two runs share). The effect of an
 expectation is the mean over seeds of the difference in mean alignment over its window; its
-95% interval is the paired t-interval (``scipy.stats.ttest_1samp``). An expectation is met
-when the effect has the documented sign, reaches ``min_effect`` and its interval excludes 0.
+95% interval is the paired t-interval (``scipy.stats.ttest_1samp``). An expectation of a
+change is met when the effect has the documented sign, reaches ``min_effect`` and its
+interval excludes 0; an expectation of no change (``none``) when the whole interval lies
+within ±``min_effect`` (two one-sided tests at 2.5% each).
 """
 
 from __future__ import annotations
@@ -49,7 +51,14 @@ class EffectResult:
         return self.low > 0 or self.high < 0
 
     @property
+    def within_margin(self) -> bool:
+        m = self.expected.min_effect
+        return -m <= self.low and self.high <= m
+
+    @property
     def met(self) -> bool:
+        if self.expected.direction == "none":
+            return self.within_margin
         return self.right_sign and self.large_enough and self.excludes_zero
 
     def describe(self) -> str:
