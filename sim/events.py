@@ -38,6 +38,10 @@ class _Event(BaseModel):
         """Actors the event names (for roster checks)."""
         return []
 
+    def duration(self) -> int:
+        """Months in a row the event applies, from its date (most events: one)."""
+        return 1
+
     def theatres(self) -> list[str]:
         return []
 
@@ -131,6 +135,11 @@ class ArmsDelivery(_Event):
     supplier: str
     recipient: str
     made: bool = True
+    months: int = Field(default=1, ge=1, le=120,
+                        description="a programme: the delivery (or refusal) repeats monthly")
+
+    def duration(self) -> int:
+        return self.months
 
     def actors(self) -> list[str]:
         return [self.supplier, self.recipient]

@@ -69,6 +69,18 @@ class EffectResult:
                 f"[{self.low:+.3f}, {self.high:+.3f}] (min {e.min_effect:.2f}) -> {verdict}")
 
 
+_RUNS: dict[tuple, tuple] = {}
+
+
+def _run(sc: Scenario, seeds, months: int):
+    """Runs are cached by scenario content, seeds and length: most share one reference."""
+    key = (sc.model_dump_json(), tuple(int(s) for s in seeds), months)
+    if key not in _RUNS:
+        world = build_world(sc)
+        _RUNS[key] = (world, run_batched(world, seeds, keep_terms=False, months=months))
+    return _RUNS[key]
+
+
 def measure(scenario: str | Scenario, replicates: int = EFFECT_REPLICATES,
             base_seed: int = EFFECT_SEED) -> tuple[Scenario, list[EffectResult]]:
     """Run a scenario and its reference on the same seeds and measure every expectation."""
@@ -82,10 +94,7 @@ def measure(scenario: str | Scenario, replicates: int = EFFECT_REPLICATES,
                                     f"{sc.start} with {sc.horizon_months}: they must agree"])
     months = max(e.months[1] for e in sc.expected)
     seeds = ensemble_seeds(base_seed, replicates)
-    runs = {}
-    for s in (sc, ref):
-        world = build_world(s)
-        runs[s.name] = (world, run_batched(world, seeds, keep_terms=False, months=months))
+    runs = {s.name: _run(s, seeds, months) for s in (sc, ref)}
     results = []
     for e in sc.expected:
         diffs = []

@@ -97,7 +97,9 @@ def build_world(scenario: Scenario, base: Path | None = None,
     scheduled: dict[int, list] = {}
     for ev in scenario.events:
         if set(ev.actors()) <= present and ev.date is not None:
-            scheduled.setdefault(month_index(ev.date, scenario.start), []).append(ev)
+            first = month_index(ev.date, scenario.start)
+            for k in range(first, first + ev.duration()):
+                scheduled.setdefault(k, []).append(ev)
     hazards = []
     for hz in scenario.hazards:
         if set(hz.event.actors()) <= present:
