@@ -42,6 +42,17 @@ def code_version() -> dict[str, Any]:
     return info
 
 
+def _chain(scenario_path: Path | None) -> list[dict[str, str]]:
+    """Every file the scenario was merged from, child first, with its hash."""
+    if scenario_path is None:
+        return []
+    from sim.scenario_files import read_scenario_chain
+    from sim.settings import get_settings
+
+    files = read_scenario_chain(scenario_path, get_settings().scenarios_dir).files
+    return [{"file": str(f), "sha256": sha256_file(f)} for f in files]
+
+
 def build_manifest(world: World, scenario_path: Path | None, seeds: np.ndarray, engine: str,
                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
     sc = world.scenario
@@ -53,6 +64,7 @@ def build_manifest(world: World, scenario_path: Path | None, seeds: np.ndarray, 
             "name": sc.name, "title": sc.title,
             "file": str(scenario_path) if scenario_path else None,
             "sha256": sha256_file(scenario_path) if scenario_path else None,
+            "extends_chain": _chain(scenario_path),
             "resolved": sc.model_dump(mode="json"),
         },
         "roster": {"file": str(roster_path), "sha256": sha256_file(roster_path),

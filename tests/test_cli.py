@@ -45,6 +45,7 @@ def test_run_writes_self_describing_results_and_explain_reads_them(tmp_path):
     assert man["code"]["package"]
     assert "noise_sd" in man["dynamics"]
     assert len(man["scenario"]["sha256"]) == 64
+    assert [Path(c["file"]).name for c in man["scenario"]["extends_chain"]] == ["baseline.toml"]
     out = runner.invoke(app, ["explain", "RUS", "IRN", "--results", str(tmp_path)])
     assert out.exit_code == 0, out.output
     assert "RUS -> IRN" in out.output
