@@ -53,8 +53,10 @@ def apply_actions(state, world, dyadic: np.ndarray, theatre: np.ndarray) -> np.n
     weight = ro.power[None, :, None] * stake
     push = ordered_sum((theatre == TheatreAction.INTERVENE) * weight, axis=1)
     calm = ordered_sum((theatre == TheatreAction.MEDIATE) * weight, axis=1)
+    # escalation saturates as (1 - I): the hotter a theatre, the less one more intervention
+    # adds (without this, routine interventions pinned four theatres at 1 within a year)
     inten = (state.intensity + p.theatre_reversion * (state.intensity_base - state.intensity)
-             + p.theatre_escalation * (push - 0.5 * calm))
+             + p.theatre_escalation * (push - 0.5 * calm) * (1.0 - state.intensity))
     state.intensity = np.clip(inten, 0.0, 1.0)
     return signal
 

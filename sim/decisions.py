@@ -17,6 +17,7 @@ from sim import rng
 from sim.actions import Dyadic, TheatreAction
 from sim.drivers._common import ordered_sum
 from sim.drivers.cross_pressure import cross_pressure_matrix
+from sim.drivers.sanctions_pressure import sanctions_bite
 from sim.treaties import obligation_utilities
 
 
@@ -34,7 +35,8 @@ class Perception:
 
 def perceive(state, world, sanctions_total: np.ndarray) -> Perception:
     p, ro = world.p, world.roster
-    pressure_s = ordered_sum(sanctions_total * ro.power[None, :, None], axis=1)
+    _, secondary = world.sanctions_at(state.step)
+    pressure_s = sanctions_bite(sanctions_total, secondary[None], ro.power)
     attacked = (ordered_sum(state.war, axis=1) > 0).astype(np.float64)
     salience = np.swapaxes(ro.stake[None] * state.intensity[:, :, None], 1, 2)
     return Perception(

@@ -42,6 +42,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "domestic_rate": (0.0, 1.0),
     "reciprocity_rate": (0.0, 1.0),
     "erosion_rate": (0.0, 1.0),
+    "erosion_enmity_share": (0.0, 1.0),
     "noise_sd": (0.0, 0.2),
     "trend_weight": (0.0, 50.0),
     "move_cost": (0.0, 2.0),

@@ -164,8 +164,22 @@ class TestSanctions:
         f2 = force_at("sanctions_pressure", state_of(both, alignment=willing), both, A, B)
         assert f0 == 0.0
         assert f1 > 0.0
-        assert f2 > f1  # partners under the same sanctions are worth more (doubled)
-        assert f2 == pytest.approx(2.0 * f1)
+        assert f2 > f1  # partners under the same sanctions are worth more
+        # by the factor 1 + bite(shared load), here bite(1 * 1) = 1 - e^-1
+        assert f2 == pytest.approx((2.0 - np.exp(-1.0)) * f1)
+
+    def test_tightening_beyond_a_heavy_level_still_bites(self):
+        """No cap: going from heavy to full sanctions, or adding secondary sanctions on
+        top, still raises the value of non-sanctioning partners (saturating, not capped)."""
+        heavy = self.world([{"imposers": [C], "targets": [A], "level": 0.9}],
+                           actors=({"id": A, "sanctions_exposure": 1.0}, B,
+                                   {"id": C, "power": 1.0}))
+        full = self.world([{"imposers": [C], "targets": [A], "level": 1.0, "secondary": 0.5}],
+                          actors=({"id": A, "sanctions_exposure": 1.0}, B,
+                                  {"id": C, "power": 1.0}))
+        f_heavy = force_at("sanctions_pressure", state_of(heavy), heavy, A, B)
+        f_full = force_at("sanctions_pressure", state_of(full), full, A, B)
+        assert f_full > f_heavy > 0.0
 
     def test_more_willing_partner_is_worth_more(self):
         w = self.world([{"imposers": [C], "targets": [A], "level": 1.0}])
@@ -508,12 +522,19 @@ class TestReciprocity:
 
 # --------------------------------------------------------------------- 11. erosion
 def test_erosion_pulls_towards_neutral_from_both_sides():
-    w = tiny_world(actors=[A, B, C], dynamics=only(erosion_rate=0.1))
+    """Friendship and enmity both erode; enmity at ``erosion_enmity_share`` of the rate."""
+    w = tiny_world(actors=[A, B, C], dynamics=only(erosion_rate=0.1, erosion_enmity_share=1.0))
     s = state_of(w, alignment={(A, B): 0.7, (B, A): -0.7})
     f = driver_force("erosion", s, w)[0]
     a, b, c = ix(w, A, B, C)
     assert f[a, b] < 0.0 < f[b, a]
     assert f[a, c] == 0.0
+    sticky = tiny_world(actors=[A, B, C],
+                        dynamics=only(erosion_rate=0.1, erosion_enmity_share=0.25))
+    g = driver_force("erosion", state_of(sticky, alignment={(A, B): 0.7, (B, A): -0.7}),
+                     sticky)[0]
+    assert g[a, b] == pytest.approx(-0.07)
+    assert g[b, a] == pytest.approx(0.25 * 0.07)
     path = [(align(s, w, A, B), align(s, w, B, A))]
     for _ in range(24):
         advance(s, w, maintain_all(w))

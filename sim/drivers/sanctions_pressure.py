@@ -19,12 +19,28 @@ from sim.drivers._common import StepInputs, ordered_sum, pair_sum, zero_diagonal
 IMPOSER_THRESHOLD = 0.1
 
 
+def bite(load: np.ndarray) -> np.ndarray:
+    """Saturating response 1 - exp(-load): more pressure always bites more, never past 1.
+
+    Why not a cap at 1: with the documented sanctions on Russia and Iran already near a
+    cap, tightening and snapback would change nothing, which no sanctions study supports.
+    """
+    return -np.expm1(-load)
+
+
+def sanctions_bite(sanctions: np.ndarray, secondary: np.ndarray, power: np.ndarray):
+    """Pressure on each target (R, N): imposers' power-weighted sanctions, primary and
+    secondary (secondary sanctions cut the target off from third parties too)."""
+    load = ordered_sum((sanctions + secondary) * power[None, :, None], axis=1)
+    return bite(load)
+
+
 def sanctions_pressure(state, world, x: StepInputs) -> np.ndarray:
     p, ro = world.p, world.roster
     s = x.sanctions  # [imposer, target]
-    pressure = np.clip(ordered_sum(s * ro.power[None, :, None], axis=1), 0.0, 1.0)  # (R, N)
+    pressure = sanctions_bite(s, x.secondary[None], ro.power)  # (R, N)
     s_t = np.swapaxes(s, 1, 2)  # [target, imposer]
-    shared = np.clip(pair_sum(s_t, s), 0.0, 1.0)  # both sanctioned by the same imposers
+    shared = bite(pair_sum(s_t, s))  # both sanctioned by the same imposers
     willing = 0.5 * (1.0 + np.swapaxes(state.alignment, 1, 2))  # j's readiness to deal with i
     # An imposer is no sanctions-busting partner at any level: the weight falls to zero by
     # a level of IMPOSER_THRESHOLD (a continuous ramp, so a decaying own sanction fades out).
