@@ -7,11 +7,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 def _check_month(text: str) -> str:
-    m = _MONTH.match(text)
+    m = _MONTH.fullmatch(text)
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ValueError(f"{text!r} is not a month; write it as YYYY-MM, e.g. 2025-01")
     return text

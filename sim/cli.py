@@ -168,35 +168,56 @@ def validate(files: Annotated[list[Path], typer.Argument(help="scenario files")]
 
 @app.command()
 def effects(
-    scenario: Annotated[str, typer.Argument(help="scenario name or file")],
+    scenario: Annotated[str | None, typer.Argument(help="scenario name or file")] = None,
+    all_scenarios: Annotated[bool, typer.Option("--all", help="every scenario in scenarios/")]
+    = False,
+    markdown: Annotated[bool, typer.Option(help="print a Markdown table")] = False,
     replicates: Annotated[int, typer.Option("--replicates", "-n", min=2)] = 32,
 ) -> None:
-    """Check a scenario's documented expected effects against its reference scenario."""
+    """Check scenarios' documented expected effects against their reference scenarios."""
     from sim.scenario_effects import measure
 
+    if all_scenarios == (scenario is not None):
+        _fail("give one scenario, or --all")
+    paths = (sorted(get_settings().scenarios_dir.glob("*.toml")) if all_scenarios
+             else [scenario])
+    rows = []
     try:
-        sc, results = measure(scenario, replicates=replicates)
+        for ref in paths:
+            sc, results = measure(str(ref), replicates=replicates)
+            rows += [(sc, r) for r in results]
     except ConfigError as exc:
         _fail(str(exc))
-    if not results:
-        console.print(f"{sc.name}: no expected effects stated")
-        return
-    t = Table(title=f"{sc.name} against {sc.reference} ({replicates} paired runs)",
-              show_lines=True)
-    for col in ("dyad", "expected", "months", "effect [95% CI]", "verdict", "evidence"):
-        t.add_column(col)
-    for r in results:
+    if markdown:
+        print("| scenario | dyad | expected | months | effect [95% CI] | verdict |")
+        print("|---|---|---|---|---|---|")
+    else:
+        t = Table(title=f"Expected effects ({replicates} paired runs)", show_lines=True)
+        for col in ("scenario", "dyad", "expected", "months", "effect [95% CI]", "verdict",
+                    "evidence"):
+            t.add_column(col)
+    met = 0
+    for sc, r in rows:
         e = r.expected
+        met += r.met
         verdict = "met" if r.met else "not met"
         if not e.model_agrees:
             verdict += " (known disagreement)"
         want = (f"within ±{e.min_effect:.2f}" if e.direction == "none"
                 else f"{e.direction} ≥ {e.min_effect:.2f}")
-        t.add_row(f"{e.source} → {e.target}", want,
-                  f"{e.months[0]}–{e.months[1] - 1}",
-                  f"{r.effect:+.3f} [{r.low:+.3f}, {r.high:+.3f}]", verdict,
-                  e.evidence.describe())
-    console.print(t)
+        cells = (f"{sc.name} vs {sc.reference}", f"{e.source} → {e.target}", want,
+                 f"{e.months[0]}–{e.months[1] - 1}",
+                 f"{r.effect:+.3f} [{r.low:+.3f}, {r.high:+.3f}]", verdict)
+        if markdown:
+            print("| " + " | ".join(cells) + " |")
+        else:
+            t.add_row(*cells, e.evidence.describe())
+    if not markdown:
+        console.print(t)
+    if not rows:
+        console.print("no expected effects stated")
+    else:
+        console.print(f"{met} of {len(rows)} expectations met", markup=False)
 
 
 @app.command()

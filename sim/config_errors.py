@@ -61,11 +61,25 @@ def read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError(path, ["file not found"]) from None
+        raise ConfigError(path, [f"{path}: file not found"]) from None
+    except IsADirectoryError:
+        raise ConfigError(path, [f"{path}: is a folder, not a file"]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
+        raise ConfigError(path, [f"{path}: not valid TOML: {exc}"]) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(path, [f"not a UTF-8 text file: {exc}"]) from None
+        raise ConfigError(path, [f"{path}: not a UTF-8 text file: {exc}"]) from None
+    except RecursionError:
+        raise ConfigError(path, [f"{path}: nested too deeply to read"]) from None
+    except (OSError, ValueError) as exc:  # name too long, NUL byte, permissions, ...
+        raise ConfigError(path, [f"{str(path)[:200]}: cannot be read: {exc}"]) from None
+
+
+def path_exists(path: Path) -> bool:
+    """`Path.exists` that answers False, not an exception, for impossible names."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def validate_file[M: BaseModel](

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from sim.calendar import Month, month_index
-from sim.config_errors import ConfigError, describe_validation_error
+from sim.config_errors import ConfigError, describe_validation_error, path_exists
 from sim.events import Event, Hazard
 from sim.provenance import Citation, Sourced
 from sim.roster import DEFAULT_ROSTER, Actor, ActorParams, Dyad, load_roster_file
@@ -250,7 +250,7 @@ def scenario_problems(sc: Scenario, base: Path | None = None) -> list[Problem]:
                              f"window ends after the horizon ({end} months)"))
     if sc.expected and sc.reference is None:
         problems.append((("reference",), None, "expected effects need a reference scenario"))
-    if sc.reference is not None and not resolve_scenario_path(sc.reference, base).exists():
+    if sc.reference is not None and not path_exists(resolve_scenario_path(sc.reference, base)):
         problems.append((("reference",), sc.reference, "no such scenario"))
     return problems
 
@@ -271,34 +271,90 @@ def _located(merged: MergedScenario, loc: tuple, value: Any, message: str) -> st
 
 
 def resolve_scenario_path(name_or_path: str | Path, base: Path | None = None) -> Path:
-    """A scenario named in ``scenarios/`` (``baseline``) or a path to a file."""
+    """A scenario named in ``scenarios/`` (``baseline``) or a path to a ``.toml`` file.
+
+    A relative path is taken from ``base`` (the folder of the scenario that names it) when
+    given, else from the current folder (a path typed on the command line).
+    """
     p = Path(name_or_path)
     if p.suffix == ".toml":
-        return p if p.is_absolute() or base is None or p.exists() else base / p
-    if p.exists() and p.is_file():
-        return p
+        return p if p.is_absolute() or base is None else base / p
+    try:
+        if p.is_file():
+            return p
+    except (OSError, ValueError):
+        pass
     return get_settings().scenarios_dir / f"{name_or_path}.toml"
+
+
+#: Fields without which the cross-field checks would mislead (dates, the actor set).
+_FOUNDATIONS = ("start", "horizon_months", "roster", "drop_actors", "add_actors")
+
+
+def _valid_part(data: dict[str, Any], errors: list[dict]) -> tuple[Scenario | None, dict]:
+    """The scenario without its invalid fields and list entries, to cross-check the rest.
+
+    Returns the partial scenario (None when too little is valid) and, per list field, the
+    original index of each kept entry, so problems can be reported at their real place.
+    """
+    bad_fields: set[str] = set()
+    bad_items: dict[str, set[int]] = {}
+    for err in errors:
+        loc = err["loc"]
+        if not loc:
+            return None, {}
+        field = loc[0]
+        if len(loc) > 1 and isinstance(loc[1], int) and isinstance(data.get(field), list):
+            bad_items.setdefault(str(field), set()).add(loc[1])
+        else:
+            bad_fields.add(str(field))
+    if bad_fields & set(_FOUNDATIONS) or set(bad_items) & set(_FOUNDATIONS):
+        return None, {}
+    reduced: dict[str, Any] = {}
+    kept: dict[str, list[int]] = {}
+    for key, value in data.items():
+        if key in bad_fields:
+            continue
+        if key in bad_items:
+            kept[key] = [n for n in range(len(value)) if n not in bad_items[key]]
+            reduced[key] = [value[n] for n in kept[key]]
+        else:
+            reduced[key] = value
+    reduced.setdefault("name", "unnamed")
+    if "name" in bad_fields:
+        reduced["name"] = "unnamed"
+    try:
+        return Scenario.model_validate(reduced), kept
+    except ValidationError:
+        return None, {}
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load, merge and fully check a scenario; `ConfigError` lists every problem."""
     path = resolve_scenario_path(name_or_path)
     scenarios_dir = get_settings().scenarios_dir
-    if not path.exists():
+    if not path_exists(path):
         known = sorted(q.stem for q in scenarios_dir.glob("*.toml"))
         raise ConfigError(path, [f"no such scenario; known scenarios: {', '.join(known)}"])
     merged = read_scenario_chain(path, scenarios_dir)
     try:
         sc = Scenario.model_validate(merged.data)
     except ValidationError as exc:
+        errors = exc.errors(include_url=False)
         problems = []
-        for err, text in zip(exc.errors(include_url=False), describe_validation_error(exc),
-                             strict=True):
+        for err, text in zip(errors, describe_validation_error(exc), strict=True):
             loc = tuple(p for p in err["loc"]
                         if not (isinstance(p, str) and p.startswith("function-")))
             f = merged.file_of(loc)
             line = find_line(f, loc, err.get("input"))
             problems.append(f"{f}:{line}: {text}" if line else f"{f}: {text}")
+        # report the cross-field problems of the valid rest too: every problem at once
+        partial, kept = _valid_part(merged.data, errors)
+        if partial is not None:
+            for loc, val, msg in scenario_problems(partial, path.parent):
+                if len(loc) > 1 and loc[0] in kept and isinstance(loc[1], int):
+                    loc = (loc[0], kept[loc[0]][loc[1]], *loc[2:])
+                problems.append(_located(merged, loc, val, msg))
         raise ConfigError(path, problems) from None
     found = scenario_problems(sc, path.parent)
     if found:

@@ -84,10 +84,16 @@ def _run(sc: Scenario, seeds, months: int):
 def measure(scenario: str | Scenario, replicates: int = EFFECT_REPLICATES,
             base_seed: int = EFFECT_SEED) -> tuple[Scenario, list[EffectResult]]:
     """Run a scenario and its reference on the same seeds and measure every expectation."""
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    base = None
+    if isinstance(scenario, Scenario):
+        sc = scenario
+    else:
+        path = resolve_scenario_path(scenario)
+        base = path.parent
+        sc = load_scenario(path)
     if not sc.expected:
         return sc, []
-    ref = load_scenario(resolve_scenario_path(sc.reference))
+    ref = load_scenario(resolve_scenario_path(sc.reference, base))
     if (ref.start, ref.horizon_months) != (sc.start, sc.horizon_months):
         raise ConfigError(sc.name, [f"reference {ref.name!r} starts {ref.start} with "
                                     f"{ref.horizon_months} months; {sc.name!r} starts "

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.config_errors import ConfigError, read_toml
+from sim.config_errors import ConfigError, path_exists, read_toml
 
 OWN_FIELDS = ("name", "title", "description", "reference", "expected", "remove", "extends")
 KEYED_LISTS = ("treaties", "sanctions", "events", "hazards", "add_actors")
@@ -63,8 +63,8 @@ def _merge_child(parent: MergedScenario, child: dict[str, Any], path: Path) -> M
     problems: list[str] = []
     removal = child.get("remove", {}) or {}
     if not isinstance(removal, dict):
-        raise ConfigError(path, [f"remove: bad value {removal!r}: a table of id lists, e.g. "
-                                 "remove = { treaties = [\"rus_irn_csp_2025\"] }"])
+        raise ConfigError(path, [f"{path}: remove: bad value {removal!r}: a table of id "
+                                 "lists, e.g. remove = { treaties = [\"rus_irn_csp_2025\"] }"])
     for kind, ids in removal.items():
         if kind not in REMOVABLE:
             problems.append(f"remove.{kind}: cannot remove from {kind!r}; allowed: "
@@ -73,7 +73,12 @@ def _merge_child(parent: MergedScenario, child: dict[str, Any], path: Path) -> M
         if not isinstance(ids, list):
             problems.append(f"remove.{kind}: bad value {ids!r}: a list of ids")
             continue
-        have = [_key(x) for x in data.get(kind, [])]
+        inherited = data.get(kind, [])
+        if not isinstance(inherited, list):
+            problems.append(f"remove.{kind}: the inherited {kind!r} is not a list "
+                            f"(it is {inherited!r}); nothing can be removed from it")
+            continue
+        have = [_key(x) for x in inherited]
         for rid in ids:
             if rid not in have:
                 problems.append(f"remove.{kind}: no inherited entry with id {rid!r}; "
@@ -84,8 +89,16 @@ def _merge_child(parent: MergedScenario, child: dict[str, Any], path: Path) -> M
         origin.update({(kind, m): parent.origin.get((kind, n), parent.files[0])
                        for m, (n, _) in enumerate(kept)})
     if problems:
-        raise ConfigError(path, problems)
+        raise ConfigError(path, [f"{path}: {p}" for p in problems])
 
+    for key in KEYED_LISTS:
+        value = child.get(key)
+        ids = [_key(x) for x in value] if isinstance(value, list) else []
+        dup = sorted({i for i in ids if i is not None and ids.count(i) > 1})
+        if dup:
+            problems.append(f"{key}: id {dup[0]!r} is used twice in this file")
+    if problems:
+        raise ConfigError(path, [f"{path}: {p}" for p in problems])
     for key, value in child.items():
         if key in KEYED_LISTS and isinstance(value, list) and isinstance(data.get(key), list):
             merged = list(data[key])
@@ -141,24 +154,31 @@ def read_scenario_chain(path: Path, scenarios_dir: Path) -> MergedScenario:
     raws: list[dict[str, Any]] = []
     current = Path(path)
     while True:
-        resolved = current.resolve()
+        try:
+            resolved = current.resolve()
+        except (OSError, ValueError) as exc:
+            raise ConfigError(path, [f"{str(current)[:200]}: not a usable path: {exc}"]) from None
         if resolved in chain:
             cycle = " -> ".join(p.name for p in [*chain, resolved])
-            raise ConfigError(path, [f"extends: cycle of scenarios: {cycle}"])
+            raise ConfigError(path, [f"{path}: extends: cycle of scenarios: {cycle}"])
         raw = read_toml(current)
         chain.append(resolved)
         raws.append(raw)
         parent = raw.get("extends")
         if parent is None:
+            if raw.get("remove") and len(chain) == 1:
+                raise ConfigError(current, [f"{current}: remove: only a scenario that extends "
+                                            "another can remove inherited entries"])
             break
         if not isinstance(parent, str) or not parent:
-            raise ConfigError(current, [f"extends: bad value {parent!r}: the name of a scenario "
-                                        "in scenarios/ or a path to a .toml file"])
+            raise ConfigError(current, [f"{current}: extends: bad value {parent!r}: the name of "
+                                        "a scenario in scenarios/ or a path to a .toml file"])
         nxt = _resolve_parent(parent, current, scenarios_dir)
-        if not nxt.exists():
+        if not path_exists(nxt):
             known = sorted(q.stem for q in scenarios_dir.glob("*.toml"))
-            raise ConfigError(current, [f"extends: no scenario {parent!r} (looked for {nxt}); "
-                                        f"known scenarios: {', '.join(known)}"])
+            raise ConfigError(current, [f"{current}: extends: no scenario {parent[:100]!r} "
+                                        f"(looked for {str(nxt)[:200]}); known scenarios: "
+                                        f"{', '.join(known)}"])
         current = nxt
     base_raw, base_path = raws[-1], chain[-1]
     merged = MergedScenario(data=dict(base_raw), files=[base_path],
