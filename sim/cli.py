@@ -221,6 +221,99 @@ def effects(
 
 
 @app.command()
+def sweep(
+    experiment: Annotated[str, typer.Argument(help="experiment name in experiments/ or a file")],
+    workers: Annotated[int | None, typer.Option(min=1, help="local worker processes")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler, e.g. tcp://host:8786")]
+    = None,
+    out: Annotated[Path | None, typer.Option(help="sweep folder (default results/sweeps/NAME)")]
+    = None,
+    restart: Annotated[bool, typer.Option(help="discard this folder's parts and start afresh")]
+    = False,
+) -> None:
+    """Run an experiment (or resume it): scenarios x design points x replicates."""
+    from sim.experiment import load_experiment
+    from sim.sweep import run_sweep
+
+    n = workers or get_settings().workers
+    try:
+        load_experiment(experiment)  # refuse a bad file before anything starts
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      MofNCompleteColumn(), TextColumn("runs"),
+                      TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                      TextColumn("left"), TimeRemainingColumn(), console=err) as bar:
+            task = bar.add_task(experiment, total=None, rate="")
+            started: dict[str, float] = {}
+
+            def report(done: int, total: int) -> None:
+                import time
+                now = time.perf_counter()
+                first = started.setdefault("t", now)
+                started.setdefault("done0", done)
+                fresh = done - started["done0"]
+                rate = f"{fresh / (now - first):.1f} runs/s" if now > first and fresh else ""
+                bar.update(task, completed=done, total=total, rate=rate)
+
+            outcome = run_sweep(experiment, workers=n, scheduler=scheduler, out=out,
+                                restart=restart, progress=report)
+    except ConfigError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot reach the Dask scheduler {scheduler}: {exc}" if scheduler else str(exc))
+    console.print(f"{outcome.tasks_run} tasks run, {outcome.tasks_skipped} already done "
+                  f"(of {outcome.tasks_total}); {outcome.runs_done} runs in "
+                  f"{outcome.seconds:.1f} s on {outcome.workers} worker(s) ({outcome.engine})",
+                  markup=False)
+    console.print(f"Results: {outcome.folder}", markup=False)
+
+
+@app.command()
+def sensitivity(
+    experiment: Annotated[str, typer.Argument(help="experiment (its sweep runs or resumes "
+                                                   "first) or a sweep folder")],
+    output: Annotated[str, typer.Option(help="dyad:SRC:TGT:STAT or run:COLUMN")]
+    = "dyad:RUS:IRN:mean",
+    scenario: Annotated[str | None, typer.Option(help="which scenario of the sweep")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="local worker processes")] = None,
+) -> None:
+    """Sobol indices (with intervals) or Morris screening of an output, from a sweep."""
+    from sim.sensitivity import analyse
+    from sim.sweep import load_sweep, run_sweep
+
+    folder = Path(experiment)
+    try:
+        if not (folder / "manifest.json").exists():
+            from sim.experiment import load_experiment
+            load_experiment(experiment)
+            with Progress(TextColumn("[bold]sweep"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), TimeRemainingColumn(), console=err) as bar:
+                task = bar.add_task("sweep", total=None)
+                folder = run_sweep(experiment, workers=workers or get_settings().workers,
+                                   progress=lambda d, t: bar.update(task, completed=d,
+                                                                    total=t)).folder
+        report = analyse(load_sweep(folder), output, scenario)
+    except ConfigError as exc:
+        _fail(str(exc))
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    t = Table(title=f"{report.kind} sensitivity of {output} ({report.scenario})")
+    cols = (["parameter", "S1", "S1 95% CI", "ST", "ST 95% CI"] if report.kind == "sobol"
+            else ["parameter", "mu*", "mu* 95% CI", "sigma", "mu"])
+    for col in cols:
+        t.add_column(col)
+    for r in report.table.itertuples(index=False):
+        if report.kind == "sobol":
+            t.add_row(r.parameter, f"{r.S1:.3f}", f"[{r.S1_low:.3f}, {r.S1_high:.3f}]",
+                      f"{r.ST:.3f}", f"[{r.ST_low:.3f}, {r.ST_high:.3f}]")
+        else:
+            t.add_row(r.parameter, f"{r.mu_star:.4f}",
+                      f"[{r.mu_star_low:.4f}, {r.mu_star_high:.4f}]", f"{r.sigma:.4f}",
+                      f"{r.mu:+.4f}")
+    console.print(t)
+    console.print(f"Report: {report.folder}", markup=False)
+
+
+@app.command()
 def drivers() -> None:
     """List the drivers of alignment change and the theory each comes from."""
     from sim.drivers import DRIVERS

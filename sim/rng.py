@@ -64,3 +64,16 @@ def uniform(seeds: np.ndarray, step: int, stream: int, shape: tuple[int, ...]) -
 def normal(seeds: np.ndarray, step: int, stream: int, shape: tuple[int, ...]) -> np.ndarray:
     """Standard normal draws by the inverse CDF of `uniform` (exact, elementwise)."""
     return ndtri(uniform(seeds, step, stream, shape))
+
+
+def derive_seed(*parts: int) -> int:
+    """A 63-bit seed derived from integers (experiment seed, replicate, …) by chained mixing.
+
+    Why: a sweep's runs need seeds that depend only on the experiment seed and the run's
+    identity, never on the order in which workers pick them up.
+    """
+    with np.errstate(over="ignore"):
+        k = _mix(np.array([0x5EED], dtype=np.uint64) + _GOLDEN)
+        for part in parts:
+            k = _mix(k + np.uint64(int(part) & 0xFFFFFFFFFFFFFFFF) * _GOLDEN)
+    return int(k[0] >> np.uint64(1))
