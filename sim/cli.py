@@ -314,6 +314,40 @@ def sensitivity(
 
 
 @app.command()
+def compare(
+    scenarios: Annotated[list[str], typer.Argument(
+        help="two or more scenario names or files; the first is the reference")],
+    dyad: Annotated[list[str] | None, typer.Option(
+        "--dyad", help="SOURCE:TARGET, repeatable (default: the first 4 key dyads)")] = None,
+    replicates: Annotated[int | None, typer.Option("--replicates", "-n", min=2,
+                                                   help="runs per scenario")] = None,
+    seed: Annotated[int | None, typer.Option(help="base seed (run k: seed + k)")] = None,
+    paired: Annotated[bool, typer.Option(
+        "--paired/--independent",
+        help="same seeds for every scenario, or scenario k on seed + 1,000,000·k")] = True,
+    threshold_low: Annotated[float, typer.Option(
+        help="rupture: alignment below this at any month")] = 0.0,
+    threshold_high: Annotated[float, typer.Option(
+        help="alliance-like: alignment at or above this at any month")] = 0.75,
+    months: Annotated[int | None, typer.Option(
+        min=1, help="months to simulate (default: the scenarios' horizon)")] = None,
+    results: Annotated[Path | None, typer.Option(
+        help="results folder; the report goes to <results>/compare/")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="report format: md or html")] = "md",
+) -> None:
+    """Compare scenarios on common seeds: bands, end distributions, thresholds, differences."""
+    from sim.compare import compare_command
+
+    try:
+        compare_command(scenarios, dyads=dyad, replicates=replicates, seed=seed,
+                        paired=paired, threshold_low=threshold_low,
+                        threshold_high=threshold_high, months=months, results=results,
+                        fmt=fmt, console=console)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+@app.command()
 def drivers() -> None:
     """List the drivers of alignment change and the theory each comes from."""
     from sim.drivers import DRIVERS
