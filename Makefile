@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/sim run baseline
 
 test: $(STAMP)
-	$(BIN)/ruff check sim tests
+	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

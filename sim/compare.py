@@ -458,6 +458,7 @@ class ScenarioInput:
     world: World
     seeds: np.ndarray | None = None
     seconds: float = 0.0
+    sweep: str | None = None  # the sweep folder, when the runs come from sweep results
 
 
 @dataclass
@@ -566,6 +567,89 @@ def scenario_seeds(base_seed: int, replicates: int, k: int, paired: bool) -> np.
                           replicates)
 
 
+def sweep_reference(text: str) -> tuple[Path, str | None] | None:
+    """``FOLDER`` or ``FOLDER::SCENARIO`` when it names a sweep's results, else None."""
+    import json
+
+    folder, _, scenario = str(text).partition("::")
+    man = Path(folder) / "manifest.json"
+    try:
+        if man.is_file() and json.loads(man.read_text()).get("kind") == "rusiran-sim sweep":
+            return Path(folder), scenario or None
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _compare_sweeps(refs: list[tuple[Path, str | None]], dyads: Sequence[str] | None,
+                    months: int | None, options: CompareOptions) -> Comparison:
+    """Compare sweep results: each input's runs pooled over its design points.
+
+    Pairing needs the same seeds run for run (same points and replicates in the same order,
+    as two scenarios of one sweep with common random numbers have); otherwise ask for
+    ``--independent``. Only dyads whose trajectories the sweep kept can be compared.
+    """
+    from sim.scenario import load_scenario, resolve_scenario_path
+    from sim.sweep import load_sweep
+    from sim.world import build_world
+
+    problems: list[str] = []
+    inputs: list[ScenarioInput] = []
+    tables = []
+    for folder, scenario in refs:
+        res = load_sweep(folder)
+        names = list(res.manifest["experiment"]["resolved"]["scenarios"])
+        chosen_name = scenario or load_scenario(resolve_scenario_path(names[0])).name
+        runs = res.runs[res.runs["scenario"] == chosen_name] if len(res.runs) else res.runs
+        if not res.complete:
+            problems.append(f"{folder}: the sweep is incomplete; rerun `sim sweep` to finish")
+        if len(runs) == 0:
+            problems.append(f"{folder}: no runs of scenario {chosen_name!r}")
+            continue
+        path = resolve_scenario_path(chosen_name)
+        world = build_world(load_scenario(path), path.parent)
+        label = f"{res.manifest['experiment']['name']}:{chosen_name}"
+        runs = runs.sort_values(["point", "replicate"], kind="stable")
+        inputs.append(ScenarioInput(label, path, world, runs["seed"].to_numpy(np.uint64),
+                                    sweep=str(folder)))
+        tables.append(res.trajectories[res.trajectories["scenario"] == chosen_name])
+    if problems:
+        raise ConfigError("sim compare", problems)
+    chosen = _check(inputs, dyads, months, options, replicates=2)
+    series: dict[str, dict[Dyad, np.ndarray]] = {}
+    for s, traj in zip(inputs, tables, strict=True):
+        series[s.label] = {}
+        for a, b in chosen:
+            rows = traj[(traj["source"] == a) & (traj["target"] == b)]
+            if rows.empty:
+                problems.append(f"{s.sweep}: no trajectories kept for {a}:{b}; set the "
+                                "experiment's outputs.trajectories to 'all' or list the dyad")
+                continue
+            wide = rows.pivot_table(index="step", columns=["point", "replicate"],
+                                    values="alignment", sort=True)
+            series[s.label][(a, b)] = wide.to_numpy()
+    if problems:
+        raise ConfigError("sim compare", problems)
+    steps = min(x.shape[0] for d in series.values() for x in d.values()) - 1
+    if months is not None:
+        steps = min(steps, months)
+    series = {k: {d: x[:steps + 1] for d, x in v.items()} for k, v in series.items()}
+    if options.paired:
+        ref_seeds = inputs[0].seeds
+        for s in inputs[1:]:
+            if s.seeds is None or ref_seeds is None or not np.array_equal(s.seeds, ref_seeds):
+                raise ConfigError("sim compare", [
+                    f"{s.label} and {inputs[0].label} did not run on the same seeds run for "
+                    "run, so they cannot be paired; use --independent"])
+    tables_out = compare_series(series, start=inputs[0].world.start, options=options)
+    ref = inputs[0].world
+    return Comparison(scenarios=inputs, dyads=chosen,
+                      names=dict(zip(ref.roster.ids, ref.roster.names, strict=True)),
+                      start=ref.start, months=steps,
+                      replicates=min(next(iter(v.values())).shape[1] for v in series.values()),
+                      base_seed=0, options=options, series=series, tables=tables_out)
+
+
 def compare_scenarios(scenarios: Sequence[str], *, dyads: Sequence[str] | None = None,
                       replicates: int = 64, base_seed: int = 0, months: int | None = None,
                       options: CompareOptions | None = None) -> Comparison:
@@ -582,6 +666,11 @@ def compare_scenarios(scenarios: Sequence[str], *, dyads: Sequence[str] | None =
     if len(scenarios) < 2:
         raise ConfigError("sim compare", ["give at least two scenarios (the first is the "
                                           "reference)"])
+    sweeps = [sweep_reference(s) for s in scenarios]
+    if any(sweeps):
+        if not all(sweeps):
+            raise ConfigError("sim compare", ["compare scenarios or sweep results, not a mix"])
+        return _compare_sweeps([r for r in sweeps if r], dyads, months, options)
     inputs = _load(scenarios)
     chosen = _check(inputs, dyads, months, options, replicates)
     ref = inputs[0].world

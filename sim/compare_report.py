@@ -210,6 +210,11 @@ def plot_differences(c: Comparison, path: Path) -> None:
 
 def _design_text(c: Comparison) -> str:
     o = c.options
+    if any(s.sweep for s in c.scenarios):
+        pairing = ("paired run for run (the same seeds at the same design points)" if o.paired
+                   else "independent (differences of means over unrelated runs)")
+        return ("from sweep results, each input's runs pooled over its design points; "
+                + pairing)
     if o.paired:
         return (f"paired by seed (common random numbers): run k of every scenario uses seed "
                 f"{c.base_seed} + k, so each seed gives one paired difference")

@@ -322,3 +322,26 @@ def test_report_path_is_printed(tmp_path):
     assert f"Report: {out.directory / 'report.md'}" in text
     assert "Russia → Iran" in text
     assert Path(out.directory / "report.md").exists()
+
+
+def test_compare_accepts_sweep_results(tmp_path):
+    """Two scenarios of one sweep (common seeds) compare paired; a clear difference shows,
+    and a dyad whose trajectories the sweep did not keep is refused with the remedy."""
+    from sim.compare import compare_scenarios
+    from sim.sweep import run_sweep
+
+    exp = tmp_path / "cmp.toml"
+    exp.write_text('name = "cmp"\nscenarios = ["baseline", "us_iran_deal"]\nseed = 4\n'
+                   'replicates = 8\nmonths = 36\n[design]\nkind = "grid"\n'
+                   '[[parameters]]\nname = "dummy.control"\nvalues = [0.0, 1.0]\n'
+                   '[outputs]\ntimes = [36]\ndyads = ["IRN:RUS"]\n')
+    folder = run_sweep(exp, out=tmp_path / "sw").folder
+    c = compare_scenarios([f"{folder}::baseline", f"{folder}::us_iran_deal"],
+                          dyads=["IRN:RUS"])
+    assert c.replicates == 16  # 2 points x 8 replicates, pooled
+    assert c.months == 36
+    diff = c.tables.differences
+    assert (diff["verdict"] == "differs").any(), diff.to_string()
+    with pytest.raises(ConfigError, match="no trajectories kept"):
+        compare_scenarios([f"{folder}::baseline", f"{folder}::us_iran_deal"],
+                          dyads=["RUS:USA"])
