@@ -29,7 +29,7 @@ class Perception:
     value: np.ndarray  # (R, N, N) alignment plus projected trend, in [-1, 1]
     cross: np.ndarray  # (R, N, N) what i stands to lose with third parties by closing with j
     pressure: np.ndarray  # (R, N) how hard-pressed j is (sanctions, under attack)
-    obligations: np.ndarray  # (R, N, N, A) utility from triggered treaty clauses
+    obligations: np.ndarray | None  # (R, N, N, A) from triggered clauses; None if none
     salience: np.ndarray  # (R, N, T) stake times intensity
 
 
@@ -65,7 +65,8 @@ def dyadic_utilities(per: Perception, world, rows: np.ndarray) -> np.ndarray:
                                     - 2.0 * cp)
     u[..., Dyadic.DIPLOMATIC_COVER] = per.pressure[:, None, :] * v - p.cover_cost
     u[..., Dyadic.SANCTION] = ro.sanction_capacity[rows][None, :, None] * (-v) - p.sanction_cost
-    u = u + per.obligations[:, rows]
+    if per.obligations is not None:
+        u = u + per.obligations[:, rows]
     # what an actor cannot do
     n = ro.n
     self_pair = np.zeros((len(rows), n), dtype=bool)
@@ -101,25 +102,23 @@ def logit_choice(util: np.ndarray, precision: np.ndarray, draws: np.ndarray) -> 
     """Sample one action per cell with probabilities proportional to exp(precision * U).
 
     ``precision`` broadcasts against ``util[..., 0]``; ``draws`` are uniforms of that shape.
-    The cumulative sum runs over actions in a fixed order (bit-identical in any batch).
+    Infeasible actions (utility -inf) weigh exactly 0, so precision 0 is a uniform choice
+    among the feasible ones. The cumulative sum runs over actions in order (``cumsum`` is
+    sequential, so a cell's result does not depend on the batch it is computed in).
     """
     feasible = np.isfinite(util)
     z = np.where(feasible, precision[..., None] * np.where(feasible, util, 0.0), -np.inf)
-    z = z - np.max(z, axis=-1, keepdims=True)
-    w = np.where(feasible, np.exp(z), 0.0)  # infeasible actions weigh exactly nothing
-    total = ordered_sum(w, axis=-1)
-    threshold = draws * total
-    choice = np.zeros(draws.shape, dtype=np.int8)
-    acc = np.zeros_like(total)
-    for a in range(util.shape[-1] - 1):
-        acc = acc + w[..., a]
-        choice = choice + (acc <= threshold)
-    # guard against round-off picking an impossible last action
-    impossible = ~np.isfinite(np.take_along_axis(util, choice[..., None].astype(np.intp),
-                                                 -1)[..., 0])
-    if impossible.any():
-        best = np.argmax(util, axis=-1).astype(np.int8)
-        choice = np.where(impossible, best, choice)
+    z -= np.max(z, axis=-1, keepdims=True)
+    w = np.exp(z, out=z)  # exp(-inf) = 0 exactly
+    acc = np.cumsum(w, axis=-1)
+    threshold = draws * acc[..., -1]
+    choice = np.sum(acc[..., :-1] <= threshold[..., None], axis=-1, dtype=np.int8)
+    # round-off can push the draw onto the last action; if that one is infeasible, take the
+    # best feasible action instead (the only way a zero-weight action could be chosen)
+    last = util.shape[-1] - 1
+    bad = (choice == last) & (w[..., last] == 0.0)
+    if bad.any():
+        choice = np.where(bad, np.argmax(util, axis=-1).astype(np.int8), choice)
     return choice
 
 

@@ -159,19 +159,25 @@ def _aggressors(war: np.ndarray, p: int, parties: np.ndarray) -> np.ndarray:
     return (war[:, :, p] > 0) & ~parties[None, :]
 
 
-def obligation_utilities(ct: CompiledTreaties, war: np.ndarray, step: int) -> np.ndarray:
-    """Utility adjustments (R, N, N, A) that triggered clauses add to the dyadic menu.
+def obligation_utilities(ct: CompiledTreaties, war: np.ndarray,
+                         step: int) -> np.ndarray | None:
+    """Utility adjustments (R, N, N, A) that triggered clauses add to the dyadic menu,
+    or None when no clause binds this month (most months: nothing to add).
 
     A party expects to pay the breach cost if it breaks a clause, so it weighs that cost in
     its choice: required help becomes more attractive, forbidden help less.
     """
     r, n = war.shape[0], war.shape[1]
-    adj = np.zeros((r, n, n, len(Dyadic)))
+    adj: np.ndarray | None = None
     live = ct.in_force(step)
     for k, kind, breach, _ in ct.clauses:
         if not live[k]:
             continue
         for p, q in _pairs(ct.parties[k]):
+            if kind != "no_sanctions_on_partner" and not (war[:, :, p] > 0).any():
+                continue
+            if adj is None:
+                adj = np.zeros((r, n, n, len(Dyadic)))
             if kind == "no_sanctions_on_partner":
                 adj[:, q, p, Dyadic.SANCTION] -= breach
                 continue

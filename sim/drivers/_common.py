@@ -1,8 +1,10 @@
 """Helpers shared by the drivers.
 
-`pair_sum` adds over third parties in a fixed order with elementwise operations only.
-Why not ``matmul``: BLAS may block and reorder a sum differently for different batch
-shapes, and the Mesa path (one replicate) must match the batched path to the last bit.
+`pair_sum` adds over third parties with ``matmul``: NumPy computes a stack of 16x16
+products one 2-D slice at a time with the same BLAS call whatever the stack's length, so a
+replicate's result does not depend on its batch, and the Mesa path (one replicate) matches
+the batched path to the last bit (tests/test_determinism.py checks it). It replaced a loop
+of elementwise multiply-adds that cost a fifth of a batched month.
 """
 
 from __future__ import annotations
@@ -26,16 +28,12 @@ class StepInputs:
 
 
 def pair_sum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``out[r, i, j] = sum_k x[r, i, k] * y[r, k, j]``, k in increasing order.
+    """``out[r, i, j] = sum_k x[r, i, k] * y[r, k, j]``.
 
     Callers zero the diagonals of x and y so that k = i and k = j drop out (third parties
     only). Either argument may lack the replicate axis.
     """
-    n = x.shape[-1]
-    out = x[..., :, 0, None] * y[..., None, 0, :]
-    for k in range(1, n):
-        out = out + x[..., :, k, None] * y[..., None, k, :]
-    return out
+    return np.matmul(x, y)
 
 
 def ordered_sum(x: np.ndarray, axis: int) -> np.ndarray:
