@@ -230,6 +230,8 @@ def sweep(
     = None,
     restart: Annotated[bool, typer.Option(help="discard this folder's parts and start afresh")]
     = False,
+    engine: Annotated[str, typer.Option(help="batched (fast) or mesa (per-agent); the "
+                                             "results are identical")] = "batched",
 ) -> None:
     """Run an experiment (or resume it): scenarios x design points x replicates."""
     from sim.experiment import load_experiment
@@ -255,7 +257,7 @@ def sweep(
                 bar.update(task, completed=done, total=total, rate=rate)
 
             outcome = run_sweep(experiment, workers=n, scheduler=scheduler, out=out,
-                                restart=restart, progress=report)
+                                restart=restart, engine=engine, progress=report)
     except ConfigError as exc:
         _fail(str(exc))
     except OSError as exc:
@@ -334,6 +336,8 @@ def compare(
     results: Annotated[Path | None, typer.Option(
         help="results folder; the report goes to <results>/compare/")] = None,
     fmt: Annotated[str, typer.Option("--format", help="report format: md or html")] = "md",
+    engine: Annotated[str, typer.Option(help="batched (fast) or mesa (per-agent); the "
+                                             "results are identical")] = "batched",
 ) -> None:
     """Compare scenarios on common seeds: bands, end distributions, thresholds, differences."""
     from sim.compare import compare_command
@@ -342,7 +346,7 @@ def compare(
         compare_command(scenarios, dyads=dyad, replicates=replicates, seed=seed,
                         paired=paired, threshold_low=threshold_low,
                         threshold_high=threshold_high, months=months, results=results,
-                        fmt=fmt, console=console)
+                        fmt=fmt, console=console, engine=engine)
     except ConfigError as exc:
         _fail(str(exc))
 

@@ -475,6 +475,7 @@ class Comparison:
     options: CompareOptions
     series: dict[str, dict[Dyad, np.ndarray]]
     tables: CompareTables
+    engine: str = "batched"
 
     @property
     def reference(self) -> str:
@@ -652,7 +653,8 @@ def _compare_sweeps(refs: list[tuple[Path, str | None]], dyads: Sequence[str] | 
 
 def compare_scenarios(scenarios: Sequence[str], *, dyads: Sequence[str] | None = None,
                       replicates: int = 64, base_seed: int = 0, months: int | None = None,
-                      options: CompareOptions | None = None) -> Comparison:
+                      options: CompareOptions | None = None,
+                      engine: str = "batched") -> Comparison:
     """Load, check, run (batched, no driver terms) and compare scenarios; first = reference.
 
     Raises `ConfigError` listing every problem (unknown scenario, mismatched start or
@@ -660,7 +662,7 @@ def compare_scenarios(scenarios: Sequence[str], *, dyads: Sequence[str] | None =
     """
     import time
 
-    from sim.ensemble import run_batched
+    from sim.ensemble import run_ensemble
 
     options = options or CompareOptions()
     if len(scenarios) < 2:
@@ -679,7 +681,7 @@ def compare_scenarios(scenarios: Sequence[str], *, dyads: Sequence[str] | None =
     for k, s in enumerate(inputs):
         s.seeds = scenario_seeds(base_seed, replicates, k, options.paired)
         t0 = time.perf_counter()
-        rec = run_batched(s.world, s.seeds, keep_terms=False, months=steps)
+        rec = run_ensemble(s.world, s.seeds, engine=engine, keep_terms=False, months=steps)
         s.seconds = time.perf_counter() - t0
         ids = s.world.roster.ids
         series[s.label] = {(a, b): rec.alignment[:, :, ids.index(a), ids.index(b)].copy()
@@ -691,7 +693,7 @@ def compare_scenarios(scenarios: Sequence[str], *, dyads: Sequence[str] | None =
             names.setdefault(i, n)
     return Comparison(scenarios=inputs, dyads=chosen, names=names, start=ref.start,
                       months=steps, replicates=replicates, base_seed=base_seed,
-                      options=options, series=series, tables=tables)
+                      options=options, series=series, tables=tables, engine=engine)
 
 
 # --------------------------------------------------------------------------- command
@@ -717,7 +719,7 @@ def compare_command(scenarios: Sequence[str], *, dyads: Sequence[str] | None = N
                     paired: bool = True, threshold_low: float = 0.0,
                     threshold_high: float = ALLIANCE_LEVEL, months: int | None = None,
                     results: Path | None = None, fmt: str = "md",
-                    console: Any | None = None) -> CompareOutcome:
+                    console: Any | None = None, engine: str = "batched") -> CompareOutcome:
     """What ``sim compare`` does: run, write the staged report folder, print a summary.
 
     Defaults come from the settings (``SIM_ENSEMBLE_SIZE``, ``SIM_BASE_SEED``,
@@ -739,8 +741,11 @@ def compare_command(scenarios: Sequence[str], *, dyads: Sequence[str] | None = N
     options = CompareOptions(paired=paired, threshold_low=threshold_low,
                              threshold_high=threshold_high, bootstrap_seed=base)
     t0 = time.perf_counter()
+    if engine not in ("batched", "mesa"):
+        raise ConfigError("sim compare", [f"--engine: bad value {engine!r}; allowed: batched, "
+                                          "mesa"])
     comparison = compare_scenarios(scenarios, dyads=dyads, replicates=reps, base_seed=base,
-                                   months=months, options=options)
+                                   months=months, options=options, engine=engine)
     seconds = time.perf_counter() - t0
     run_id = compare_id([s.world.scenario.name for s in comparison.scenarios])
     out = Path(results or settings.results_dir) / "compare"

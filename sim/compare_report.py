@@ -232,7 +232,7 @@ def report_blocks(c: Comparison, figures: dict[str, str], seconds: float) -> lis
         ("h1", f"Comparison: {' vs '.join(others)} against {c.reference}"),
         ("p", f"Reference **{c.reference}**; compared: "
               + ", ".join(f"**{x}**" for x in others) + f". {c.replicates} runs per "
-              f"scenario, {c.start} to {end_date} ({c.months} months), batched engine; "
+              f"scenario, {c.start} to {end_date} ({c.months} months), {c.engine} engine; "
               f"{_design_text(c)}. Computed in {seconds:.1f} s."),
         ("p", f"Thresholds: *rupture* = alignment below {o.threshold_low:+.2f}, "
               f"*alliance-like* = at or above {o.threshold_high:+.2f}, at any month "
@@ -433,7 +433,7 @@ def build_compare_manifest(c: Comparison, run_id: str, seconds: float,
 
     entries, environment = [], None
     for k, s in enumerate(c.scenarios):
-        m = build_manifest(s.world, s.path, s.seeds, "batched")
+        m = build_manifest(s.world, s.path, s.seeds, c.engine)
         environment = m["environment"]
         entries.append({
             "label": s.label, "role": "reference" if k == 0 else "compared",
@@ -453,7 +453,7 @@ def build_compare_manifest(c: Comparison, run_id: str, seconds: float,
         "design": "paired" if c.options.paired else "independent",
         "seed_rule": ("every scenario: base_seed + k for run k" if c.options.paired else
                       "scenario j: base_seed + 1000000*j + k for run k"),
-        "base_seed": c.base_seed, "replicates": c.replicates, "engine": "batched",
+        "base_seed": c.base_seed, "replicates": c.replicates, "engine": c.engine,
         "options": asdict(c.options),
         "metrics": METRICS,
         "settings": get_settings().model_dump(mode="json"),

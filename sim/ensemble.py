@@ -2,7 +2,7 @@
 
 Both paths run the same engine (`sim.engine`): the Mesa path one model per seed with
 agents deciding in turn, the batched path all seeds at once as arrays. Results are the same
-to the last bit (tests/test_determinism.py); the batched path is simply faster.
+to the last bit (tests/test_determinism.py, tests/test_paths.py); the batched path is simply faster.
 """
 
 from __future__ import annotations
@@ -27,27 +27,39 @@ def ensemble_seeds(base_seed: int, replicates: int) -> np.ndarray:
     return (np.uint64(base_seed) + np.arange(replicates, dtype=np.uint64)).astype(np.uint64)
 
 
+#: Moves decided outside the model, by month: what players or White decide in a seminar.
+OverrideSchedule = dict[int, Overrides]
+
+
 def run_mesa(world: World, seeds, *, keep_terms: bool = True,
+             overrides: OverrideSchedule | None = None, months: int | None = None,
              progress: Progress | None = None) -> Record:
+    """One Mesa model per seed; agents decide their own rows (the per-agent path)."""
     records = []
+    stop = world.horizon if months is None else min(months, world.horizon)
     for seed in np.asarray(seeds, dtype=np.uint64):
         model = AlignmentModel(world, int(seed), keep_terms=keep_terms)
-        records.append(model.run())
+        while model.running and model.state.step < stop:
+            planned = (overrides or {}).get(model.state.step)
+            if planned is not None:
+                model.overrides = Overrides(dict(planned.dyadic), dict(planned.theatre))
+            model.step()
+        records.append(model.record())
         if progress:
             progress(1)
     return concat_records(records)
 
 
 def run_batched(world: World, seeds, *, keep_terms: bool = True,
-                overrides: Overrides | None = None, months: int | None = None,
+                overrides: OverrideSchedule | None = None, months: int | None = None,
                 progress: Progress | None = None) -> Record:
-    """All seeds at once; ``months`` stops early (default: the scenario's horizon)."""
+    """All seeds at once as arrays (the batched path); ``months`` stops early."""
     state = initial_state(world, seeds)
     rec = Recorder(keep_terms=keep_terms)
     rec.start(state)
     stop = world.horizon if months is None else min(months, world.horizon)
     while state.step < stop:
-        result = advance(state, world, overrides)
+        result = advance(state, world, (overrides or {}).get(state.step))
         rec.record(result, state)
     if progress:
         progress(len(state.seeds))
@@ -55,7 +67,9 @@ def run_batched(world: World, seeds, *, keep_terms: bool = True,
 
 
 def run_ensemble(world: World, seeds, *, engine: Engine = "mesa", keep_terms: bool = True,
+                 overrides: OverrideSchedule | None = None, months: int | None = None,
                  progress: Progress | None = None) -> Record:
-    if engine == "mesa":
-        return run_mesa(world, seeds, keep_terms=keep_terms, progress=progress)
-    return run_batched(world, seeds, keep_terms=keep_terms, progress=progress)
+    """Either path; they give identical records (tests/test_paths.py)."""
+    run = run_mesa if engine == "mesa" else run_batched
+    return run(world, seeds, keep_terms=keep_terms, overrides=overrides, months=months,
+               progress=progress)

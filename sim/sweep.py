@@ -35,7 +35,7 @@ import pandas as pd
 
 from sim import rng
 from sim.config_errors import ConfigError
-from sim.ensemble import run_batched
+from sim.ensemble import run_ensemble
 from sim.experiment import Experiment, apply_point, design_points, experiment_path
 from sim.manifest import code_version, sha256_file
 from sim.scenario import Scenario, load_scenario, resolve_scenario_path
@@ -61,6 +61,7 @@ class TaskSpec:
     times: tuple[int, ...]
     trajectories: str
     dyads: tuple[str, ...]
+    engine: str = "batched"  # or "mesa": the per-agent path, identical results, slower
 
     @property
     def key(self) -> str:
@@ -87,8 +88,8 @@ def run_task(spec: TaskSpec) -> dict[str, pd.DataFrame]:
 
     world = apply_point(_base_world(spec.scenario.model_dump_json(), spec.scenario_dir),
                         list(spec.names), np.array(spec.values))
-    rec = run_batched(world, np.array(spec.seeds, dtype=np.uint64), keep_terms=False,
-                      months=spec.months)
+    rec = run_ensemble(world, np.array(spec.seeds, dtype=np.uint64), engine=spec.engine,
+                       keep_terms=False, months=spec.months)
     ident = {"scenario": spec.scenario.name, "point": np.int32(spec.point)}
     runs = run_metrics(world, rec)
     dyads = dyad_metrics(world, rec, spec.times)
@@ -219,7 +220,7 @@ def _prepare_folder(exp: Experiment, path: Path, out: Path, points: np.ndarray,
     return folder
 
 
-def _tasks(exp: Experiment, points: np.ndarray) -> Iterator[TaskSpec]:
+def _tasks(exp: Experiment, points: np.ndarray, engine: str) -> Iterator[TaskSpec]:
     names = tuple(p.name for p in exp.parameters)
     settings = get_settings()
     for s, name in enumerate(exp.scenarios):
@@ -231,7 +232,7 @@ def _tasks(exp: Experiment, points: np.ndarray) -> Iterator[TaskSpec]:
                 names=names, values=tuple(float(v) for v in points[point]),
                 seeds=replicate_seeds(exp, s, point), months=exp.months,
                 times=tuple(exp.outputs.times), trajectories=exp.outputs.trajectories,
-                dyads=tuple(exp.outputs.dyads))
+                dyads=tuple(exp.outputs.dyads), engine=engine)
     del settings
 
 
@@ -273,7 +274,7 @@ Progress = Callable[[int, int], None]  # (runs finished now, runs total)
 
 
 def run_sweep(experiment: str | Path, *, workers: int = 1, scheduler: str | None = None,
-              out: Path | None = None, restart: bool = False,
+              out: Path | None = None, restart: bool = False, engine: str = "batched",
               progress: Progress | None = None) -> SweepOutcome:
     """Run (or resume) an experiment; see the module docstring for the guarantees."""
     from sim.experiment import load_experiment
@@ -283,14 +284,17 @@ def run_sweep(experiment: str | Path, *, workers: int = 1, scheduler: str | None
     points = design_points(exp)
     out = out or (get_settings().results_dir / "sweeps" / exp.name)
     folder = _prepare_folder(exp, path, Path(out), points, restart)
-    tasks = list(_tasks(exp, points))
+    if engine not in ("batched", "mesa"):
+        raise ConfigError("sim sweep", [f"--engine: bad value {engine!r}; allowed: batched, "
+                                        "mesa"])
+    tasks = list(_tasks(exp, points, engine))
     todo = [t for t in tasks if not folder.done(t.key)]
     total_runs = len(tasks) * exp.replicates
     done_runs = (len(tasks) - len(todo)) * exp.replicates
     if progress:
         progress(done_runs, total_runs)
     t0 = time.perf_counter()
-    engine = "dask" if scheduler else ("processes" if workers > 1 else "in-process")
+    where = "dask" if scheduler else ("processes" if workers > 1 else "in-process")
     with _executor(workers, scheduler) as (ex, n_workers):
         if ex is None:
             for spec in todo:
@@ -319,7 +323,8 @@ def run_sweep(experiment: str | Path, *, workers: int = 1, scheduler: str | None
                         progress(done_runs, total_runs)
     return SweepOutcome(folder=Path(out), tasks_total=len(tasks), tasks_run=len(todo),
                         tasks_skipped=len(tasks) - len(todo), runs_done=done_runs,
-                        seconds=time.perf_counter() - t0, workers=n_workers, engine=engine)
+                        seconds=time.perf_counter() - t0, workers=n_workers, engine=where,
+                        extra={"path": engine})
 
 
 # ------------------------------------------------------------------------ reading results

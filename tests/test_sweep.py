@@ -116,3 +116,11 @@ def test_seeds_depend_on_replicate_not_on_point(tmp_path):
     per_rep = runs.groupby("replicate")["seed"].nunique()
     assert (per_rep == 1).all()
     assert runs.groupby(["scenario", "point"])["seed"].nunique().eq(3).all()
+
+
+def test_mesa_engine_gives_the_same_sweep(tmp_path):
+    """The per-agent path on request: the same tables as the batched default."""
+    exp = _experiment(tmp_path, months=6)
+    batched = load_sweep(run_sweep(exp, out=tmp_path / "b").folder)
+    mesa = load_sweep(run_sweep(exp, out=tmp_path / "m", engine="mesa").folder)
+    _assert_same(batched, mesa)
