@@ -1,0 +1,211 @@
+"""Ensemble speed: the batched path against the per-agent Mesa path, and issue 5's targets.
+
+Run: ``.venv/bin/python benchmarks/ensemble_benchmark.py [--quick]``. Measures, side by side
+in one run:
+
+1. runs per second per core of the per-agent path and the batched path (baseline, 120 months);
+2. a 10,000-replicate baseline ensemble over ten years through `sim sweep` on 2 workers
+   (10 tasks of 1,000 replicates), its time and peak memory (driver + workers);
+3. a 1,000-replicate cone of futures over 60 months from a mid-run state;
+4. cost per replicate-month against the number of actors (16, 32, 64) and the horizon;
+5. a profile of where a batched month's time goes.
+
+Prints the figures and appends them, with the machine, to
+``benchmarks/results/ensemble.jsonl`` and ``benchmarks/RESULTS.md``. The targets are stated
+beside the figures; they are measured here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import dataclasses
+import io
+import json
+import pstats
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from machine import machine
+
+from sim.engine import advance
+from sim.ensemble import run_batched, run_mesa
+from sim.roster import RosterFile, compile_roster, default_roster_file
+from sim.scenario import load_scenario
+from sim.state import initial_state
+from sim.world import build_world
+
+HERE = Path(__file__).parent
+QUICK = "--quick" in sys.argv
+
+
+def paths_per_core(world) -> dict:
+    mesa_runs = 2 if QUICK else 4
+    t = time.perf_counter()
+    run_mesa(world, np.arange(mesa_runs), keep_terms=False)
+    mesa = mesa_runs / (time.perf_counter() - t)
+    out = {"mesa_runs_per_s": round(mesa, 2)}
+    for r in (16, 256, 1000):
+        t = time.perf_counter()
+        run_batched(world, np.arange(r), keep_terms=False)
+        rate = r / (time.perf_counter() - t)
+        out[f"batched_R{r}_runs_per_s"] = round(rate, 1)
+    out["speedup_batched_vs_mesa"] = round(max(v for k, v in out.items()
+                                              if k.startswith("batched")) / mesa, 1)
+    return out
+
+
+EXPERIMENT = """\
+name = "ten_thousand"
+scenarios = ["baseline"]
+seed = 1
+replicates = {reps}
+[design]
+kind = "grid"
+[[parameters]]
+name = "dummy.control"
+values = {values}
+[outputs]
+times = [12, 60, 120]
+trajectories = "chosen"
+"""
+
+
+def ten_thousand() -> dict:
+    reps, points = (200, 5) if QUICK else (1000, 10)
+    with tempfile.TemporaryDirectory() as d:
+        exp = Path(d) / "e.toml"
+        exp.write_text(EXPERIMENT.format(reps=reps, values=[float(v) for v in range(points)]))
+        # VmHWM, not ru_maxrss, for the driver: Linux carries ru_maxrss across fork and
+        # exec, so a child would report this benchmark's own peak
+        code = ("import resource, time, re; from pathlib import Path; from sim.sweep import "
+                f"run_sweep; t=time.perf_counter(); run_sweep({str(exp)!r}, workers=2, "
+                f"out=Path({str(Path(d) / 'out')!r})); s=time.perf_counter()-t; "
+                "hwm=int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())"
+                ".group(1)); print(s, hwm, "
+                "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True)
+    seconds, driver_kib, child_kib = (float(x) for x in res.stdout.split())
+    total_mib = (driver_kib + 2 * child_kib) / 1024
+    return {"replicates": reps * points, "months": 120, "workers": 2,
+            "seconds": round(seconds, 1), "runs_per_s": round(reps * points / seconds, 1),
+            "peak_mib_driver": round(driver_kib / 1024), "peak_mib_worker": round(child_kib / 1024),
+            "peak_mib_total_bound": round(total_mib), "target_seconds": 60,
+            "target_peak_mib": 2048}
+
+
+def cone(world) -> dict:
+    """A mid-run state (one replicate after 60 months) continued 1,000 times for 60 months."""
+    state = initial_state(world, [5])
+    for _ in range(60):
+        advance(state, world)
+    many = state.take(np.zeros(1000, dtype=int))
+    many.seeds = np.arange(10_000, 11_000, dtype=np.uint64)
+    t = time.perf_counter()
+    for _ in range(60):
+        advance(many, world)
+    return {"replicates": 1000, "months": 60, "seconds": round(time.perf_counter() - t, 2),
+            "target_seconds": 2.0}
+
+
+def scaled_roster(k: int) -> RosterFile:
+    """The default roster copied k times (ids suffixed), copies related as the originals."""
+    base = default_roster_file()
+    actors, dyads = [], []
+    for c in range(k):
+        suffix = "" if c == 0 else chr(ord("A") + c - 1)
+        ren = {a.id: (a.id[:2] + suffix if suffix else a.id) for a in base.actors}
+        actors += [a.model_copy(update={"id": ren[a.id]}) for a in base.actors]
+        dyads += [d.model_copy(update={"source": ren[d.source], "target": ren[d.target]})
+                  for d in base.dyads]
+    return base.model_copy(update={"actors": actors, "dyads": dyads})
+
+
+def scaling(world) -> dict:
+    out = {}
+    for k in (1, 2, 4):
+        roster = compile_roster(scaled_roster(k))
+        w = dataclasses.replace(world, roster=roster, initial_alignment=roster.alignment.copy(),
+                                initial_balance=roster.domestic_balance.copy(),
+                                treaties=dataclasses.replace(
+                                    world.treaties, parties=np.zeros(
+                                        (0, roster.n), dtype=bool), ids=(), start=np.zeros(0, int),
+                                    end=np.zeros(0, int), strength=np.zeros(0),
+                                    anchor=np.zeros(0), clauses=()),
+                                sanctions=dataclasses.replace(
+                                    world.sanctions,
+                                    primary=np.zeros((world.horizon, roster.n, roster.n)),
+                                    secondary=np.zeros((world.horizon, roster.n, roster.n))),
+                                hazards=[], scheduled={})
+        reps, months = 200, 24
+        t = time.perf_counter()
+        run_batched(w, np.arange(reps), keep_terms=False, months=months)
+        out[f"N{roster.n}_us_per_replicate_month"] = round(
+            1e6 * (time.perf_counter() - t) / (reps * months), 1)
+    for months in (30, 60, 120):
+        t = time.perf_counter()
+        run_batched(world, np.arange(200), keep_terms=False, months=months)
+        out[f"horizon{months}_seconds_R200"] = round(time.perf_counter() - t, 2)
+    return out
+
+
+def profile(world) -> list[str]:
+    pr = cProfile.Profile()
+    pr.enable()
+    run_batched(world, np.arange(1000), keep_terms=False, months=6)
+    pr.disable()
+    buf = io.StringIO()
+    pstats.Stats(pr, stream=buf).sort_stats("tottime").print_stats(8)
+    return [ln for ln in buf.getvalue().splitlines() if "/" in ln or "{" in ln][:8]
+
+
+def main() -> None:
+    world = build_world(load_scenario("baseline"))
+    record = {"benchmark": "ensemble", "quick": QUICK, "machine": machine()}
+    record["paths_per_core"] = paths_per_core(world)
+    record["ten_thousand"] = ten_thousand()
+    record["cone"] = cone(world)
+    record["scaling"] = scaling(world)
+    record["profile_top"] = profile(world)
+    record["peak_rss_mib_this_process"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(record, indent=2))
+    if QUICK:
+        return
+    (HERE / "results").mkdir(exist_ok=True)
+    with open(HERE / "results" / "ensemble.jsonl", "a") as fh:
+        fh.write(json.dumps(record) + "\n")
+    p, t, c, s, m = (record["paths_per_core"], record["ten_thousand"], record["cone"],
+                     record["scaling"], record["machine"])
+    with open(HERE / "RESULTS.md", "a") as fh:
+        fh.write(
+            f"\n## Ensemble benchmark, {m['when_utc']}\n\n"
+            f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; Python "
+            f"{m['python']}, NumPy {m['numpy']}.\n\n"
+            "| measurement | figure | target (issue 5) |\n|---|---|---|\n"
+            f"| per-agent Mesa path | {p['mesa_runs_per_s']} runs/s/core | |\n"
+            f"| batched path, R = 16 / 256 / 1,000 | {p['batched_R16_runs_per_s']} / "
+            f"{p['batched_R256_runs_per_s']} / {p['batched_R1000_runs_per_s']} runs/s/core | |\n"
+            f"| batched / per-agent | x{p['speedup_batched_vs_mesa']} | x30 |\n"
+            f"| 10,000 replicates x 120 months, 2 workers | {t['seconds']} s, peak <= "
+            f"{t['peak_mib_total_bound']} MiB (driver {t['peak_mib_driver']}, worker "
+            f"{t['peak_mib_worker']}) | < 60 s, < 2,048 MiB |\n"
+            f"| cone: 1,000 replicates x 60 months from month 60 | {c['seconds']} s | < 2 s |\n"
+            f"| cost per replicate-month, N = 16 / 32 / 64 actors | "
+            f"{s['N16_us_per_replicate_month']} / {s['N32_us_per_replicate_month']} / "
+            f"{s['N64_us_per_replicate_month']} us | |\n"
+            f"| horizon 30 / 60 / 120 months, 200 replicates | {s['horizon30_seconds_R200']} / "
+            f"{s['horizon60_seconds_R200']} / {s['horizon120_seconds_R200']} s | |\n\n"
+            "Where a batched month's time goes (cProfile, 1,000 replicates, top 8 by own "
+            "time):\n\n```\n" + "\n".join(record["profile_top"]) + "\n```\n")
+
+
+if __name__ == "__main__":
+    main()
