@@ -16,9 +16,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +39,7 @@ from sim.compare import (
     bands,
     per_run_metrics,
 )
+from sim.results_io import staged_dir
 
 #: Metric names as the report and the console print them.
 METRIC_LABELS: dict[str, str] = {
@@ -54,28 +52,6 @@ METRIC_LABELS: dict[str, str] = {
 CSV_FILES = ("bands.csv", "end_distribution.csv", "thresholds.csv", "differences.csv")
 
 Block = tuple[Any, ...]  # ("h1"|"h2"|"h3"|"p", text) | ("table", head, rows) | ("img", ...)
-
-
-# --------------------------------------------------------------------------- staging
-
-@contextmanager
-def staged_dir(parent: Path, name: str) -> Iterator[Path]:
-    """A temporary folder that becomes ``parent/name`` only if the block succeeds."""
-    parent = Path(parent)
-    created = [p for p in (parent, *parent.parents) if not p.exists()]
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = parent / f".partial-{name}"
-    tmp.mkdir()
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for folder in created:  # deepest first: folders this call made, if still empty
-            if any(folder.iterdir()):
-                break
-            folder.rmdir()
-        raise
-    tmp.rename(parent / name)
 
 
 # --------------------------------------------------------------------------- formatting

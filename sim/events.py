@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.actions import Dyadic
 from sim.calendar import Month
-from sim.provenance import Citation, Sourced
+from sim.provenance import Citation, UnitSourced
 
 if TYPE_CHECKING:
     from sim.state import State
@@ -335,12 +335,6 @@ Event = Annotated[Strike | Ceasefire | LeadershipChange | ArmsDelivery | Theatre
                   Field(discriminator="type")]
 
 
-def _rate(v: Sourced) -> Sourced:
-    if not 0.0 <= v.value <= 1.0:
-        raise ValueError(f"monthly rate {v.value} is outside the allowed range [0, 1]")
-    return v
-
-
 class Hazard(BaseModel):
     """A random event: each month in [start, end) it fires with probability ``monthly_rate``."""
 
@@ -348,6 +342,6 @@ class Hazard(BaseModel):
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")] | None = None
     event: Event
-    monthly_rate: Annotated[Sourced, AfterValidator(_rate)]
+    monthly_rate: UnitSourced
     start: Month | None = None
     end: Month | None = None

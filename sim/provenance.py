@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 Confidence = Literal["high", "medium", "low"]
 
@@ -82,6 +82,21 @@ class Sourced(Citation):
     """A number with the evidence for it (see `Citation`)."""
 
     value: float
+
+
+def in_range(lo: float, hi: float) -> AfterValidator:
+    """Pydantic validator: a `Sourced` value must lie in [lo, hi] (one wording everywhere)."""
+    def check(v: Sourced) -> Sourced:
+        if not lo <= v.value <= hi:
+            raise ValueError(f"value {v.value} is outside the allowed range "
+                             f"[{float(lo)}, {float(hi)}]")
+        return v
+    return AfterValidator(check)
+
+
+#: A sourced value in [0, 1] and one in [-1, 1], the two ranges most values live in.
+UnitSourced = Annotated[Sourced, in_range(0.0, 1.0)]
+SignedSourced = Annotated[Sourced, in_range(-1.0, 1.0)]
 
 
 def normalise_text(text: str) -> str:

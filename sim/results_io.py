@@ -36,19 +36,34 @@ def new_run_id(scenario: str) -> str:
 
 
 @contextmanager
-def staged_run_dir(results_dir: Path, run_id: str) -> Iterator[Path]:
-    """A temporary folder that becomes ``runs/<run_id>`` only if the block succeeds."""
-    runs = Path(results_dir) / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
-    tmp = runs / f".partial-{run_id}"
+def staged_dir(parent: Path, name: str) -> Iterator[Path]:
+    """A temporary folder that becomes ``parent/name`` only if the block succeeds.
+
+    On failure the partial folder goes, and so do the parent folders this call created, so
+    a failed command leaves the results tree exactly as it found it.
+    """
+    parent = Path(parent)
+    created = [p for p in (parent, *parent.parents) if not p.exists()]
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = parent / f".partial-{name}"
     tmp.mkdir()
     try:
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        for folder in created:  # deepest first: folders this call made, if still empty
+            if any(folder.iterdir()):
+                break
+            folder.rmdir()
         raise
-    final = runs / run_id
-    tmp.rename(final)
+    tmp.rename(parent / name)
+
+
+@contextmanager
+def staged_run_dir(results_dir: Path, run_id: str) -> Iterator[Path]:
+    """A staged ``runs/<run_id>`` (see `staged_dir`); ``latest`` points at it when done."""
+    with staged_dir(Path(results_dir) / "runs", run_id) as tmp:
+        yield tmp
     link = Path(results_dir) / "latest"
     tmp_link = Path(results_dir) / f".latest-{run_id}"
     tmp_link.symlink_to(Path("runs") / run_id)

@@ -7,32 +7,25 @@ number carries a `Sourced` provenance record.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.config_errors import ConfigError, validate_file
-from sim.provenance import Sourced
+from sim.provenance import SignedSourced, Sourced, UnitSourced, in_range
 
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_ROSTER = DATA_DIR / "roster.toml"
 
 
-def _in_range(lo: float, hi: float):
-    def check(v: Sourced) -> Sourced:
-        if not lo <= v.value <= hi:
-            raise ValueError(f"value {v.value} is outside the allowed range [{lo}, {hi}]")
-        return v
-    return AfterValidator(check)
-
-
-Unit = Annotated[Sourced, _in_range(0.0, 1.0)]
-Signed = Annotated[Sourced, _in_range(-1.0, 1.0)]
-Rationality = Annotated[Sourced, _in_range(0.0, 50.0)]
+Unit = UnitSourced
+Signed = SignedSourced
+Rationality = Annotated[Sourced, in_range(0.0, 50.0)]
 
 
 class _Strict(BaseModel):
@@ -127,6 +120,20 @@ class RosterFile(_Strict):
     actors: list[Actor]
     dyads: list[Dyad] = []
     theatres: list[Theatre] = []
+
+
+def dyad_values(dyads: list[Dyad], known) -> Iterator[tuple[str, str, str, float]]:
+    """(field, source, target, value) for every value the blocks set, both directions of a
+    symmetric block; blocks naming an actor not in ``known`` are skipped (dropped actors)."""
+    for d in dyads:
+        if d.source not in known or d.target not in known:
+            continue
+        pairs = [(d.source, d.target)] + ([(d.target, d.source)] if d.symmetric else [])
+        for field in DYAD_FIELDS:
+            val = getattr(d, field)
+            if val is not None:
+                for s, t in pairs:
+                    yield field, s, t, val.value
 
 
 def _cross_checks(roster: RosterFile) -> list[str]:
@@ -246,15 +253,8 @@ def compile_roster(spec: RosterFile, drop: tuple[str, ...] = ()) -> Roster:
 
     mats = {f: np.zeros((n, n)) for f in DYAD_FIELDS}
     mats["alignment"][:] = spec.default_alignment.value
-    for d in spec.dyads:
-        if d.source not in pos or d.target not in pos:
-            continue
-        pairs = [(d.source, d.target)] + ([(d.target, d.source)] if d.symmetric else [])
-        for field in DYAD_FIELDS:
-            val = getattr(d, field)
-            if val is not None:
-                for s, t in pairs:
-                    mats[field][pos[s], pos[t]] = val.value
+    for field, s, t, value in dyad_values(spec.dyads, pos):
+        mats[field][pos[s], pos[t]] = value
     np.fill_diagonal(mats["alignment"], 1.0)
     for f in DYAD_FIELDS:
         if f != "alignment":

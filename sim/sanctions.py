@@ -13,23 +13,17 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.calendar import Month, month_index
-from sim.provenance import Sourced
-
-
-def _unit(v: Sourced) -> Sourced:
-    if not 0.0 <= v.value <= 1.0:
-        raise ValueError(f"intensity {v.value} is outside the allowed range [0, 1]")
-    return v
+from sim.provenance import UnitSourced
 
 
 class Level(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     date: Month
-    level: Annotated[Sourced, AfterValidator(_unit)]
+    level: UnitSourced
 
 
 class SanctionsRegime(BaseModel):
@@ -42,7 +36,7 @@ class SanctionsRegime(BaseModel):
     schedule: list[Level] = Field(min_length=1, description="levels from each date on")
     shape: Literal["step", "ramp"] = Field(
         default="step", description="hold each level (step) or interpolate between (ramp)")
-    secondary: Annotated[Sourced, AfterValidator(_unit)] | None = Field(
+    secondary: UnitSourced | None = Field(
         default=None, description="weight of secondary sanctions on third parties")
 
     @model_validator(mode="after")

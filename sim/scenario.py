@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -27,20 +26,12 @@ from pydantic import (
 from sim.calendar import Month, month_index
 from sim.config_errors import ConfigError, describe_validation_error, path_exists
 from sim.events import Event, Hazard
-from sim.provenance import Citation, Sourced
+from sim.provenance import Citation, SignedSourced, Sourced, UnitSourced
 from sim.roster import DEFAULT_ROSTER, Actor, ActorParams, Dyad, load_roster_file
 from sim.sanctions import SanctionsRegime
 from sim.scenario_files import MergedScenario, find_line, read_scenario_chain
 from sim.settings import get_settings
 from sim.treaties import Treaty
-
-
-def _range(lo: float, hi: float):
-    def check(v: Sourced) -> Sourced:
-        if not lo <= v.value <= hi:
-            raise ValueError(f"value {v.value} is outside the allowed range [{lo}, {hi}]")
-        return v
-    return AfterValidator(check)
 
 
 class _Strict(BaseModel):
@@ -52,8 +43,8 @@ class StakeChange(_Strict):
 
     theatre: str
     actor: str
-    stake: Annotated[Sourced, _range(0.0, 1.0)]
-    position: Annotated[Sourced, _range(-1.0, 1.0)]
+    stake: UnitSourced
+    position: SignedSourced
 
 
 class ExpectedEffect(_Strict):

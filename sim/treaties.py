@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.actions import ASSISTANCE, DEFENCE_SUPPORT, HOSTILE, MILITARY_ASSISTANCE, Dyadic
 from sim.calendar import Month, month_index
-from sim.provenance import Sourced
+from sim.provenance import SignedSourced, UnitSourced
 
 ClauseKind = Literal[
     "non_assistance_to_aggressor", "non_use_of_territory", "consultation", "mutual_defence",
@@ -38,20 +38,6 @@ TRIGGER_OF: dict[str, str] = {
 }
 
 
-def _unit(v: Sourced) -> Sourced:
-    if not 0.0 <= v.value <= 1.0:
-        raise ValueError(f"value {v.value} is outside the allowed range [0, 1]")
-    return v
-
-
-def _signed(v: Sourced) -> Sourced:
-    if not -1.0 <= v.value <= 1.0:
-        raise ValueError(f"value {v.value} is outside the allowed range [-1, 1]")
-    return v
-
-
-UnitSourced = Annotated[Sourced, AfterValidator(_unit)]
-SignedSourced = Annotated[Sourced, AfterValidator(_signed)]
 
 
 class Clause(BaseModel):

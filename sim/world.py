@@ -14,7 +14,7 @@ import numpy as np
 from sim.calendar import month_index, month_label
 from sim.dynamics_params import dynamics_values
 from sim.events import Hazard
-from sim.roster import DYAD_FIELDS, Roster, compile_roster, load_roster_file
+from sim.roster import Roster, compile_roster, dyad_values, load_roster_file
 from sim.sanctions import CompiledSanctions, compile_sanctions
 from sim.scenario import Scenario
 from sim.treaties import CompiledTreaties, compile_treaties
@@ -64,15 +64,8 @@ def _apply_roster_changes(roster: Roster, scenario: Scenario) -> None:
         if name in ids:
             for pname, val in changes.items():
                 getattr(roster, pname)[roster.index(name)] = val.value
-    for d in scenario.dyads:
-        if d.source not in ids or d.target not in ids:
-            continue
-        pairs = [(d.source, d.target)] + ([(d.target, d.source)] if d.symmetric else [])
-        for field_name in DYAD_FIELDS:
-            val = getattr(d, field_name)
-            if val is not None:
-                for s, t in pairs:
-                    getattr(roster, field_name)[roster.index(s), roster.index(t)] = val.value
+    for field_name, s, t, value in dyad_values(scenario.dyads, ids):
+        getattr(roster, field_name)[roster.index(s), roster.index(t)] = value
     for st in scenario.theatre_stakes:
         if st.actor in ids:
             k, i = roster.theatre_index(st.theatre), roster.index(st.actor)

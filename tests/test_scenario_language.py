@@ -475,7 +475,7 @@ def test_sanctions_level_out_of_range_names_the_field_and_the_range(scen_dir):
     p = one(problems_of(child), "1.5")
     assert p.startswith(str(child))
     assert f"sanctions[{NS}].schedule[0].level" in p
-    assert "[0, 1]" in p
+    assert "[0.0, 1.0]" in p
 
 
 def test_event_date_outside_the_horizon(scen_dir):
@@ -628,7 +628,7 @@ def test_four_independent_schema_problems_give_four_lines(scen_dir):
     one(problems, "horizon_months", "bad value 0")
     one(problems, "start", "'2025-13'", "YYYY-MM")
     one(problems, "favourite_colour", "unknown field")
-    one(problems, f"sanctions[{NS}].schedule[0].level", "[0, 1]")
+    one(problems, f"sanctions[{NS}].schedule[0].level", "[0.0, 1.0]")
 
 
 def test_four_problems_of_both_kinds_give_four_lines(scen_dir):
