@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from machine import machine
+from machine import baseline_experiment, machine
 
 from sim.engine import advance
 from sim.ensemble import run_batched, run_mesa
@@ -61,27 +61,13 @@ def paths_per_core(world) -> dict:
     return out
 
 
-EXPERIMENT = """\
-name = "ten_thousand"
-scenarios = ["baseline"]
-seed = 1
-replicates = {reps}
-[design]
-kind = "grid"
-[[parameters]]
-name = "dummy.control"
-values = {values}
-[outputs]
-times = [12, 60, 120]
-trajectories = "chosen"
-"""
 
 
 def ten_thousand() -> dict:
     reps, points = (200, 5) if QUICK else (1000, 10)
     with tempfile.TemporaryDirectory() as d:
         exp = Path(d) / "e.toml"
-        exp.write_text(EXPERIMENT.format(reps=reps, values=[float(v) for v in range(points)]))
+        exp.write_text(baseline_experiment(reps, points, name="ten_thousand"))
         # VmHWM, not ru_maxrss, for the driver: Linux carries ru_maxrss across fork and
         # exec, so a child would report this benchmark's own peak
         code = ("import resource, time, re; from pathlib import Path; from sim.sweep import "

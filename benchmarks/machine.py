@@ -10,6 +10,15 @@ from importlib.metadata import version
 import numpy as np
 
 
+def baseline_experiment(replicates: int, points: int, name: str = "bench") -> str:
+    """A sweep of the baseline split into ``points`` tasks of ``replicates`` runs each (the
+    points differ only in a dummy parameter, so every task is the same model run)."""
+    values = [float(v) for v in range(points)]
+    return (f'name = "{name}"\nscenarios = ["baseline"]\nseed = 1\nreplicates = {replicates}\n'
+            '[design]\nkind = "grid"\n[[parameters]]\nname = "dummy.control"\n'
+            f'values = {values}\n[outputs]\ntimes = [12, 60, 120]\ntrajectories = "chosen"\n')
+
+
 def machine() -> dict:
     cpu = ""
     try:

@@ -17,29 +17,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from machine import machine
+from machine import baseline_experiment, machine
 
 HERE = Path(__file__).parent
-EXPERIMENT = """\
-name = "bench"
-scenarios = ["baseline"]
-seed = 1
-replicates = {replicates}
-[design]
-kind = "grid"
-[[parameters]]
-name = "dummy.control"
-values = {values}
-[outputs]
-times = [12, 60, 120]
-trajectories = "chosen"
-"""
 
 
 def sweep(tmp: Path, points: int, replicates: int, workers: int) -> dict:
     exp = tmp / f"bench-{points}-{replicates}-{workers}.toml"
-    exp.write_text(EXPERIMENT.format(replicates=replicates,
-                                     values=[float(v) for v in range(points)]))
+    exp.write_text(baseline_experiment(replicates, points))
     out = tmp / f"out-{points}-{replicates}-{workers}"
     cmd = [sys.executable, "-c",
            "import resource, sys, time; from sim.sweep import run_sweep; t=time.perf_counter(); "
