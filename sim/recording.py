@@ -58,11 +58,19 @@ class Recorder:
 
     def finish(self, seeds: np.ndarray) -> Record:
         def stack(xs):
-            return np.stack(xs) if xs else None
+            # copy month by month and drop each month's array as it is copied: np.stack
+            # would hold every history twice at the peak (the list and the result)
+            if not xs:
+                return None
+            out = np.empty((len(xs), *xs[0].shape), dtype=xs[0].dtype)
+            for k in range(len(xs)):
+                out[k] = xs[k]
+                xs[k] = None
+            return out
         return Record(
-            seeds=np.asarray(seeds, dtype=np.uint64), alignment=np.stack(self._alignment),
+            seeds=np.asarray(seeds, dtype=np.uint64), alignment=stack(self._alignment),
             terms=stack(self._terms), dyadic=stack(self._dyadic),
-            theatre=stack(self._theatre), distrust=np.stack(self._distrust),
+            theatre=stack(self._theatre), distrust=stack(self._distrust),
             events=self._events,
             clipped=np.stack(self._clipped) if self._clipped else np.zeros((0, 0), bool),
         )

@@ -82,22 +82,35 @@ def _base_world(scenario_json: str, scenario_dir: str) -> World:
     return build_world(Scenario.model_validate_json(scenario_json), Path(scenario_dir))
 
 
+#: Replicates run together inside a task. A replicate does not depend on its batch, so the
+#: chunk size changes no result; it bounds a worker's memory (a full monthly history of
+#: 1,000 replicates is about 600 MB).
+CHUNK = 256
+
+
 def run_task(spec: TaskSpec) -> dict[str, pd.DataFrame]:
     """Run one task's replicates and reduce them to tables (executes on a worker)."""
     from sim.metrics import dyad_metrics, run_metrics
 
     world = apply_point(_base_world(spec.scenario.model_dump_json(), spec.scenario_dir),
                         list(spec.names), np.array(spec.values))
-    rec = run_ensemble(world, np.array(spec.seeds, dtype=np.uint64), engine=spec.engine,
-                       keep_terms=False, months=spec.months)
-    ident = {"scenario": spec.scenario.name, "point": np.int32(spec.point)}
-    runs = run_metrics(world, rec)
-    dyads = dyad_metrics(world, rec, spec.times)
-    for frame in (runs, dyads):
-        for col, val in reversed(ident.items()):
-            frame.insert(0, col, val)
-    traj = _trajectories(world, rec, spec)
-    return {"runs": runs, "dyads": dyads, "trajectories": traj}
+    seeds = np.array(spec.seeds, dtype=np.uint64)
+    parts: dict[str, list[pd.DataFrame]] = {"runs": [], "dyads": [], "trajectories": []}
+    for first in range(0, len(seeds), CHUNK):
+        rec = run_ensemble(world, seeds[first:first + CHUNK], engine=spec.engine,
+                           keep_terms=False, months=spec.months)
+        tables = {"runs": run_metrics(world, rec),
+                  "dyads": dyad_metrics(world, rec, spec.times),
+                  "trajectories": _trajectories(world, rec, spec)}
+        del rec
+        for kind, frame in tables.items():
+            frame["replicate"] = (frame["replicate"] + first).astype(np.int32)
+            parts[kind].append(frame)
+    out = {kind: pd.concat(frames, ignore_index=True) for kind, frames in parts.items()}
+    for kind in ("runs", "dyads"):
+        out[kind].insert(0, "point", np.int32(spec.point))
+        out[kind].insert(0, "scenario", spec.scenario.name)
+    return out
 
 
 def _trajectories(world: World, rec, spec: TaskSpec) -> pd.DataFrame:

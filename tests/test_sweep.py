@@ -124,3 +124,14 @@ def test_mesa_engine_gives_the_same_sweep(tmp_path):
     batched = load_sweep(run_sweep(exp, out=tmp_path / "b").folder)
     mesa = load_sweep(run_sweep(exp, out=tmp_path / "m", engine="mesa").folder)
     _assert_same(batched, mesa)
+
+
+def test_chunking_within_a_task_changes_nothing(tmp_path, monkeypatch):
+    """Replicates run in chunks inside a task to bound memory; the tables are the same."""
+    import sim.sweep
+
+    exp = _experiment(tmp_path, months=6)
+    whole = load_sweep(run_sweep(exp, out=tmp_path / "whole").folder)
+    monkeypatch.setattr(sim.sweep, "CHUNK", 2)
+    chunked = load_sweep(run_sweep(exp, out=tmp_path / "chunked").folder)
+    _assert_same(whole, chunked)
