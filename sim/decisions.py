@@ -18,6 +18,7 @@ from sim.actions import Dyadic, TheatreAction
 from sim.drivers._common import ordered_sum
 from sim.drivers.cross_pressure import cross_pressure_matrix
 from sim.drivers.sanctions_pressure import sanctions_bite
+from sim.kernels import dyadic_utilities_kernel, logit_choice_kernel
 from sim.treaties import obligation_utilities
 
 
@@ -50,32 +51,27 @@ def perceive(state, world, sanctions_total: np.ndarray) -> Perception:
 
 
 def dyadic_utilities(per: Perception, world, rows: np.ndarray) -> np.ndarray:
-    """Utility (R, len(rows), N, A) of each dyadic action of the actors in ``rows``."""
+    """Utility (R, len(rows), N, A) of each dyadic action of the actors in ``rows``.
+
+    With v = value, cp = cross-pressure, h = hedging (docs/ODD.md §7.4):
+    distance -v - move; hedge h(1 - |v|) - v/2 - move; maintain 0; deepen v - move - cp;
+    transfer arms (arms capacity x partner's need)(v + partner's ask) - arms cost - 2cp;
+    diplomatic cover (pressure on partner) v - cover cost; sanction (sanction capacity)(-v)
+    - sanction cost; plus what triggered treaty clauses add; -inf where impossible (towards
+    oneself but maintain; arms or sanctions without the capacity). Computed by
+    `sim.kernels.dyadic_utilities_kernel`, the one implementation.
+    """
     p, ro = world.p, world.roster
-    v = per.value[:, rows, :]
-    cp = per.cross[:, rows, :]
-    hedge = ro.hedging[rows][None, :, None]
-    u = np.empty((*v.shape, len(Dyadic)))
-    u[..., Dyadic.DISTANCE] = -v - p.move_cost
-    u[..., Dyadic.HEDGE] = hedge * (1.0 - np.abs(v)) - 0.5 * v - p.move_cost
-    u[..., Dyadic.MAINTAIN] = 0.0
-    u[..., Dyadic.DEEPEN] = v - p.move_cost - cp
-    arms = ro.arms_capacity[rows][None, :, None] * ro.arms_need[None, None, :]
-    u[..., Dyadic.TRANSFER_ARMS] = (arms * (v + ro.asks.T[rows][None]) - p.arms_cost
-                                    - 2.0 * cp)
-    u[..., Dyadic.DIPLOMATIC_COVER] = per.pressure[:, None, :] * v - p.cover_cost
-    u[..., Dyadic.SANCTION] = ro.sanction_capacity[rows][None, :, None] * (-v) - p.sanction_cost
-    if per.obligations is not None:
-        u = u + per.obligations[:, rows]
-    # what an actor cannot do
-    n = ro.n
-    self_pair = np.zeros((len(rows), n), dtype=bool)
-    self_pair[np.arange(len(rows)), rows] = True
-    u[:, self_pair, :] = -np.inf
-    u[:, self_pair, Dyadic.MAINTAIN] = 0.0
-    u[:, ro.arms_capacity[rows] < 0.1, :, Dyadic.TRANSFER_ARMS] = -np.inf
-    u[:, ro.sanction_capacity[rows] < 0.1, :, Dyadic.SANCTION] = -np.inf
-    return u
+    rows = np.asarray(rows, dtype=np.int64)
+    r = per.value.shape[0]
+    out = np.empty((r, len(rows), ro.n, len(Dyadic)))
+    has = per.obligations is not None
+    oblig = per.obligations if has else np.zeros((1, 1, 1, 1))
+    dyadic_utilities_kernel(per.value, per.cross, per.pressure, oblig, has, rows,
+                            ro.hedging, ro.arms_capacity, ro.arms_need, ro.asks,
+                            ro.sanction_capacity, float(p.move_cost), float(p.arms_cost),
+                            float(p.cover_cost), float(p.sanction_cost), out)
+    return out
 
 
 def theatre_utilities(per: Perception, state, world, rows: np.ndarray) -> np.ndarray:
@@ -103,23 +99,17 @@ def logit_choice(util: np.ndarray, precision: np.ndarray, draws: np.ndarray) -> 
 
     ``precision`` broadcasts against ``util[..., 0]``; ``draws`` are uniforms of that shape.
     Infeasible actions (utility -inf) weigh exactly 0, so precision 0 is a uniform choice
-    among the feasible ones. The cumulative sum runs over actions in order (``cumsum`` is
-    sequential, so a cell's result does not depend on the batch it is computed in).
+    among the feasible ones. Each cell is computed alone, with its weights summed in action
+    order (`sim.kernels.logit_choice_kernel`), so a cell's result does not depend on the
+    batch it is computed in.
     """
-    feasible = np.isfinite(util)
-    z = np.where(feasible, precision[..., None] * np.where(feasible, util, 0.0), -np.inf)
-    z -= np.max(z, axis=-1, keepdims=True)
-    w = np.exp(z, out=z)  # exp(-inf) = 0 exactly
-    acc = np.cumsum(w, axis=-1)
-    threshold = draws * acc[..., -1]
-    choice = np.sum(acc[..., :-1] <= threshold[..., None], axis=-1, dtype=np.int8)
-    # round-off can push the draw onto the last action; if that one is infeasible, take the
-    # best feasible action instead (the only way a zero-weight action could be chosen)
-    last = util.shape[-1] - 1
-    bad = (choice == last) & (w[..., last] == 0.0)
-    if bad.any():
-        choice = np.where(bad, np.argmax(util, axis=-1).astype(np.int8), choice)
-    return choice
+    shape = util.shape[:-1]
+    flat = np.ascontiguousarray(util, dtype=np.float64).reshape(-1, util.shape[-1])
+    lam = np.ascontiguousarray(np.broadcast_to(precision, shape), dtype=np.float64).ravel()
+    u = np.ascontiguousarray(np.broadcast_to(draws, shape), dtype=np.float64).ravel()
+    out = np.empty(flat.shape[0], dtype=np.int8)
+    logit_choice_kernel(flat, lam, u, out)
+    return out.reshape(shape)
 
 
 def choose(per: Perception, state, world, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

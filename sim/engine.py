@@ -21,6 +21,7 @@ from sim.adjudication import apply_actions, delivered, learn_distrust, total_san
 from sim.decisions import Perception, choose, perceive
 from sim.drivers import DRIVERS, StepInputs
 from sim.drivers._common import ordered_sum
+from sim.kernels import saturate as _saturate
 from sim.state import State
 from sim.world import World
 
@@ -98,9 +99,10 @@ def saturate(force: np.ndarray, a: np.ndarray) -> np.ndarray:
 
     Why: alignment lives in [-1, 1], and a push towards a bound should weaken as the bound
     nears (a logistic-style saturation), without clipping that would hide causes. With
-    this form, constant forces settle at a* = (F+ - F-) / (F+ + F-).
+    this form, constant forces settle at a* = (F+ - F-) / (F+ + F-). Computed by the
+    compiled ufunc `sim.kernels.saturate` (one pass, any shapes).
     """
-    return np.where(force > 0, force * (1.0 - a), force * (1.0 + a))
+    return _saturate(force, a)
 
 
 def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.ndarray,
@@ -117,9 +119,12 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
         noise=rng.normal(state.seeds, step, rng.Stream.NOISE, (world.n, world.n)),
     )
     a = state.alignment
-    off = ~np.eye(world.n, dtype=bool)
-    terms = np.stack([saturate(d.force(state, world, inputs), a) * off for d in DRIVERS],
-                     axis=1)
+    forces = np.empty((a.shape[0], len(DRIVERS), world.n, world.n))
+    for k, d in enumerate(DRIVERS):
+        forces[:, k] = d.force(state, world, inputs)
+    terms = saturate(forces, a[:, None])
+    idx = np.arange(world.n)
+    terms[:, :, idx, idx] = 0.0  # a dyad with oneself does not move
     change = ordered_sum(terms, axis=1)
     raw = a + change
     clipped = ((raw > 1.0) | (raw < -1.0)).any(axis=(1, 2))
