@@ -20,8 +20,8 @@ from sim import rng
 from sim.adjudication import apply_actions, delivered, learn_distrust, total_sanctions
 from sim.decisions import Perception, choose, perceive
 from sim.drivers import DRIVERS, StepInputs
-from sim.drivers._common import ordered_sum
 from sim.kernels import saturate as _saturate
+from sim.kernels import saturate_terms
 from sim.state import State
 from sim.world import World
 
@@ -122,10 +122,9 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
     forces = np.empty((a.shape[0], len(DRIVERS), world.n, world.n))
     for k, d in enumerate(DRIVERS):
         forces[:, k] = d.force(state, world, inputs)
-    terms = saturate(forces, a[:, None])
-    idx = np.arange(world.n)
-    terms[:, :, idx, idx] = 0.0  # a dyad with oneself does not move
-    change = ordered_sum(terms, axis=1)
+    change = np.empty_like(a)
+    saturate_terms(forces, a, change)  # forces become the bounded terms; diagonal 0
+    terms = forces
     raw = a + change
     clipped = ((raw > 1.0) | (raw < -1.0)).any(axis=(1, 2))
     new = np.clip(raw, -1.0, 1.0)

@@ -105,13 +105,37 @@ def logit_choice_kernel(util, precision, draws, out):
         out[m] = choice
 
 
-@vectorize(["float64(float64, float64)"], cache=True)
-def saturate(force, a):
-    """Bounded contribution of a force to alignment a: f(1 - a) upwards, f(1 + a) down.
-
-    A NumPy ufunc (any shapes, broadcasting), computed in one pass; see
-    `sim.engine.saturate` for why this form.
-    """
+@njit(cache=True)
+def _saturated(force, a):
+    """The formula, once: f(1 - a) for an upward force, f(1 + a) for a downward one."""
     if force > 0.0:
         return force * (1.0 - a)
     return force * (1.0 + a)
+
+
+@vectorize(["float64(float64, float64)"], cache=True)
+def saturate(force, a):
+    """Bounded contribution of a force to alignment a, as a NumPy ufunc (any shapes); see
+    `sim.engine.saturate` for why this form."""
+    return _saturated(force, a)
+
+
+@njit(cache=True)
+def saturate_terms(forces, a, change):
+    """Turn forces (R, K, N, N) into bounded terms in place, zero on the diagonal, and
+    write their sum over drivers, added in driver order, into ``change`` (R, N, N)."""
+    n_rep, n_drv, n, _ = forces.shape
+    for r in range(n_rep):
+        for i in range(n):
+            for j in range(n):
+                total = 0.0
+                if i == j:
+                    for k in range(n_drv):
+                        forces[r, k, i, j] = 0.0
+                else:
+                    aij = a[r, i, j]
+                    for k in range(n_drv):
+                        t = _saturated(forces[r, k, i, j], aij)
+                        forces[r, k, i, j] = t
+                        total += t
+                change[r, i, j] = total
