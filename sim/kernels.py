@@ -139,3 +139,21 @@ def saturate_terms(forces, a, change):
                         forces[r, k, i, j] = t
                         total += t
                 change[r, i, j] = total
+
+
+@njit(cache=True)
+def theatre_affinity(intensity, engagement, position, competition, out):
+    """Sum over theatres of I e_i e_j (x_i x_j - c max(0, x_i x_j)) into ``out`` (R, N, N),
+    theatres added in order, zero on the diagonal (the theatre driver, docs/ODD.md)."""
+    n_rep, n_th, n = engagement.shape
+    for r in range(n_rep):
+        for i in range(n):
+            for j in range(n):
+                total = 0.0
+                if i != j:
+                    for t in range(n_th):
+                        agree = position[r, t, i] * position[r, t, j]
+                        affinity = agree - competition[t] * max(0.0, agree)
+                        total += (intensity[r, t] * engagement[r, t, i] * engagement[r, t, j]
+                                  * affinity)
+                out[r, i, j] = total

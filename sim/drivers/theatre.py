@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.drivers._common import StepInputs, zero_diagonal
+from sim.drivers._common import StepInputs
+from sim.kernels import theatre_affinity
 
 
 def theatre(state, world, x: StepInputs):
-    ro = world.roster
-    out = np.zeros_like(state.alignment)
-    for t in range(len(ro.theatre_ids)):
-        pos = state.position[:, t, :]
-        agree = pos[:, :, None] * pos[:, None, :]
-        affinity = agree - ro.theatre_competition[t] * np.maximum(0.0, agree)
-        e = state.engagement[:, t, :]
-        out = out + (state.intensity[:, t, None, None] * e[:, :, None] * e[:, None, :]
-                     * affinity)
-    return world.p.theatre_rate * zero_diagonal(out)
+    out = np.empty_like(state.alignment)
+    theatre_affinity(state.intensity, state.engagement, state.position,
+                     world.roster.theatre_competition, out)
+    return world.p.theatre_rate * out
