@@ -103,14 +103,20 @@ class Experiment(_Strict):
     outputs: Outputs = Outputs()
 
 
-def _target_problems(exp: Experiment) -> list[str]:
+def scenario_path(name: str, experiment_file: Path) -> Path:
+    """A scenario an experiment names: by name in ``scenarios/``, or a ``.toml`` path taken
+    from the experiment file's folder (the same file for validation, the run and the
+    manifest, wherever the command is run from)."""
+    return resolve_scenario_path(name, Path(experiment_file).parent)
+
+
+def _target_problems(exp: Experiment, experiment_file: Path) -> list[str]:
     """Every parameter must name something that exists, within its allowed range."""
     problems = []
     ids: set[str] = set()
     for n, name in enumerate(exp.scenarios):
         try:
-            sc = load_scenario(resolve_scenario_path(name, EXPERIMENTS_DIR.parent / "scenarios")
-                               if name.endswith(".toml") else name)
+            sc = load_scenario(scenario_path(name, experiment_file))
         except ConfigError as exc:
             problems.append(f"scenarios[{n}]: bad value {name!r}: {exc.problems[0]}")
             continue
@@ -189,7 +195,8 @@ def load_experiment(name_or_path: str | Path) -> Experiment:
     if not path.exists():
         known = sorted(q.stem for q in EXPERIMENTS_DIR.glob("*.toml"))
         raise ConfigError(path, [f"no such experiment; known: {', '.join(known)}"])
-    return validate_file(path, Experiment, extra_checks=_target_problems)
+    return validate_file(path, Experiment,
+                         extra_checks=lambda exp: _target_problems(exp, path))
 
 
 def salib_problem(exp: Experiment) -> dict:

@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from sim.ensemble import Engine, ensemble_seeds, run_ensemble
 from sim.manifest import build_manifest, write_manifest
 from sim.recording import Record
@@ -71,7 +69,3 @@ def run_scenario(scenario: str | PreparedRun, *, replicates: int, base_seed: int
         if figure:
             plot_key_dyads(world, rec, tmp / "key_dyads.png")
     return RunOutcome(run_id, Path(results_dir) / "runs" / run_id, world, rec, summary, seconds)
-
-
-def seeds_of(outcome: RunOutcome) -> np.ndarray:
-    return outcome.record.seeds

@@ -31,7 +31,6 @@ CONF_LEVEL = 0.95
 
 def output_values(results: SweepResults, output: str, scenario: str | None = None):
     """One value per design point: the output averaged over the point's replicates."""
-    scenarios = results.manifest["experiment"]["resolved"]["scenarios"]
     runs = results.runs
     names = list(runs["scenario"].unique()) if len(runs) else []
     if scenario is None:
@@ -62,7 +61,6 @@ def output_values(results: SweepResults, output: str, scenario: str | None = Non
     if len(per_point) != n_points:
         raise ValueError(f"the sweep is incomplete: {len(per_point)} of {n_points} points "
                          "have results; rerun `sim sweep` to finish it")
-    del scenarios
     return per_point.sort_index().to_numpy(dtype=float), scenario
 
 

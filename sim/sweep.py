@@ -36,9 +36,15 @@ import pandas as pd
 from sim import rng
 from sim.config_errors import ConfigError
 from sim.ensemble import run_ensemble
-from sim.experiment import Experiment, apply_point, design_points, experiment_path
+from sim.experiment import (
+    Experiment,
+    apply_point,
+    design_points,
+    experiment_path,
+    scenario_path,
+)
 from sim.manifest import code_version, sha256_file
-from sim.scenario import Scenario, load_scenario, resolve_scenario_path
+from sim.scenario import Scenario, load_scenario
 from sim.scenario_files import read_scenario_chain
 from sim.settings import get_settings
 from sim.world import World, build_world
@@ -166,12 +172,12 @@ class SweepFolder:
 
 
 def _experiment_manifest(exp: Experiment, path: Path, points: np.ndarray) -> dict:
-    settings = get_settings()
+    scenarios_dir = get_settings().scenarios_dir
     chains = {}
     for name in exp.scenarios:
-        sc_path = resolve_scenario_path(name)
         chains[name] = [{"file": str(f), "sha256": sha256_file(f)}
-                        for f in read_scenario_chain(sc_path, settings.scenarios_dir).files]
+                        for f in read_scenario_chain(scenario_path(name, path),
+                                                     scenarios_dir).files]
     return {
         "kind": "rusiran-sim sweep",
         "experiment": {"name": exp.name, "file": str(path), "sha256": sha256_file(path),
@@ -233,11 +239,11 @@ def _prepare_folder(exp: Experiment, path: Path, out: Path, points: np.ndarray,
     return folder
 
 
-def _tasks(exp: Experiment, points: np.ndarray, engine: str) -> Iterator[TaskSpec]:
+def _tasks(exp: Experiment, path: Path, points: np.ndarray,
+           engine: str) -> Iterator[TaskSpec]:
     names = tuple(p.name for p in exp.parameters)
-    settings = get_settings()
     for s, name in enumerate(exp.scenarios):
-        sc_path = resolve_scenario_path(name)
+        sc_path = scenario_path(name, path)
         sc = load_scenario(sc_path)
         for point in range(points.shape[0]):
             yield TaskSpec(
@@ -246,7 +252,6 @@ def _tasks(exp: Experiment, points: np.ndarray, engine: str) -> Iterator[TaskSpe
                 seeds=replicate_seeds(exp, s, point), months=exp.months,
                 times=tuple(exp.outputs.times), trajectories=exp.outputs.trajectories,
                 dyads=tuple(exp.outputs.dyads), engine=engine)
-    del settings
 
 
 @contextmanager
@@ -300,7 +305,7 @@ def run_sweep(experiment: str | Path, *, workers: int = 1, scheduler: str | None
     if engine not in ("batched", "mesa"):
         raise ConfigError("sim sweep", [f"--engine: bad value {engine!r}; allowed: batched, "
                                         "mesa"])
-    tasks = list(_tasks(exp, points, engine))
+    tasks = list(_tasks(exp, path, points, engine))
     todo = [t for t in tasks if not folder.done(t.key)]
     total_runs = len(tasks) * exp.replicates
     done_runs = (len(tasks) - len(todo)) * exp.replicates

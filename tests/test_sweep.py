@@ -135,3 +135,20 @@ def test_chunking_within_a_task_changes_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(sim.sweep, "CHUNK", 2)
     chunked = load_sweep(run_sweep(exp, out=tmp_path / "chunked").folder)
     _assert_same(whole, chunked)
+
+
+def test_scenario_files_are_found_beside_the_experiment(tmp_path, monkeypatch):
+    """A scenario named as a .toml path is the file beside the experiment, for validation,
+    the run and the manifest alike, whatever folder the command runs from."""
+    (tmp_path / "mine.toml").write_text('name = "mine"\nextends = "baseline"\n'
+                                        'horizon_months = 12\n')
+    exp = tmp_path / "e.toml"
+    exp.write_text('name = "e"\nscenarios = ["mine.toml"]\nseed = 2\nreplicates = 2\n'
+                   'months = 3\n[outputs]\ntimes = [3]\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    res = load_sweep(run_sweep(exp, out=tmp_path / "s").folder)
+    assert res.complete and set(res.runs["scenario"]) == {"mine"}
+    chain = res.manifest["scenarios"]["mine.toml"]
+    assert Path(chain[0]["file"]) == (tmp_path / "mine.toml").resolve()
