@@ -8,8 +8,9 @@ either a document and a verbatim quote, or an honest "this is our assumption, be
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -82,6 +83,22 @@ class Sourced(Citation):
     """A number with the evidence for it (see `Citation`)."""
 
     value: float
+
+
+def iter_citations(obj: Any, path: str = "") -> Iterator[tuple[str, Citation]]:
+    """Every `Citation` (so every `Sourced` value) reachable from a validated model, with a
+    readable path to it: what provenance checks walk over, whatever the file's shape."""
+    if isinstance(obj, Citation):
+        yield path, obj
+    elif isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from iter_citations(getattr(obj, name), f"{path}.{name}")
+    elif isinstance(obj, dict):
+        for key, val in obj.items():
+            yield from iter_citations(val, f"{path}[{key!r}]")
+    elif isinstance(obj, list | tuple):
+        for i, val in enumerate(obj):
+            yield from iter_citations(val, f"{path}[{i}]")
 
 
 def in_range(lo: float, hi: float) -> AfterValidator:

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
-from sim.provenance import Sourced, default_seeds_dir, quote_in_document
+from sim.provenance import Sourced, default_seeds_dir, iter_citations, quote_in_document
 from sim.roster import DEFAULT_ROSTER, RosterFile, compile_roster, load_roster_file
 
 #: A citation should be a short phrase, not a passage.
@@ -25,17 +24,9 @@ MIN_CITED = 40
 
 def iter_sourced(obj: Any, path: str = "roster") -> Iterator[tuple[str, Sourced]]:
     """Every `Sourced` value reachable from ``obj``, with a readable path to it."""
-    if isinstance(obj, Sourced):
-        yield path, obj
-    elif isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            yield from iter_sourced(getattr(obj, name), f"{path}.{name}")
-    elif isinstance(obj, dict):
-        for key, val in obj.items():
-            yield from iter_sourced(val, f"{path}[{key!r}]")
-    elif isinstance(obj, list | tuple):
-        for i, val in enumerate(obj):
-            yield from iter_sourced(val, f"{path}[{i}]")
+    for where, cited in iter_citations(obj, path):
+        if isinstance(cited, Sourced):
+            yield where, cited
 
 
 def _label(path: str, roster: RosterFile) -> str:

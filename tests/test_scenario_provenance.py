@@ -3,25 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import BaseModel
 
-from sim.provenance import Citation, default_seeds_dir, quote_in_document
+from sim.provenance import default_seeds_dir, iter_citations, quote_in_document
 from sim.scenario import load_scenario
 from sim.settings import get_settings
-
-
-def _citations(obj, path="scenario"):
-    if isinstance(obj, Citation):
-        yield path, obj
-    if isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            yield from _citations(getattr(obj, name), f"{path}.{name}")
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from _citations(v, f"{path}.{k}")
-    elif isinstance(obj, list | tuple):
-        for n, v in enumerate(obj):
-            yield from _citations(v, f"{path}[{n}]")
 
 
 def test_scenario_quotes_are_verbatim():
@@ -32,7 +17,7 @@ def test_scenario_quotes_are_verbatim():
     count = 0
     for file in sorted(get_settings().scenarios_dir.glob("*.toml")):
         sc = load_scenario(file)
-        for where, c in _citations(sc):
+        for where, c in iter_citations(sc, "scenario"):
             if c.is_assumption:
                 continue
             count += 1
