@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -27,3 +30,16 @@ def dyad(world, record, a: str, b: str) -> np.ndarray:
     """Alignment of a towards b, shape (months + 1, replicates)."""
     ids = world.roster.ids
     return record.alignment[:, :, ids.index(a), ids.index(b)]
+
+
+BASELINE_FILE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+
+
+@pytest.fixture
+def scen_dir(tmp_path, monkeypatch) -> Path:
+    """A scenarios folder holding only a copy of the baseline, set as SIM_SCENARIOS_DIR."""
+    d = tmp_path.resolve() / "scenarios"
+    d.mkdir()
+    shutil.copy(BASELINE_FILE, d / "baseline.toml")
+    monkeypatch.setenv("SIM_SCENARIOS_DIR", str(d))
+    return d

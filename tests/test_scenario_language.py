@@ -7,7 +7,6 @@ isolation and nothing is written into the real ``scenarios/``.
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 import tomllib
 from pathlib import Path
@@ -44,14 +43,6 @@ runner = CliRunner()
 # ------------------------------------------------------------------------------- helpers
 
 
-@pytest.fixture
-def scen_dir(tmp_path, monkeypatch) -> Path:
-    """A scenarios folder holding only a copy of the baseline, set as SIM_SCENARIOS_DIR."""
-    d = tmp_path.resolve() / "scenarios"
-    d.mkdir()
-    shutil.copy(BASELINE, d / "baseline.toml")
-    monkeypatch.setenv("SIM_SCENARIOS_DIR", str(d))
-    return d
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -118,13 +118,9 @@ def check_cli(path: Path) -> None:
 
 
 @pytest.fixture
-def folder(tmp_path, monkeypatch) -> Path:
-    """A scenarios folder (SIM_SCENARIOS_DIR) with a copy of the baseline."""
-    d = tmp_path.resolve() / "scenarios"
-    d.mkdir()
-    shutil.copy(BASELINE, d / "baseline.toml")
-    monkeypatch.setenv("SIM_SCENARIOS_DIR", str(d))
-    return d
+def folder(scen_dir) -> Path:
+    """A scenarios folder (SIM_SCENARIOS_DIR) with a copy of the baseline (conftest)."""
+    return scen_dir
 
 
 def fresh(folder: Path) -> None:
