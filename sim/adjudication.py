@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.actions import DELIVERED, ENGAGEMENT_TARGET, Dyadic, TheatreAction
-from sim.drivers._common import ordered_sum, zero_diagonal
+from sim.actions import DELIVERED, ENGAGEMENT_TARGET
+from sim.drivers._common import zero_diagonal
+from sim.kernels import update_stocks
 from sim.treaties import adjudicate_clauses
 
 
@@ -30,35 +31,28 @@ def apply_actions(state, world, dyadic: np.ndarray, theatre: np.ndarray) -> np.n
     p, ro = world.p, world.roster
     signal = adjudicate_clauses(world.treaties, state.war, dyadic, state.step)
 
-    # two comparisons, not np.isin: the same booleans, a fraction of the time
-    warm_own = ((dyadic == Dyadic.DEEPEN) | (dyadic == Dyadic.TRANSFER_ARMS)).astype(np.float64)
-    cold_own = ((dyadic == Dyadic.DISTANCE) | (dyadic == Dyadic.SANCTION)).astype(np.float64)
-    warm = 0.5 * (warm_own + np.swapaxes(warm_own, 1, 2))
-    cold = 0.5 * (cold_own + np.swapaxes(cold_own, 1, 2))
-    m = state.interdependence
-    m = (m + p.interdependence_reversion * (state.interdependence_base - m)
-         + p.interdependence_step * (warm * (1.0 - m) - cold * m))
-    state.interdependence = zero_diagonal(np.clip(m, 0.0, 1.0))
-
-    sanctioned = (dyadic == Dyadic.SANCTION).astype(np.float64)
-    own = state.sanctions_own * (1.0 - p.sanctions_endogenous_decay)
-    state.sanctions_own = own + p.sanctions_endogenous_step * sanctioned * (1.0 - own)
-
-    stake = ro.stake.T[None]  # (1, N, T)
-    target = ENGAGEMENT_TARGET[theatre] * stake
-    target = np.where(theatre == TheatreAction.INTERVENE, np.minimum(1.0, stake + 0.3), target)
-    eng = np.swapaxes(state.engagement, 1, 2)  # (R, N, T)
-    eng = eng + p.engagement_rate * (target - eng)
-    state.engagement = np.swapaxes(eng, 1, 2).copy()
-
-    weight = ro.power[None, :, None] * stake
-    push = ordered_sum((theatre == TheatreAction.INTERVENE) * weight, axis=1)
-    calm = ordered_sum((theatre == TheatreAction.MEDIATE) * weight, axis=1)
-    # escalation saturates as (1 - I): the hotter a theatre, the less one more intervention
-    # adds (without this, routine interventions pinned four theatres at 1 within a year)
-    inten = (state.intensity + p.theatre_reversion * (state.intensity_base - state.intensity)
-             + p.theatre_escalation * (push - 0.5 * calm) * (1.0 - state.intensity))
-    state.intensity = np.clip(inten, 0.0, 1.0)
+    new_inter = np.empty_like(state.interdependence)
+    new_own = np.empty_like(state.sanctions_own)
+    new_engagement = np.empty_like(state.engagement)
+    new_intensity = np.empty_like(state.intensity)
+    # Interdependence relaxes to its structural level, rises with warm moves (deepen, arms)
+    # from either side and falls with cold ones (distance, sanction); own sanctions decay
+    # and are renewed by sanctioning; engagement moves towards the action's target
+    # (intervening raises it above the stake); intensity relaxes to its base, rises with
+    # power-weighted interventions and falls with mediation, saturating as (1 - I):
+    # without that, routine interventions pinned four theatres at 1 within a year.
+    update_stocks(dyadic, theatre, state.interdependence, state.interdependence_base,
+                  state.sanctions_own, state.engagement, state.intensity,
+                  state.intensity_base, ro.stake, ro.power, ENGAGEMENT_TARGET,
+                  float(p.interdependence_reversion), float(p.interdependence_step),
+                  float(p.sanctions_endogenous_decay), float(p.sanctions_endogenous_step),
+                  float(p.engagement_rate), float(p.theatre_reversion),
+                  float(p.theatre_escalation), new_inter, new_own, new_engagement,
+                  new_intensity)
+    state.interdependence = new_inter
+    state.sanctions_own = new_own
+    state.engagement = new_engagement
+    state.intensity = new_intensity
     return signal
 
 

@@ -17,8 +17,11 @@ from sim import rng
 from sim.actions import Dyadic, TheatreAction
 from sim.drivers._common import ordered_sum
 from sim.drivers.cross_pressure import cross_pressure_matrix
-from sim.drivers.sanctions_pressure import sanctions_bite
-from sim.kernels import dyadic_utilities_kernel, logit_choice_kernel
+from sim.kernels import (
+    dyadic_utilities_kernel,
+    logit_choice_kernel,
+    theatre_utilities_kernel,
+)
 from sim.treaties import obligation_utilities
 
 
@@ -34,17 +37,16 @@ class Perception:
     salience: np.ndarray  # (R, N, T) stake times intensity
 
 
-def perceive(state, world, sanctions_total: np.ndarray) -> Perception:
+def perceive(state, world, sanctions_bite: np.ndarray) -> Perception:
+    """What actors see, given how hard sanctions press on each of them (R, N)."""
     p, ro = world.p, world.roster
-    _, secondary = world.sanctions_at(state.step)
-    pressure_s = sanctions_bite(sanctions_total, secondary[None], ro.power)
     attacked = (ordered_sum(state.war, axis=1) > 0).astype(np.float64)
     salience = np.swapaxes(ro.stake[None] * state.intensity[:, :, None], 1, 2)
     return Perception(
         step=state.step,
         value=np.clip(state.alignment + p.trend_weight * state.trend, -1.0, 1.0),
         cross=cross_pressure_matrix(state),
-        pressure=np.clip(pressure_s + attacked, 0.0, 1.0),
+        pressure=np.clip(sanctions_bite + attacked, 0.0, 1.0),
         obligations=obligation_utilities(world.treaties, state.war, state.step),
         salience=salience,
     )
@@ -75,23 +77,22 @@ def dyadic_utilities(per: Perception, world, rows: np.ndarray) -> np.ndarray:
 
 
 def theatre_utilities(per: Perception, state, world, rows: np.ndarray) -> np.ndarray:
-    """Utility (R, len(rows), T, A) of each theatre action of the actors in ``rows``."""
+    """Utility (R, len(rows), T, A) of each theatre action of the actors in ``rows``.
+
+    With s = salience (stake x intensity), |x| = how far the actor's position is from the
+    theatre's middle, h = hedging: withdraw -s - move; restrain hs - s|x|/2 - move/2;
+    support 0; intervene 2 s|x| power - intervention cost; mediate h I (1 - |x|) - move;
+    -inf for all but support where the actor has no stake. Computed by
+    `sim.kernels.theatre_utilities_kernel`, the one implementation.
+    """
     p, ro = world.p, world.roster
-    s = per.salience[:, rows, :]
-    pos = np.abs(np.swapaxes(state.position, 1, 2)[:, rows, :])
-    hedge = ro.hedging[rows][None, :, None]
-    power = ro.power[rows][None, :, None]
-    intensity = state.intensity[:, None, :]
-    u = np.empty((*s.shape, len(TheatreAction)))
-    u[..., TheatreAction.WITHDRAW] = -s - p.move_cost
-    u[..., TheatreAction.RESTRAIN] = hedge * s - 0.5 * s * pos - 0.5 * p.move_cost
-    u[..., TheatreAction.SUPPORT] = 0.0
-    u[..., TheatreAction.INTERVENE] = 2.0 * s * pos * power - p.intervene_cost
-    u[..., TheatreAction.MEDIATE] = hedge * intensity * (1.0 - pos) - p.move_cost
-    no_stake = np.broadcast_to((ro.stake.T[rows] == 0.0)[None, :, :, None], u.shape)
-    u = np.where(no_stake, -np.inf, u)
-    u[..., TheatreAction.SUPPORT] = np.where(no_stake[..., 0], 0.0, u[..., TheatreAction.SUPPORT])
-    return u
+    rows = np.asarray(rows, dtype=np.int64)
+    r, _, t = per.salience.shape
+    out = np.empty((r, len(rows), t, len(TheatreAction)))
+    theatre_utilities_kernel(per.salience, state.position, state.intensity, ro.stake, rows,
+                             ro.hedging, ro.power, float(p.move_cost),
+                             float(p.intervene_cost), out)
+    return out
 
 
 def logit_choice(util: np.ndarray, precision: np.ndarray, draws: np.ndarray) -> np.ndarray:

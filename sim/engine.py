@@ -20,8 +20,9 @@ from sim import rng
 from sim.adjudication import apply_actions, delivered, learn_distrust, total_sanctions
 from sim.decisions import Perception, choose, perceive
 from sim.drivers import DRIVERS, StepInputs
+from sim.drivers.sanctions_pressure import sanctions_bite
 from sim.kernels import saturate as _saturate
-from sim.kernels import saturate_terms
+from sim.kernels import settle_month
 from sim.state import State
 from sim.world import World
 
@@ -45,7 +46,8 @@ class MonthOpening:
     perception: Perception
     forced: np.ndarray  # (R, N, N) int8, FREE where the model decides
     fired: list[tuple[str, np.ndarray]]  # (event label, replicate mask)
-    sanctions: np.ndarray  # (R, N, N)
+    sanctions: np.ndarray  # (R, N, N) total [imposer, target]
+    sanctions_bite: np.ndarray  # (R, N) how hard they press on each target
 
 
 @dataclass
@@ -78,7 +80,9 @@ def open_month(state: State, world: World) -> MonthOpening:
                 hz.event.apply(state, world, rows, forced)
                 fired.append((hz.event.label() + " [random]", rows))
     sanctions = total_sanctions(state, world)
-    return MonthOpening(perceive(state, world, sanctions), forced, fired, sanctions)
+    _, secondary = world.sanctions_at(state.step)
+    bite = sanctions_bite(sanctions, secondary[None], world.roster.power)
+    return MonthOpening(perceive(state, world, bite), forced, fired, sanctions, bite)
 
 
 def apply_overrides(dyadic: np.ndarray, theatre: np.ndarray, forced: np.ndarray,
@@ -115,6 +119,7 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
     _, secondary = world.sanctions_at(step)
     inputs = StepInputs(
         delivered=given, treaty_signal=signal, sanctions=opening.sanctions,
+        sanctions_bite=opening.sanctions_bite,
         secondary=secondary, treaty_strength=strength, treaty_anchor=anchor,
         noise=rng.normal(state.seeds, step, rng.Stream.NOISE, (world.n, world.n)),
     )
@@ -122,15 +127,12 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
     forces = np.empty((a.shape[0], len(DRIVERS), world.n, world.n))
     for k, d in enumerate(DRIVERS):
         forces[:, k] = d.force(state, world, inputs)
-    change = np.empty_like(a)
-    saturate_terms(forces, a, change)  # forces become the bounded terms; diagonal 0
+    new = np.empty_like(a)
+    trend = np.empty_like(a)
+    clipped = np.empty(a.shape[0], dtype=np.bool_)
+    settle_month(forces, a, new, trend, clipped)  # forces become the bounded terms
     terms = forces
-    raw = a + change
-    clipped = ((raw > 1.0) | (raw < -1.0)).any(axis=(1, 2))
-    new = np.clip(raw, -1.0, 1.0)
-    idx = np.arange(world.n)
-    new[:, idx, idx] = 1.0
-    state.trend = new - a
+    state.trend = trend
     state.alignment = new
     learn_distrust(state, world, given, signal)
     state.war = np.maximum(0.0, state.war - 1.0)

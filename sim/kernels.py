@@ -14,9 +14,10 @@ import numpy as np
 from numba import njit, vectorize
 
 DISTANCE, HEDGE, MAINTAIN, DEEPEN, ARMS, COVER, SANCTION = range(7)
+T_WITHDRAW, T_RESTRAIN, T_SUPPORT, T_INTERVENE, T_MEDIATE = range(5)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def dyadic_utilities_kernel(value, cross, pressure, obligations, has_obligations, rows,
                             hedging, arms_capacity, arms_need, asks, sanction_capacity,
                             move_cost, arms_cost, cover_cost, sanction_cost, out):
@@ -62,7 +63,35 @@ def dyadic_utilities_kernel(value, cross, pressure, obligations, has_obligations
                 out[r, k, j, 6] = u6 if sanction_ok else -np.inf
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
+def theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging, power,
+                             move_cost, intervene_cost, out):
+    """Fill ``out`` (R, len(rows), T, 5) with each theatre action's utility; see
+    `sim.decisions.theatre_utilities` for the formulas (docs/ODD.md §7.4). Actors without a
+    stake in a theatre can only carry on as they are (support, utility 0)."""
+    n_rep = salience.shape[0]
+    n_th = salience.shape[2]
+    for r in range(n_rep):
+        for k in range(rows.shape[0]):
+            i = rows[k]
+            h = hedging[i]
+            pw = power[i]
+            for t in range(n_th):
+                if stake[t, i] == 0.0:
+                    for a in range(5):
+                        out[r, k, t, a] = -np.inf
+                    out[r, k, t, T_SUPPORT] = 0.0
+                    continue
+                s = salience[r, i, t]
+                pos = abs(position[r, t, i])
+                out[r, k, t, T_WITHDRAW] = -s - move_cost
+                out[r, k, t, T_RESTRAIN] = h * s - 0.5 * s * pos - 0.5 * move_cost
+                out[r, k, t, T_SUPPORT] = 0.0
+                out[r, k, t, T_INTERVENE] = 2.0 * s * pos * pw - intervene_cost
+                out[r, k, t, T_MEDIATE] = h * intensity[r, t] * (1.0 - pos) - move_cost
+
+
+@njit(cache=True, nogil=True)
 def logit_choice_kernel(util, precision, draws, out):
     """For each row m of ``util`` (M, A): draw an action with probability proportional to
     exp(precision[m] * U), infeasible (-inf) actions weighing exactly 0; ``out`` (M,) int8.
@@ -85,7 +114,8 @@ def logit_choice_kernel(util, precision, draws, out):
         for a in range(n_act):
             u = util[m, a]
             if u > -np.inf:
-                w[a] = np.exp(lam * u - top)
+                z = lam * u - top
+                w[a] = 1.0 if z == 0.0 else np.exp(z)  # exp(0) is exactly 1: skip the call
             else:
                 w[a] = 0.0
             total += w[a]
@@ -105,7 +135,7 @@ def logit_choice_kernel(util, precision, draws, out):
         out[m] = choice
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _saturated(force, a):
     """The formula, once: f(1 - a) for an upward force, f(1 + a) for a downward one."""
     if force > 0.0:
@@ -120,28 +150,42 @@ def saturate(force, a):
     return _saturated(force, a)
 
 
-@njit(cache=True)
-def saturate_terms(forces, a, change):
-    """Turn forces (R, K, N, N) into bounded terms in place, zero on the diagonal, and
-    write their sum over drivers, added in driver order, into ``change`` (R, N, N)."""
+@njit(cache=True, nogil=True)
+def settle_month(forces, a, new, trend, clipped):
+    """Settle a month in one pass over (replicate, i, j).
+
+    Turns forces (R, K, N, N) into bounded terms in place (zero on the diagonal), adds them
+    in driver order into the change, and writes the new alignment (clipped to [-1, 1],
+    1 on the diagonal) into ``new``, its change from ``a`` into ``trend`` and whether the
+    raw sum left [-1, 1] anywhere into ``clipped`` (R,).
+    """
     n_rep, n_drv, n, _ = forces.shape
     for r in range(n_rep):
+        out_of_range = False
         for i in range(n):
             for j in range(n):
                 total = 0.0
+                aij = a[r, i, j]
                 if i == j:
                     for k in range(n_drv):
                         forces[r, k, i, j] = 0.0
                 else:
-                    aij = a[r, i, j]
                     for k in range(n_drv):
                         t = _saturated(forces[r, k, i, j], aij)
                         forces[r, k, i, j] = t
                         total += t
-                change[r, i, j] = total
+                raw = aij + total
+                if raw > 1.0 or raw < -1.0:
+                    out_of_range = True
+                v = min(max(raw, -1.0), 1.0)
+                if i == j:
+                    v = 1.0
+                new[r, i, j] = v
+                trend[r, i, j] = v - aij
+        clipped[r] = out_of_range
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def theatre_affinity(intensity, engagement, position, competition, out):
     """Sum over theatres of I e_i e_j (x_i x_j - c max(0, x_i x_j)) into ``out`` (R, N, N),
     theatres added in order, zero on the diagonal (the theatre driver, docs/ODD.md)."""
@@ -157,3 +201,83 @@ def theatre_affinity(intensity, engagement, position, competition, out):
                         total += (intensity[r, t] * engagement[r, t, i] * engagement[r, t, j]
                                   * affinity)
                 out[r, i, j] = total
+
+
+@njit(cache=True, nogil=True)
+def update_stocks(dyadic, theatre, interdependence, interdependence_base, sanctions_own,
+                  engagement, intensity, intensity_base, stake, power, engagement_target,
+                  reversion, inter_step, sanction_decay, sanction_step, engagement_rate,
+                  theatre_reversion, escalation, new_inter, new_own, new_engagement,
+                  new_intensity):
+    """The stocks that actions move, in one pass (see `sim.adjudication.apply_actions` for
+    the rules): interdependence, sanctions imposed by action, theatre engagement and
+    theatre intensity, written into the ``new_*`` arrays."""
+    n_rep, n, _ = dyadic.shape
+    n_th = stake.shape[0]
+    keep_own = 1.0 - sanction_decay
+    for r in range(n_rep):
+        for i in range(n):
+            for j in range(n):
+                dij = dyadic[r, i, j]
+                dji = dyadic[r, j, i]
+                w_ij = 1.0 if (dij in (DEEPEN, ARMS)) else 0.0
+                w_ji = 1.0 if (dji in (DEEPEN, ARMS)) else 0.0
+                c_ij = 1.0 if (dij in (DISTANCE, SANCTION)) else 0.0
+                c_ji = 1.0 if (dji in (DISTANCE, SANCTION)) else 0.0
+                warm = 0.5 * (w_ij + w_ji)
+                cold = 0.5 * (c_ij + c_ji)
+                m = interdependence[r, i, j]
+                m = (m + reversion * (interdependence_base[r, i, j] - m)
+                     + inter_step * (warm * (1.0 - m) - cold * m))
+                new_inter[r, i, j] = 0.0 if i == j else min(max(m, 0.0), 1.0)
+                own = sanctions_own[r, i, j] * keep_own
+                hit = 1.0 if dij == SANCTION else 0.0
+                new_own[r, i, j] = own + sanction_step * hit * (1.0 - own)
+        for t in range(n_th):
+            push = 0.0
+            calm = 0.0
+            for i in range(n):
+                st = stake[t, i]
+                act = theatre[r, i, t]
+                target = engagement_target[act] * st
+                if act == T_INTERVENE:
+                    target = min(1.0, st + 0.3)
+                e = engagement[r, t, i]
+                new_engagement[r, t, i] = e + engagement_rate * (target - e)
+                weight = power[i] * st
+                up = weight if act == T_INTERVENE else 0.0
+                down = weight if act == T_MEDIATE else 0.0
+                if i == 0:
+                    push = up
+                    calm = down
+                else:
+                    push = push + up
+                    calm = calm + down
+            it = intensity[r, t]
+            v = (it + theatre_reversion * (intensity_base[r, t] - it)
+                 + escalation * (push - 0.5 * calm) * (1.0 - it))
+            new_intensity[r, t] = min(max(v, 0.0), 1.0)
+
+
+@njit(cache=True, nogil=True)
+def sanctions_force(s, pressure, shared, secondary_stake, alignment, exposure, power,
+                    threshold, value_rate, resentment_rate, secondary_rate, out):
+    """The sanctions-pressure driver's force into ``out`` (R, N, N), given the pressure on
+    each target (R, N), how far i and j are sanctioned by the same imposers (R, N, N) and
+    i's stake with j's secondary sanctioners (R, N, N); see
+    `sim.drivers.sanctions_pressure`. (``shared`` comes in computed: NumPy's expm1 and
+    the C library's differ in the last bit.)"""
+    n_rep, n, _ = s.shape
+    for r in range(n_rep):
+        for i in range(n):
+            for j in range(n):
+                s_t = s[r, j, i]  # j's sanctions on i
+                if i == j:
+                    value = 0.0
+                else:
+                    willing = 0.5 * (1.0 + alignment[r, j, i])
+                    outside = min(max(1.0 - s_t / threshold, 0.0), 1.0)
+                    value = (exposure[i] * pressure[r, i] * outside * power[j] * willing
+                             * (1.0 + shared[r, i, j]))
+                held = secondary_stake[r, i, j] * max(0.0, alignment[r, i, j])
+                out[r, i, j] = value_rate * value - resentment_rate * s_t - secondary_rate * held

@@ -25,6 +25,7 @@ from sim.actions import Dyadic, TheatreAction
 from sim.adjudication import delivered as delivered_of
 from sim.adjudication import total_sanctions
 from sim.drivers import DRIVERS, StepInputs
+from sim.drivers.sanctions_pressure import sanctions_bite
 from sim.engine import Overrides, saturate
 from sim.scenario import Scenario, scenario_problems
 from sim.state import State, initial_state
@@ -241,11 +242,13 @@ def step_inputs(state: State, world: World, *, dyadic: np.ndarray | None = None,
     strength, anchor = world.treaties.commitment(state.step)
     if dyadic is None:
         dyadic = np.full((r, n, n), Dyadic.MAINTAIN, dtype=np.int8)
+    sanctions = total_sanctions(state, world) if sanctions is None else sanctions
+    secondary = world.sanctions_at(state.step)[1] if secondary is None else secondary
     return StepInputs(
         delivered=delivered_of(dyadic),
         treaty_signal=np.zeros((r, n, n)) if signal is None else signal,
-        sanctions=total_sanctions(state, world) if sanctions is None else sanctions,
-        secondary=world.sanctions_at(state.step)[1] if secondary is None else secondary,
+        sanctions=sanctions, secondary=secondary,
+        sanctions_bite=sanctions_bite(sanctions, secondary[None], world.roster.power),
         treaty_strength=strength, treaty_anchor=anchor,
         noise=np.zeros((r, n, n)) if noise is None else noise,
     )

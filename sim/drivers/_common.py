@@ -21,6 +21,7 @@ class StepInputs:
     delivered: np.ndarray  # (R, N, N) what i delivered to j this month (action value)
     treaty_signal: np.ndarray  # (R, N, N) i's verdict on j's treaty conduct this month
     sanctions: np.ndarray  # (R, N, N) total sanctions [imposer, target], scheduled + own
+    sanctions_bite: np.ndarray  # (R, N) how hard sanctions press on each target
     secondary: np.ndarray  # (N, N) secondary sanctions [imposer, target]
     treaty_strength: np.ndarray  # (N, N) commitment of treaties in force
     treaty_anchor: np.ndarray  # (N, N) alignment those treaties codify

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.drivers._common import StepInputs, ordered_sum, pair_sum, zero_diagonal
+from sim.drivers._common import StepInputs, ordered_sum, pair_sum
+from sim.kernels import sanctions_force
 
 #: Sanctions level from which an actor counts fully as an imposer (assumption: a tenth of
 #: full intensity is already a deliberate policy, not an oversight).
@@ -36,22 +37,20 @@ def sanctions_bite(sanctions: np.ndarray, secondary: np.ndarray, power: np.ndarr
 
 
 def sanctions_pressure(state, world, x: StepInputs) -> np.ndarray:
+    """Value of willing non-imposers to a pressured target, weighted by i's exposure and
+    the partner's power and doubled at most for partners under the same imposers (an
+    imposer is no sanctions-busting partner at any level: the weight falls to zero at
+    IMPOSER_THRESHOLD, a ramp, so a decaying own sanction fades out); minus resentment of
+    the imposers; minus what secondary sanctions put at stake: they deter i from closing
+    with target j in proportion to i's ties with the imposers and, like cross-pressure,
+    hold closeness back (the warm part of a[i, j]) without turning i against j."""
     p, ro = world.p, world.roster
     s = x.sanctions  # [imposer, target]
-    pressure = sanctions_bite(s, x.secondary[None], ro.power)  # (R, N)
-    s_t = np.swapaxes(s, 1, 2)  # [target, imposer]
-    shared = bite(pair_sum(s_t, s))  # both sanctioned by the same imposers
-    willing = 0.5 * (1.0 + np.swapaxes(state.alignment, 1, 2))  # j's readiness to deal with i
-    # An imposer is no sanctions-busting partner at any level: the weight falls to zero by
-    # a level of IMPOSER_THRESHOLD (a continuous ramp, so a decaying own sanction fades out).
-    outside = np.clip(1.0 - s_t / IMPOSER_THRESHOLD, 0.0, 1.0)
-    value = (ro.sanctions_exposure[None, :, None] * pressure[:, :, None]
-             * outside * ro.power[None, None, :] * willing * (1.0 + shared))
-    value = zero_diagonal(value)
-    resentment = s_t
-    # Secondary sanctions deter i from closing with target j in proportion to what i has at
-    # stake with the imposers; like cross-pressure they hold closeness back (the warm part
-    # of a[i, j]) and do not turn i against j.
-    secondary = pair_sum(state.interdependence, x.secondary) * np.maximum(0.0, state.alignment)
-    return (p.sanctions_value * value - p.sanctions_resentment * resentment
-            - p.sanctions_secondary * secondary)
+    shared = bite(pair_sum(np.swapaxes(s, 1, 2), s))  # sanctioned by the same imposers
+    secondary_stake = pair_sum(state.interdependence, x.secondary)
+    out = np.empty_like(state.alignment)
+    sanctions_force(s, x.sanctions_bite, shared, secondary_stake, state.alignment,
+                    ro.sanctions_exposure, ro.power, IMPOSER_THRESHOLD,
+                    float(p.sanctions_value), float(p.sanctions_resentment),
+                    float(p.sanctions_secondary), out)
+    return out
