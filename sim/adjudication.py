@@ -8,6 +8,7 @@ sanctions, theatre engagement and intensity moved. It is the model's White cell.
 from __future__ import annotations
 
 import numpy as np
+from numba import vectorize
 
 from sim.actions import DELIVERED, ENGAGEMENT_TARGET
 from sim.drivers._common import zero_diagonal
@@ -56,6 +57,13 @@ def apply_actions(state, world, dyadic: np.ndarray, theatre: np.ndarray) -> np.n
     return signal
 
 
+@vectorize(["float64(float64, float64, float64)"], cache=True)
+def _learn(d, evidence, eta):
+    """One month of learning from evidence, kept in [0, 1]; one compiled pass."""
+    d = d + eta * (max(0.0, -evidence) * (1.0 - d) - 0.25 * max(0.0, evidence) * d)
+    return min(max(d, 0.0), 1.0)
+
+
 def learn_distrust(state, world, given: np.ndarray, signal: np.ndarray) -> None:
     """Distrust grows on bad evidence and fades, four times slower, on good evidence.
 
@@ -63,7 +71,8 @@ def learn_distrust(state, world, given: np.ndarray, signal: np.ndarray) -> None:
     conduct. The 4:1 asymmetry is an assumption after Slovic (1993).
     """
     evidence = np.swapaxes(given, 1, 2) + signal
-    d = state.distrust
-    eta = world.p.distrust_learning
-    d = d + eta * (np.maximum(0.0, -evidence) * (1.0 - d) - 0.25 * np.maximum(0.0, evidence) * d)
-    state.distrust = zero_diagonal(np.clip(d, 0.0, 1.0))
+    d = _learn(state.distrust, evidence, world.p.distrust_learning,
+               out=np.empty_like(state.distrust))
+    n = d.shape[-1]
+    d[:, np.arange(n), np.arange(n)] = 0.0
+    state.distrust = d

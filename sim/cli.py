@@ -277,6 +277,9 @@ def sensitivity(
     = "dyad:RUS:IRN:mean",
     scenario: Annotated[str | None, typer.Option(help="which scenario of the sweep")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="local worker processes")] = None,
+    engine: Annotated[str, typer.Option(help="for a sweep that runs first: batched (fast) or "
+                                             "mesa (per-agent); the results are identical")]
+    = "batched",
 ) -> None:
     """Sobol indices (with intervals) or Morris screening of an output, from a sweep."""
     from sim.sensitivity import analyse
@@ -291,6 +294,7 @@ def sensitivity(
                           TimeElapsedColumn(), TimeRemainingColumn(), console=err) as bar:
                 task = bar.add_task("sweep", total=None)
                 folder = run_sweep(experiment, workers=workers or get_settings().workers,
+                                   engine=engine,
                                    progress=lambda d, t: bar.update(task, completed=d,
                                                                     total=t)).folder
         report = analyse(load_sweep(folder), output, scenario)

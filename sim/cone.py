@@ -68,7 +68,7 @@ def _continue(start: State, world: World, seeds: np.ndarray, stop: int,
     out[0] = state.alignment
     m = 0
     while state.step < stop:
-        result = advance(state, world, (overrides or {}).get(state.step))
+        result = advance(state, world, (overrides or {}).get(state.step), keep_terms=False)
         m += 1
         out[m] = result.alignment
         events += [(result.step, label, int(rows.sum())) for label, rows in result.fired]

@@ -22,7 +22,7 @@ from sim.kernels import (
     logit_choice_kernel,
     theatre_utilities_kernel,
 )
-from sim.treaties import obligation_utilities
+from sim.treaties import Obligations, obligation_utilities
 
 
 @dataclass
@@ -33,7 +33,7 @@ class Perception:
     value: np.ndarray  # (R, N, N) alignment plus projected trend, in [-1, 1]
     cross: np.ndarray  # (R, N, N) what i stands to lose with third parties by closing with j
     pressure: np.ndarray  # (R, N) how hard-pressed j is (sanctions, under attack)
-    obligations: np.ndarray | None  # (R, N, N, A) from triggered clauses; None if none
+    obligations: Obligations | None  # from triggered clauses; None if none binds
     salience: np.ndarray  # (R, N, T) stake times intensity
 
 
@@ -67,9 +67,11 @@ def dyadic_utilities(per: Perception, world, rows: np.ndarray) -> np.ndarray:
     rows = np.asarray(rows, dtype=np.int64)
     r = per.value.shape[0]
     out = np.empty((r, len(rows), ro.n, len(Dyadic)))
-    has = per.obligations is not None
-    oblig = per.obligations if has else np.zeros((1, 1, 1, 1))
-    dyadic_utilities_kernel(per.value, per.cross, per.pressure, oblig, has, rows,
+    if per.obligations is None:
+        oblig, slot = np.zeros((1, 1, 1, 1)), np.full(ro.n, -1, dtype=np.int64)
+    else:
+        oblig, slot = per.obligations.adj, per.obligations.slot
+    dyadic_utilities_kernel(per.value, per.cross, per.pressure, oblig, slot, rows,
                             ro.hedging, ro.arms_capacity, ro.arms_need, ro.asks,
                             ro.sanction_capacity, float(p.move_cost), float(p.arms_cost),
                             float(p.cover_cost), float(p.sanction_cost), out)

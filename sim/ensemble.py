@@ -59,7 +59,7 @@ def run_batched(world: World, seeds, *, keep_terms: bool = True,
     rec.start(state)
     stop = world.horizon if months is None else min(months, world.horizon)
     while state.step < stop:
-        result = advance(state, world, (overrides or {}).get(state.step))
+        result = advance(state, world, (overrides or {}).get(state.step), keep_terms)
         rec.record(result, state)
     if progress:
         progress(len(state.seeds))

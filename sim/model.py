@@ -72,7 +72,8 @@ class AlignmentModel(mesa.Model):
         dyadic, theatre = apply_overrides(self.dyadic_choices, self.theatre_choices,
                                           self.opening.forced, self.overrides)
         self.overrides = Overrides()  # a player's or White's move is for one month only
-        self.last_result = resolve_month(self.state, w, self.opening, dyadic, theatre)
+        self.last_result = resolve_month(self.state, w, self.opening, dyadic, theatre,
+                                         self.recorder.keep_terms)
         self.recorder.record(self.last_result, self.state)
         self.running = self.state.step < w.horizon
 

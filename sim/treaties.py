@@ -145,10 +145,30 @@ def _aggressors(war: np.ndarray, p: int, parties: np.ndarray) -> np.ndarray:
     return (war[:, :, p] > 0) & ~parties[None, :]
 
 
+@dataclass
+class Obligations:
+    """What triggered clauses add to the dyadic utilities of the actors they bind.
+
+    Kept for the bound actors only (the parties of treaties in force, a handful of the
+    roster): a dense (R, N, N, A) array every month cost more than the choice it informs.
+    """
+
+    slot: np.ndarray  # (N,) int64: the actor's row in ``adj``, -1 if nothing binds it
+    adj: np.ndarray  # (R, S, N, A) utility adjustments of the bound actors' moves
+
+    def dense(self) -> np.ndarray:
+        """The same as (R, N, N, A), zero for unbound actors (for display and tests)."""
+        r, _, n, a = self.adj.shape
+        out = np.zeros((r, n, n, a))
+        for i in np.flatnonzero(self.slot >= 0):
+            out[:, i] = self.adj[:, self.slot[i]]
+        return out
+
+
 def obligation_utilities(ct: CompiledTreaties, war: np.ndarray,
-                         step: int) -> np.ndarray | None:
-    """Utility adjustments (R, N, N, A) that triggered clauses add to the dyadic menu,
-    or None when no clause binds this month (most months: nothing to add).
+                         step: int) -> Obligations | None:
+    """Utility adjustments that triggered clauses add to the dyadic menu, or None when no
+    clause binds this month (most months: nothing to add).
 
     A party expects to pay the breach cost if it breaks a clause, so it weighs that cost in
     its choice: required help becomes more attractive, forbidden help less.
@@ -156,6 +176,9 @@ def obligation_utilities(ct: CompiledTreaties, war: np.ndarray,
     r, n = war.shape[0], war.shape[1]
     adj: np.ndarray | None = None
     live = ct.in_force(step)
+    slot = np.full(n, -1, dtype=np.int64)
+    bound = np.flatnonzero(ct.parties[live].any(axis=0)) if live.any() else []
+    slot[bound] = np.arange(len(bound))
     for k, kind, breach, _ in ct.clauses:
         if not live[k]:
             continue
@@ -163,9 +186,10 @@ def obligation_utilities(ct: CompiledTreaties, war: np.ndarray,
             if kind != "no_sanctions_on_partner" and not (war[:, :, p] > 0).any():
                 continue
             if adj is None:
-                adj = np.zeros((r, n, n, len(Dyadic)))
+                adj = np.zeros((r, len(bound), n, len(Dyadic)))
+            row = slot[q]
             if kind == "no_sanctions_on_partner":
-                adj[:, q, p, Dyadic.SANCTION] -= breach
+                adj[:, row, p, Dyadic.SANCTION] -= breach
                 continue
             aggr = _aggressors(war, p, ct.parties[k])
             attacked = aggr.any(axis=1)
@@ -173,14 +197,14 @@ def obligation_utilities(ct: CompiledTreaties, war: np.ndarray,
                 banned = ASSISTANCE if kind == "non_assistance_to_aggressor" \
                     else MILITARY_ASSISTANCE
                 for a in banned:
-                    adj[:, q, :, a] -= breach * aggr
+                    adj[:, row, :, a] -= breach * aggr
             elif kind == "mutual_defence":
                 for a in DEFENCE_SUPPORT:
-                    adj[:, q, p, a] += breach * attacked
+                    adj[:, row, p, a] += breach * attacked
             elif kind == "consultation":
                 for a in HOSTILE:
-                    adj[:, q, p, a] -= breach * attacked
-    return adj
+                    adj[:, row, p, a] -= breach * attacked
+    return None if adj is None else Obligations(slot, adj)
 
 
 def adjudicate_clauses(ct: CompiledTreaties, war: np.ndarray, choices: np.ndarray,

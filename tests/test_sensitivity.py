@@ -4,6 +4,7 @@ zero), and the dominant parameter of a hand-built case ranks first."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
@@ -79,3 +80,27 @@ def test_indices_of_the_model_rank_the_dominant_parameter_and_clear_the_dummy(tm
             assert df.loc["dummy.control", "mu_star"] < 1e-3
         assert (report.folder / "indices.png").exists()
         assert (report.folder / "indices.csv").exists()
+
+
+def test_cli_runs_the_sweep_on_either_engine_with_the_same_indices(tmp_path, monkeypatch):
+    """`sim sensitivity EXPERIMENT` runs the sweep first, batched by default and through the
+    Mesa agents on request; the indices are the same."""
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    path = tmp_path / "tiny.toml"
+    path.write_text(EXPERIMENT.format(name="tiny", kind="morris", samples=3)
+                    .replace("months = 24", "months = 6").replace("times = [24]", "times = [6]"))
+    tables = {}
+    for engine in ("batched", "mesa"):
+        monkeypatch.setenv("SIM_RESULTS_DIR", str(tmp_path / engine))
+        result = CliRunner().invoke(app, ["sensitivity", str(path), "--workers", "1",
+                                          "--engine", engine, "--output", "dyad:IRN:RUS:mean"])
+        assert result.exit_code == 0, result.output
+        (csv,) = (tmp_path / engine).rglob("indices.csv")
+        tables[engine] = pd.read_csv(csv)
+    pd.testing.assert_frame_equal(tables["batched"], tables["mesa"], check_exact=True)
+    bad = CliRunner().invoke(app, ["sensitivity", str(path), "--engine", "warp"])
+    assert bad.exit_code == 2
+    assert "--engine: bad value 'warp'" in bad.output

@@ -11,17 +11,38 @@ kept at arm's length, not turned into one's own enemy; that is structural balanc
 from __future__ import annotations
 
 import numpy as np
+from numba import vectorize
 
-from sim.drivers._common import StepInputs, pair_sum, zero_diagonal
+from sim.drivers._common import StepInputs, pair_sum
+
+
+@vectorize(["float64(float64, float64)"], cache=True)
+def _stake(interdependence, a):
+    """What i has to lose with k: material value times the warm part of the relation."""
+    return interdependence * max(0.0, a)
+
+
+@vectorize(["float64(float64)"], cache=True)
+def _hostile(a):
+    return max(0.0, -a)
+
+
+@vectorize(["float64(float64, float64, float64)"], cache=True)
+def _force(rate, cp, a):
+    return -rate * cp * max(0.0, a)
 
 
 def cross_pressure_matrix(state) -> np.ndarray:
     """cp[r, i, j]: how much i stands to lose with its partners by closing with j."""
-    stake = state.interdependence * np.maximum(0.0, state.alignment)
-    hostile = zero_diagonal(np.maximum(0.0, -state.alignment))
-    return pair_sum(zero_diagonal(stake), hostile)
+    a = state.alignment
+    n = a.shape[-1]
+    stake = _stake(state.interdependence, a, out=np.empty_like(a))
+    hostile = _hostile(a, out=np.empty_like(a))
+    stake[:, np.arange(n), np.arange(n)] = 0.0
+    hostile[:, np.arange(n), np.arange(n)] = 0.0
+    return pair_sum(stake, hostile)
 
 
 def cross_pressure(state, world, x: StepInputs):
-    warm = np.maximum(0.0, state.alignment)
-    return -world.p.cross_pressure_rate * cross_pressure_matrix(state) * warm
+    return _force(world.p.cross_pressure_rate, cross_pressure_matrix(state), state.alignment,
+                  out=np.empty_like(state.alignment))

@@ -8,11 +8,22 @@ ideals; only actors with factions (and only the partners they name) feel this dr
 
 from __future__ import annotations
 
+import numpy as np
+from numba import vectorize
+
 from sim.drivers._common import StepInputs
+
+
+@vectorize(["float64(float64, float64, float64, float64, float64, float64)"], cache=True)
+def _force(rate, mask, b, hardline, reform, a):
+    """rate (target - a) where the actor has factions naming the partner, the target being
+    the factions' ideals mixed by the hardliners' weight b; one compiled pass."""
+    target = b * hardline + (1.0 - b) * reform
+    return rate * mask * (target - a)
 
 
 def domestic_politics(state, world, x: StepInputs):
     ro = world.roster
-    b = state.balance[:, :, None]
-    target = b * ro.domestic_hardline[None] + (1.0 - b) * ro.domestic_reform[None]
-    return world.p.domestic_rate * ro.domestic_mask[None] * (target - state.alignment)
+    return _force(world.p.domestic_rate, ro.domestic_mask[None], state.balance[:, :, None],
+                  ro.domestic_hardline[None], ro.domestic_reform[None], state.alignment,
+                  out=np.empty_like(state.alignment))

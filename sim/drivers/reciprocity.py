@@ -8,10 +8,17 @@ for drones and missiles. Delivery values are on the action scale of `sim.actions
 from __future__ import annotations
 
 import numpy as np
+from numba import vectorize
 
 from sim.drivers._common import StepInputs
 
 
+@vectorize(["float64(float64, float64, float64)"], cache=True)
+def _force(rate, received, asked):
+    return rate * (received - asked)
+
+
 def reciprocity(state, world, x: StepInputs):
     received = np.swapaxes(x.delivered, 1, 2)  # [i, j] = what j delivered to i
-    return world.p.reciprocity_rate * (received - world.roster.asks[None])
+    return _force(world.p.reciprocity_rate, received, world.roster.asks[None],
+                  out=np.empty_like(state.alignment))

@@ -9,12 +9,21 @@ verdicts (kept or broken this month) come from `sim.treaties.adjudicate_clauses`
 from __future__ import annotations
 
 import numpy as np
+from numba import vectorize
 
 from sim.drivers._common import StepInputs
 
 
+@vectorize(["float64(float64, float64, float64, float64, float64, float64)"], cache=True)
+def _force(restoring, institutional, strength, anchor, a, signal):
+    """Restoring pull below the anchor, a standing bonus, and this month's clause verdicts;
+    one compiled pass."""
+    below = max(0.0, anchor - a)
+    return restoring * strength * below + institutional * strength + signal
+
+
 def treaty_commitment(state, world, x: StepInputs):
     p = world.p
-    below = np.maximum(0.0, x.treaty_anchor[None] - state.alignment)
-    return (p.treaty_restoring * x.treaty_strength[None] * below
-            + p.treaty_institutional * x.treaty_strength[None] + x.treaty_signal)
+    return _force(p.treaty_restoring, p.treaty_institutional, x.treaty_strength[None],
+                  x.treaty_anchor[None], state.alignment, x.treaty_signal,
+                  out=np.empty_like(state.alignment))
