@@ -11,7 +11,7 @@ import numpy as np
 from numba import vectorize
 
 from sim.actions import DELIVERED, ENGAGEMENT_TARGET
-from sim.drivers._common import zero_diagonal
+from sim.drivers._common import clear_diagonal, zero_diagonal
 from sim.kernels import update_stocks
 from sim.treaties import adjudicate_clauses
 
@@ -71,8 +71,5 @@ def learn_distrust(state, world, given: np.ndarray, signal: np.ndarray) -> None:
     conduct. The 4:1 asymmetry is an assumption after Slovic (1993).
     """
     evidence = np.swapaxes(given, 1, 2) + signal
-    d = _learn(state.distrust, evidence, world.p.distrust_learning,
-               out=np.empty_like(state.distrust))
-    n = d.shape[-1]
-    d[:, np.arange(n), np.arange(n)] = 0.0
-    state.distrust = d
+    state.distrust = clear_diagonal(_learn(state.distrust, evidence, world.p.distrust_learning,
+                                           out=np.empty_like(state.distrust)))

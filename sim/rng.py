@@ -51,16 +51,13 @@ def _keys(seeds: np.ndarray, step: int, stream: int) -> np.ndarray:
 def _uniform_kernel(keys, out):
     """out[r, c] = the c-th uniform of the replicate keyed ``keys[r]``: the same mixing as
     `_mix`, compiled, so a month's draws cost one pass instead of a dozen array passes."""
-    golden = np.uint64(0x9E3779B97F4A7C15)
-    m1 = np.uint64(0xBF58476D1CE4E5B9)
-    m2 = np.uint64(0x94D049BB133111EB)
     for r in range(out.shape[0]):
         k = keys[r]
         for c in range(out.shape[1]):
-            z = k + (np.uint64(c) + np.uint64(1)) * golden
-            z = (z ^ (z >> np.uint64(30))) * m1
-            z = (z ^ (z >> np.uint64(27))) * m2
-            z = z ^ (z >> np.uint64(31))
+            z = k + (np.uint64(c) + np.uint64(1)) * _GOLDEN
+            z = (z ^ (z >> _S30)) * _M1
+            z = (z ^ (z >> _S27)) * _M2
+            z = z ^ (z >> _S31)
             out[r, c] = (np.float64(z >> np.uint64(11)) + 0.5) * 2.0**-53
 
 

@@ -156,14 +156,6 @@ class Obligations:
     slot: np.ndarray  # (N,) int64: the actor's row in ``adj``, -1 if nothing binds it
     adj: np.ndarray  # (R, S, N, A) utility adjustments of the bound actors' moves
 
-    def dense(self) -> np.ndarray:
-        """The same as (R, N, N, A), zero for unbound actors (for display and tests)."""
-        r, _, n, a = self.adj.shape
-        out = np.zeros((r, n, n, a))
-        for i in np.flatnonzero(self.slot >= 0):
-            out[:, i] = self.adj[:, self.slot[i]]
-        return out
-
 
 def obligation_utilities(ct: CompiledTreaties, war: np.ndarray,
                          step: int) -> Obligations | None:

@@ -51,12 +51,11 @@ class BlocInputs:
 
 
 def propensity_from_alignment(alignment: np.ndarray) -> np.ndarray:
-    """(a + a^T)/2 with a zero diagonal, for one (N, N) matrix or a stack (..., N, N)."""
-    a = np.asarray(alignment, dtype=np.float64)
-    p = (a + np.swapaxes(a, -1, -2)) / 2.0
-    n = p.shape[-1]
-    p[..., np.arange(n), np.arange(n)] = 0.0
-    return p
+    """(a + a^T)/2 with a zero diagonal, for one (N, N) matrix or a stack (..., N, N): the
+    undirected tie the run's metrics use too (`sim.metrics.symmetrised`)."""
+    from sim.metrics import symmetrised  # lazily: metrics brings pandas and the engine
+
+    return symmetrised(np.asarray(alignment, dtype=np.float64))
 
 
 def bloc_inputs(state: ModelState, replicate: int | None = 0) -> BlocInputs:

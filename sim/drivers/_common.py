@@ -46,11 +46,16 @@ def ordered_sum(x: np.ndarray, axis: int) -> np.ndarray:
     return out
 
 
-def zero_diagonal(x: np.ndarray) -> np.ndarray:
-    out = x.copy()
+def clear_diagonal(x: np.ndarray) -> np.ndarray:
+    """Set the last two axes' diagonal to 0 in place (no self-relations); returns ``x``."""
     n = x.shape[-1]
-    out[..., np.arange(n), np.arange(n)] = 0.0
-    return out
+    x[..., np.arange(n), np.arange(n)] = 0.0
+    return x
+
+
+def zero_diagonal(x: np.ndarray) -> np.ndarray:
+    """A copy of ``x`` with the diagonal set to 0."""
+    return clear_diagonal(x.copy())
 
 
 def off_diagonal(n: int) -> np.ndarray:

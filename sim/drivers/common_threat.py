@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import vectorize
 
-from sim.drivers._common import StepInputs, pair_sum
+from sim.drivers._common import StepInputs, clear_diagonal, pair_sum
 
 
 @vectorize(["float64(float64, float64, float64, float64, float64)"], cache=True)
@@ -32,12 +32,11 @@ def _force(shared_rate, shared, direct_rate, theta):
 
 def threat_matrix(state, world) -> np.ndarray:
     """theta[r, i, k]: threat i perceives from k, in [0, 1]."""
-    theta = _threat(world.p.threat_base_weight, state.threat,
-                    np.swapaxes(state.alignment, 1, 2), np.swapaxes(state.war, 1, 2),
-                    world.roster.power[None, None, :], out=np.empty_like(state.alignment))
-    n = theta.shape[-1]
-    theta[:, np.arange(n), np.arange(n)] = 0.0
-    return theta
+    return clear_diagonal(_threat(world.p.threat_base_weight, state.threat,
+                                  np.swapaxes(state.alignment, 1, 2),
+                                  np.swapaxes(state.war, 1, 2),
+                                  world.roster.power[None, None, :],
+                                  out=np.empty_like(state.alignment)))
 
 
 def common_threat(state, world, x: StepInputs) -> np.ndarray:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import vectorize
 
-from sim.drivers._common import StepInputs, pair_sum
+from sim.drivers._common import StepInputs, clear_diagonal, pair_sum
 
 
 @vectorize(["float64(float64, float64)"], cache=True)
@@ -35,11 +35,8 @@ def _force(rate, cp, a):
 def cross_pressure_matrix(state) -> np.ndarray:
     """cp[r, i, j]: how much i stands to lose with its partners by closing with j."""
     a = state.alignment
-    n = a.shape[-1]
-    stake = _stake(state.interdependence, a, out=np.empty_like(a))
-    hostile = _hostile(a, out=np.empty_like(a))
-    stake[:, np.arange(n), np.arange(n)] = 0.0
-    hostile[:, np.arange(n), np.arange(n)] = 0.0
+    stake = clear_diagonal(_stake(state.interdependence, a, out=np.empty_like(a)))
+    hostile = clear_diagonal(_hostile(a, out=np.empty_like(a)))
     return pair_sum(stake, hostile)
 
 
