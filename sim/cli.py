@@ -47,6 +47,9 @@ def run(
     engine: Annotated[str, typer.Option(help="mesa (per-agent) or batched")] = "mesa",
     results: Annotated[Path | None, typer.Option(help="results folder")] = None,
     figure: Annotated[bool, typer.Option(help="draw the key-dyads figure")] = True,
+    dynamics: Annotated[Path | None, typer.Option(
+        help="dynamics table to use instead of the scenario's (e.g. one written by "
+             "sim calibrate)")] = None,
 ) -> None:
     """Run a scenario as an ensemble and write trajectories, drivers, log and manifest."""
     from sim.run_job import prepare_run, run_scenario
@@ -58,7 +61,7 @@ def run(
     base = settings.base_seed if seed is None else seed
     out = results or settings.results_dir
     try:
-        prepared = prepare_run(scenario)
+        prepared = prepare_run(scenario, dynamics)
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                       MofNCompleteColumn(), TextColumn("runs"), TimeElapsedColumn(),
                       TextColumn("left"), TimeRemainingColumn(), console=err) as bar:
@@ -317,6 +320,65 @@ def sensitivity(
                       f"{r.mu:+.4f}")
     console.print(t)
     console.print(f"Report: {report.folder}", markup=False)
+
+
+@app.command()
+def calibrate(
+    calibration: Annotated[str, typer.Argument(help="calibration file in experiments/ or a "
+                                                    "path")] = "calibrate_history",
+    workers: Annotated[int | None, typer.Option(min=1, help="local worker processes")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler, e.g. tcp://host:8786")]
+    = None,
+    fits: Annotated[int | None, typer.Option(min=1, help="repeated fits (overrides the file)")]
+    = None,
+    maxiter: Annotated[int | None, typer.Option(min=1, help="generations per fit (overrides "
+                                                            "the file)")] = None,
+    popsize: Annotated[int | None, typer.Option(min=2, help="population multiplier "
+                                                            "(overrides the file)")] = None,
+    results: Annotated[Path | None, typer.Option(help="results folder")] = None,
+) -> None:
+    """Fit the free parameters to the documents' targets; report every target, in-sample and
+    held out; write the calibrated dynamics table and scenario."""
+    from sim.calibration import load_calibration, run_calibration
+
+    try:
+        load_calibration(calibration)  # refuse a bad file before anything starts
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      MofNCompleteColumn(), TextColumn("evaluations"), TimeElapsedColumn(),
+                      console=err) as bar:
+            task = bar.add_task(calibration, total=None)
+            outcome = run_calibration(
+                calibration, results_dir=results or get_settings().results_dir,
+                workers=workers or get_settings().workers, scheduler=scheduler, fits=fits,
+                maxiter=maxiter, popsize=popsize,
+                progress=lambda d, t: bar.update(task, completed=d, total=t))
+    except ConfigError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot reach the Dask scheduler {scheduler}: {exc}" if scheduler else str(exc))
+    _print_calibration(outcome.result)
+    console.print(f"Report: {outcome.folder / 'report.md'}", markup=False)
+    console.print(f"Calibrated dynamics: {outcome.folder / 'dynamics.toml'}", markup=False)
+
+
+def _print_calibration(res) -> None:
+    from sim.calibration.report import parameter_table
+
+    t = Table(title=f"Targets ({res.cal.validation_replicates} fresh replicates)")
+    for col in ("target", "sample", "hand-set", "calibrated"):
+        t.add_column(col)
+    for h, c in zip(res.hand_results, res.calibrated_results, strict=True):
+        t.add_row(h.target.id, "held out" if h.held_out else "in-sample",
+                  f"{h.value:+.3f} {h.verdict}", f"{c.value:+.3f} {c.verdict}")
+    console.print(t)
+    p = Table(title=f"Parameters ({len(res.fits)} fits)")
+    for col in ("parameter", "hand-set", "calibrated", "fits range", "slice interval"):
+        p.add_column(col)
+    for r in parameter_table(res).to_dict("records"):
+        cut = f"[{r['slice_low']:.4g}, {r['slice_high']:.4g}]" if "slice_low" in r else ""
+        p.add_row(r["parameter"], f"{r['hand_set']:.4g}", f"{r['calibrated']:.4g}",
+                  f"[{r['fits_min']:.4g}, {r['fits_max']:.4g}]", cut)
+    console.print(p)
 
 
 @app.command()

@@ -53,6 +53,12 @@ def _chain(scenario_path: Path | None) -> list[dict[str, str]]:
     return [{"file": str(f), "sha256": sha256_file(f)} for f in files]
 
 
+def _dynamics_file(world: World, scenario_path: Path | None) -> dict[str, str] | None:
+    """The table the rates were read from, when a scenario names one (a calibration's)."""
+    path = world.scenario.dynamics_path(scenario_path.parent if scenario_path else None)
+    return None if path is None else {"file": str(path), "sha256": sha256_file(path)}
+
+
 def build_manifest(world: World, scenario_path: Path | None, seeds: np.ndarray, engine: str,
                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
     sc = world.scenario
@@ -70,6 +76,7 @@ def build_manifest(world: World, scenario_path: Path | None, seeds: np.ndarray, 
         "roster": {"file": str(roster_path), "sha256": sha256_file(roster_path),
                    "actors": list(world.roster.ids), "theatres": list(world.roster.theatre_ids)},
         "dynamics": dict(world.p),
+        "dynamics_file": _dynamics_file(world, scenario_path),
         "start": world.start, "horizon_months": world.horizon,
         "seeds": [int(s) for s in seeds], "replicates": len(seeds), "engine": engine,
         "code": code_version(),

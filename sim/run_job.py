@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.dynamics_params import load_dynamics_file
 from sim.ensemble import Engine, ensemble_seeds, run_ensemble
 from sim.manifest import build_manifest, write_manifest
 from sim.recording import Record
@@ -40,9 +41,14 @@ class PreparedRun:
     world: World
 
 
-def prepare_run(scenario: str) -> PreparedRun:
+def prepare_run(scenario: str, dynamics_file: Path | None = None) -> PreparedRun:
+    """Load and compile a scenario; ``dynamics_file`` replaces the table it reads its rates
+    from (a calibrated one, say), as if the scenario named it."""
     path = resolve_scenario_path(scenario)
     sc = load_scenario(path)
+    if dynamics_file is not None:
+        load_dynamics_file(Path(dynamics_file))  # a bad table is refused, naming its file
+        sc = sc.model_copy(update={"dynamics_file": str(Path(dynamics_file).resolve())})
     return PreparedRun(path, build_world(sc, path.parent))
 
 

@@ -95,6 +95,9 @@ class Scenario(_Strict):
         default={}, description="actor id -> parameter -> new sourced value")
     dyads: list[Dyad] = Field(default=[], description="relations to set or change")
     theatre_stakes: list[StakeChange] = []
+    dynamics_file: str | None = Field(
+        default=None, description="dynamics table replacing the built-in one, e.g. a file "
+        "written by `sim calibrate`; this scenario's own `dynamics` still override it")
     dynamics: dict[str, float] = Field(default={}, description="dynamics parameter overrides")
     domestic_balance: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = {}
     treaties: list[Treaty] = []
@@ -103,6 +106,12 @@ class Scenario(_Strict):
     hazards: list[Hazard] = []
     expected: list[ExpectedEffect] = []
     remove: dict[str, list[str]] = Field(default={}, description="inherited entries to drop")
+
+    def dynamics_path(self, base: Path | None = None) -> Path | None:
+        if self.dynamics_file is None:
+            return None
+        p = Path(self.dynamics_file)
+        return p if p.is_absolute() or base is None else base / p
 
     def roster_path(self, base: Path | None = None) -> Path:
         if self.roster is None:
@@ -225,7 +234,17 @@ def scenario_problems(sc: Scenario, base: Path | None = None) -> list[Problem]:
         if hz.event.date is not None:
             problems.append((("hazards", n, "event", "date"), hz.event.date,
                              "a random event has no date; use the hazard's start and end"))
-    from sim.dynamics_params import RANGES
+    from sim.dynamics_params import RANGES, load_dynamics_file
+    dyn_path = sc.dynamics_path(base)
+    if dyn_path is not None:
+        if not path_exists(dyn_path):
+            problems.append((("dynamics_file",), sc.dynamics_file, "no such file"))
+        else:
+            try:
+                load_dynamics_file(dyn_path)
+            except ConfigError as exc:
+                problems.extend((("dynamics_file",), sc.dynamics_file, f"{dyn_path}: {p}")
+                                for p in exc.problems)
     for name, val in sc.dynamics.items():
         if name not in RANGES:
             problems.append((("dynamics", name), name,
@@ -320,6 +339,14 @@ def _valid_part(data: dict[str, Any], errors: list[dict]) -> tuple[Scenario | No
         return None, {}
 
 
+def _anchor_dynamics_file(merged: MergedScenario) -> None:
+    """A relative ``dynamics_file`` is taken from the folder of the file that names it, so
+    a scenario extending another finds its parent's table wherever the child lives."""
+    ref = merged.data.get("dynamics_file")
+    if isinstance(ref, str) and ref and not Path(ref).is_absolute():
+        merged.data["dynamics_file"] = str(merged.file_of(("dynamics_file",)).parent / ref)
+
+
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load, merge and fully check a scenario; `ConfigError` lists every problem."""
     path = resolve_scenario_path(name_or_path)
@@ -328,6 +355,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         known = sorted(q.stem for q in scenarios_dir.glob("*.toml"))
         raise ConfigError(path, [f"no such scenario; known scenarios: {', '.join(known)}"])
     merged = read_scenario_chain(path, scenarios_dir)
+    _anchor_dynamics_file(merged)
     try:
         sc = Scenario.model_validate(merged.data)
     except ValidationError as exc:

@@ -3,7 +3,8 @@
 A scenario may extend another and override only what differs. The merge is done on the raw
 TOML tables, before validation, with these rules (README, "Writing a scenario"):
 
-- plain values (start, horizon_months, roster, …) in the child replace the parent's;
+- plain values (start, horizon_months, roster, dynamics_file, …) in the child replace the
+  parent's (a relative ``dynamics_file`` stays relative to the file that names it);
 - tables (``dynamics``, ``domestic_balance``, ``actor_params``) merge key by key;
 - lists of things with an ``id`` (treaties, sanctions, events, hazards, add_actors) merge by
   id: a child entry with a parent's id replaces it, new ids are appended, and ``remove``

@@ -255,7 +255,7 @@ def _tasks(exp: Experiment, path: Path, points: np.ndarray,
 
 
 @contextmanager
-def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executor | None, int]]:
+def task_executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executor | None, int]]:
     """The engine: None (in-process), a spawn-based process pool, or a Dask executor."""
     if scheduler:
         from distributed import Client
@@ -313,7 +313,7 @@ def run_sweep(experiment: str | Path, *, workers: int = 1, scheduler: str | None
         progress(done_runs, total_runs)
     t0 = time.perf_counter()
     where = "dask" if scheduler else ("processes" if workers > 1 else "in-process")
-    with _executor(workers, scheduler) as (ex, n_workers):
+    with task_executor(workers, scheduler) as (ex, n_workers):
         if ex is None:
             for spec in todo:
                 folder.write_task(spec.key, run_task(spec))

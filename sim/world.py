@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.calendar import month_index, month_label
-from sim.dynamics_params import dynamics_values
+from sim.dynamics_params import dynamics_values, load_dynamics_file
 from sim.events import Hazard
 from sim.roster import Roster, compile_roster, dyad_values, load_roster_file
 from sim.sanctions import CompiledSanctions, compile_sanctions
@@ -78,13 +78,18 @@ def _apply_roster_changes(roster: Roster, scenario: Scenario) -> None:
 
 def build_world(scenario: Scenario, base: Path | None = None,
                 dynamics: dict[str, float] | None = None) -> World:
-    """Compile a validated scenario; ``dynamics`` overrides rates (for sweeps)."""
+    """Compile a validated scenario; ``dynamics`` overrides rates (for sweeps).
+
+    Rates come from the scenario's ``dynamics_file`` (else the built-in table), then its
+    own ``dynamics`` table, then ``dynamics``: the most specific setting wins."""
     spec = load_roster_file(scenario.roster_path(base))
     if scenario.add_actors:
         spec = spec.model_copy(update={"actors": [*spec.actors, *scenario.add_actors]})
     roster = compile_roster(spec, drop=tuple(scenario.drop_actors))
     _apply_roster_changes(roster, scenario)
-    rates = Rates(dynamics_values(overrides={**scenario.dynamics, **(dynamics or {})}))
+    dyn_path = scenario.dynamics_path(base)
+    table = load_dynamics_file(dyn_path) if dyn_path is not None else None
+    rates = Rates(dynamics_values(table, overrides={**scenario.dynamics, **(dynamics or {})}))
     steps = scenario.horizon_months
     present = set(roster.ids)
     scheduled: dict[int, list] = {}

@@ -833,5 +833,5 @@ def test_scenario_schema_fields_are_those_the_merge_rules_know():
     from sim import scenario_files as sf
 
     ruled = {*sf.OWN_FIELDS, *sf.KEYED_LISTS, *sf.MERGED_TABLES, *sf.APPENDED_LISTS, "dyads"}
-    plain = {"start", "horizon_months", "roster"}
+    plain = {"start", "horizon_months", "roster", "dynamics_file"}
     assert set(Scenario.model_fields) == ruled | plain

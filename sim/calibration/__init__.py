@@ -1,0 +1,15 @@
+"""Calibration of the free parameters to the documents' targets (`sim calibrate`).
+
+`config` reads and checks a calibration file, `objective` scores a parameter vector on an
+ensemble, `fit` runs the repeated differential-evolution fits and the slices, `report`
+writes the folder (report, tables, the calibrated dynamics table and scenario), and `job`
+ties them to a worker pool and a staged results folder. docs/validation.md says what the
+calibration shows.
+"""
+
+from sim.calibration.config import Calibration, load_calibration
+from sim.calibration.fit import CalibrationResult, calibrate
+from sim.calibration.job import CalibrationOutcome, run_calibration
+
+__all__ = ["Calibration", "CalibrationOutcome", "CalibrationResult", "calibrate",
+           "load_calibration", "run_calibration"]

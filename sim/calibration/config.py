@@ -1,0 +1,210 @@
+"""What a calibration fits, to what, and with how much effort: the calibration file.
+
+A calibration file (``experiments/calibrate_*.toml``) names a scenario, a target file, the
+free parameters with the range each may take, and the optimiser's budget. It is validated
+like every other input: all problems at once, each naming the file, the field, the bad value
+and what is allowed. Only assumptions may be fitted: a value a source document fixes is
+evidence, not a free parameter, so the loader refuses it.
+
+Parameter names:
+
+- ``dynamics.NAME``: a rate of the dynamics table (all of them assumptions);
+- ``event.ID.FIELD``: a numeric field of one of the scenario's dated events, such as the
+  ``amount`` of a recrimination. The documents date events; their sizes are assumptions
+  (``scenarios/history.toml`` says so), and a target on the event's aftermath is exactly
+  the evidence that can set one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from annotated_types import Ge, Le
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.config_errors import ConfigError, path_exists, validate_file
+from sim.dynamics_params import RANGES, load_dynamics_file
+from sim.scenario import Scenario, load_scenario, resolve_scenario_path
+from sim.settings import REPO_ROOT
+from sim.targets import DEFAULT_TARGETS, TargetFile, load_targets
+
+EXPERIMENTS_DIR = REPO_ROOT / "experiments"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FreeParameter(_Strict):
+    """One fitted value and the interval the optimiser searches."""
+
+    name: str = Field(pattern=r"^(dynamics\.[a-z_]+|event\.[a-z0-9_]+\.[a-z_]+)$")
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FreeParameter:
+        if not self.low < self.high:
+            raise ValueError(f"low {self.low} must be below high {self.high}")
+        return self
+
+
+class Optimiser(_Strict):
+    """Settings of `scipy.optimize.differential_evolution` (its own names and meanings)."""
+
+    popsize: int = Field(default=6, ge=2, le=100,
+                         description="population = popsize x number of parameters")
+    maxiter: int = Field(default=10, ge=1, le=10_000, description="generations at most")
+    tol: float = Field(default=0.01, ge=0.0, description="relative convergence tolerance")
+    mutation: tuple[float, float] = (0.5, 1.0)
+    recombination: float = Field(default=0.7, ge=0.0, le=1.0)
+    init: Literal["latinhypercube", "sobol", "halton", "random"] = "latinhypercube"
+
+
+class Calibration(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9_\-]+$")
+    description: str = ""
+    scenario: str = Field(description="scenario name in scenarios/ or a .toml path")
+    targets: str | None = Field(default=None,
+                                description="target file (default: the built-in history)")
+    seed: int = Field(ge=0, le=2**62)
+    replicates: int = Field(default=16, ge=2, le=10_000,
+                            description="replicates per evaluation (common random numbers)")
+    validation_replicates: int = Field(
+        default=64, ge=2, le=100_000,
+        description="fresh replicates on which fits are compared and reported")
+    fits: int = Field(default=3, ge=1, le=100,
+                      description="repeated fits, each on its own seeds: the spread of the "
+                      "fitted values is their uncertainty")
+    prior_weight: float = Field(
+        default=1.0, ge=0.0, description="pull towards the hand-set values: the cost, in "
+        "squared standard errors, of moving one parameter across its whole range")
+    profile_points: int = Field(default=7, ge=0, le=101,
+                                description="grid points per parameter profile (0: none)")
+    optimiser: Optimiser = Optimiser()
+    parameters: list[FreeParameter] = Field(min_length=1)
+
+
+def calibration_path(name_or_path: str | Path) -> Path:
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or p.is_file():
+        return p
+    return EXPERIMENTS_DIR / f"{name_or_path}.toml"
+
+
+def targets_path(cal: Calibration, cal_file: Path) -> Path:
+    if cal.targets is None:
+        return DEFAULT_TARGETS
+    p = Path(cal.targets)
+    return p if p.is_absolute() else cal_file.parent / p
+
+
+def _event_field_bounds(event: BaseModel, field: str) -> tuple[float, float] | None:
+    """The allowed interval of a numeric event field, from its pydantic constraints."""
+    info = type(event).model_fields.get(field)
+    if info is None or info.annotation not in (float, "float"):
+        return None
+    lo, hi = float("-inf"), float("inf")
+    for m in info.metadata:
+        if isinstance(m, Ge):
+            lo = float(m.ge)
+        elif isinstance(m, Le):
+            hi = float(m.le)
+    return lo, hi
+
+
+def parameter_problems(cal: Calibration, scenario: Scenario, base: Path) -> list[str]:
+    """Every name must exist, be an assumption, and search an allowed interval that holds
+    its hand-set value (so the fit can always return to it)."""
+    problems = []
+    dyn_path = scenario.dynamics_path(base)
+    table = load_dynamics_file(dyn_path) if dyn_path else load_dynamics_file()
+    events = {ev.id: ev for ev in scenario.events}
+    seen: set[str] = set()
+    for n, p in enumerate(cal.parameters):
+        where = f"parameters[{n}]"
+        if p.name in seen:
+            problems.append(f"{where}.name: {p.name!r} is fitted twice")
+        seen.add(p.name)
+        kind, *rest = p.name.split(".")
+        if kind == "dynamics":
+            (pname,) = rest
+            if pname not in RANGES:
+                problems.append(f"{where}.name: bad value {p.name!r}: unknown dynamics "
+                                f"parameter; allowed: {', '.join('dynamics.' + k for k in RANGES)}")
+                continue
+            if not table.params[pname].is_assumption:
+                problems.append(f"{where}.name: bad value {p.name!r}: a source document fixes "
+                                "it; only assumptions are fitted")
+                continue
+            allowed = RANGES[pname]
+            hand = scenario.dynamics.get(pname, table.params[pname].value)
+        else:
+            eid, field = rest
+            if eid not in events:
+                problems.append(f"{where}.name: bad value {p.name!r}: the scenario has no "
+                                f"event {eid!r}; its events: {', '.join(events)}")
+                continue
+            ev = events[eid]
+            bounds = _event_field_bounds(ev, field)
+            if bounds is None:
+                numeric = [f for f in type(ev).model_fields if _event_field_bounds(ev, f)]
+                problems.append(f"{where}.name: bad value {p.name!r}: {ev.type!r} events have "
+                                f"no numeric field {field!r}; allowed: {', '.join(numeric)}")
+                continue
+            allowed = bounds
+            hand = float(getattr(ev, field))
+        if not (allowed[0] <= p.low and p.high <= allowed[1]):
+            problems.append(f"{where}: bad range [{p.low}, {p.high}] for {p.name}: allowed "
+                            f"within [{allowed[0]}, {allowed[1]}]")
+        elif not p.low <= hand <= p.high:
+            problems.append(f"{where}: bad range [{p.low}, {p.high}] for {p.name}: it must "
+                            f"hold the hand-set value {hand}")
+    return problems
+
+
+def _problems(cal: Calibration, path: Path) -> list[str]:
+    try:
+        sc_path = resolve_scenario_path(cal.scenario, path.parent)
+        scenario = load_scenario(sc_path)
+    except ConfigError as exc:
+        return [f"scenario: bad value {cal.scenario!r}: {exc.problems[0]}"]
+    problems = parameter_problems(cal, scenario, sc_path.parent)
+    tpath = targets_path(cal, path)
+    if not path_exists(tpath):
+        return [*problems, f"targets: bad value {cal.targets!r}: no such file ({tpath})"]
+    try:
+        tf = load_targets(tpath)
+    except ConfigError as exc:
+        return [*problems, *(f"targets: {tpath}: {p}" for p in exc.problems)]
+    if not [t for t in tf.targets if not tf.held_out(t)]:
+        problems.append(f"targets: every target of {tpath} is held out (from "
+                        f"{tf.held_out_from}); nothing is left to fit to")
+    problems += target_scope_problems(tf, scenario)
+    return problems
+
+
+def target_scope_problems(tf: TargetFile, scenario: Scenario) -> list[str]:
+    """Targets must fall inside the scenario's run and name actors it has."""
+    from sim.calendar import month_index
+
+    problems = []
+    for t in tf.targets:
+        for period in t.periods():
+            if month_index(period[0], scenario.start) < 0 or \
+                    month_index(period[1], scenario.start) >= scenario.horizon_months:
+                problems.append(f"targets: {t.id}: period {period[0]}–{period[1]} is outside "
+                                f"the scenario's run ({scenario.start}, "
+                                f"{scenario.horizon_months} months)")
+    return problems
+
+
+def load_calibration(name_or_path: str | Path) -> tuple[Calibration, Path]:
+    """Read and check a calibration file; `ConfigError` lists every problem."""
+    path = calibration_path(name_or_path)
+    if not path_exists(path):
+        known = sorted(q.stem for q in EXPERIMENTS_DIR.glob("calibrate*.toml"))
+        raise ConfigError(path, [f"no such calibration file; known: {', '.join(known)}"])
+    cal = validate_file(path, Calibration, extra_checks=lambda c: _problems(c, path))
+    return cal, path
