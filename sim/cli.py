@@ -336,13 +336,19 @@ def calibrate(
     popsize: Annotated[int | None, typer.Option(min=2, help="population multiplier "
                                                             "(overrides the file)")] = None,
     results: Annotated[Path | None, typer.Option(help="results folder")] = None,
+    screen: Annotated[bool, typer.Option(
+        help="only rank every rate by how much halving and doubling it moves the in-sample "
+             "targets (what is worth fitting); writes nothing")] = False,
 ) -> None:
     """Fit the free parameters to the documents' targets; report every target, in-sample and
     held out; write the calibrated dynamics table and scenario."""
     from sim.calibration import load_calibration, run_calibration
 
     try:
-        load_calibration(calibration)  # refuse a bad file before anything starts
+        cal, path = load_calibration(calibration)  # refuse a bad file before anything starts
+        if screen:
+            _print_screen(cal, path, workers or get_settings().workers)
+            return
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                       MofNCompleteColumn(), TextColumn("evaluations"), TimeElapsedColumn(),
                       console=err) as bar:
@@ -359,6 +365,23 @@ def calibrate(
     _print_calibration(outcome.result)
     console.print(f"Report: {outcome.folder / 'report.md'}", markup=False)
     console.print(f"Calibrated dynamics: {outcome.folder / 'dynamics.toml'}", markup=False)
+
+
+def _print_screen(cal, path: Path, workers: int) -> None:
+    from sim.calibration.job import evaluation_mapper
+    from sim.calibration.screen import screen_rates
+    from sim.sweep import task_executor
+
+    with task_executor(workers, None) as (ex, _):
+        table = screen_rates(cal, path, evaluation_mapper(ex, None))
+    t = Table(title=f"In-sample targets' response to halving and doubling each rate "
+                    f"({cal.replicates} replicates)")
+    for col in ("parameter", "hand-set", "effect", "most moved target", "fitted"):
+        t.add_column(col)
+    for r in table.to_dict("records"):
+        t.add_row(r["parameter"], f"{r['hand_set']:.4g}", f"{r['effect']:.3f}",
+                  r["largest_target"], "yes" if r["fitted"] else "")
+    console.print(t)
 
 
 def _print_calibration(res) -> None:

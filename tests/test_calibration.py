@@ -179,3 +179,17 @@ def test_the_loss_is_zero_exactly_when_every_target_is_met():
     assert s[0] == 0.0
     assert s[1] == pytest.approx(Z - 1.0) and s[2] == pytest.approx(Z + 3.0)
     assert np.all(shortfall([result(0.1, 0.0)]) == 0.0)  # a noiseless target met: no loss
+
+
+def test_the_screen_ranks_the_rate_that_made_the_target_first_and_idle_rates_last():
+    """In 1992-96 no treaty is in force, so the treaty's restoring rate cannot move the
+    recovery target; threat_shared, which set it, must rank near the top."""
+    from sim.calibration.job import evaluation_mapper
+    from sim.calibration.screen import screen_rates
+
+    cal, path = load_calibration(RECOVERY)
+    table = screen_rates(cal, path, evaluation_mapper(None, None)).set_index("parameter")
+    assert list(table.index[:3]).count("dynamics.threat_shared") == 1
+    assert table.loc["dynamics.treaty_restoring", "effect"] == 0.0
+    assert table.loc["dynamics.threat_shared", "fitted"]
+    assert len(table) == 32

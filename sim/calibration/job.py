@@ -32,7 +32,7 @@ class CalibrationOutcome:
     result: CalibrationResult
 
 
-def _mapper(executor, progress: Callable[[int], None] | None) -> Mapper:
+def evaluation_mapper(executor, progress: Callable[[int], None] | None) -> Mapper:
     """Evaluate a batch in order, on the pool if there is one, then report progress."""
     def run(func: Callable, items: Iterable) -> list:
         items = list(items)
@@ -95,7 +95,7 @@ def run_calibration(name_or_path: str | Path, *, results_dir: Path, workers: int
             progress(min(done[0], total), total)
 
     with task_executor(workers, scheduler) as (ex, n_workers):
-        res = calibrate(cal, path, _mapper(ex, step), workers=n_workers)
+        res = calibrate(cal, path, evaluation_mapper(ex, step), workers=n_workers)
     run_id = new_run_id(cal.name)
     with staged_dir(Path(results_dir) / "calibration", run_id) as tmp:
         write_calibration(res, tmp, run_id)
