@@ -590,5 +590,28 @@ def _print_blocs(report, show: int) -> None:
                   f"The two methods differ on: {', '.join(differ)}", highlight=False)
 
 
+@app.command()
+def play(
+    scenario: Annotated[str, typer.Argument(help="scenario name in scenarios/ or a file")],
+    seed: Annotated[int | None, typer.Option(help="seed of the session's one history")] = None,
+    team: Annotated[list[str] | None, typer.Option(
+        "--team", help="ACTOR=TEAM, e.g. IRN=blue (repeat for more actors)")] = None,
+    session: Annotated[Path | None, typer.Option(
+        help="session file: resumed if it exists, else created; saved after every turn")]
+    = None,
+    turns: Annotated[int | None, typer.Option(min=1, help="stop after this many turns")] = None,
+) -> None:
+    """Play a scenario as a seminar, turn by turn: proposals, moves, White, resolution."""
+    from sim.seminar.errors import SessionError
+    from sim.seminar.terminal import console_reader, open_session
+    from sim.seminar.terminal import play as play_loop
+
+    try:
+        game = open_session(scenario, seed, team or [], session)
+        play_loop(game, console_reader(console), console, turns)
+    except (ConfigError, SessionError) as exc:
+        _fail(str(exc))
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,57 @@
+"""The seminar engine: a facilitator-run, turn-based wargame on the model.
+
+One `Session` plays one replicate of a scenario, one month per turn, through the phases
+``collect`` -> ``propose`` -> ``adjudicate`` -> ``resolved``. The model's dynamics are
+never re-implemented: proposals, expected effects and the resolution call `sim.engine`.
+
+    from sim.seminar import Session
+    s = Session.create("baseline", seed=7, path="game.json")   # auto-saves every turn
+    s.assign("IRN", "blue")                                    # roles: between turns
+    s.submit_move("blue", "IRN", dyadic={"RUS": "deepen"})     # collect
+    s.advance_phase()                                          # -> propose
+    s.proposals("blue"); s.accept_proposal("blue", "IRN")      # with expected effects
+    s.advance_phase()                                          # -> adjudicate
+    s.override("RUS", dyadic={"IRN": "hedge"}, reason="...")   # White, reason required
+    s.release_inject("israel_iran_war:israel_war_on_iran")     # White, this month
+    outcome = s.resolve_turn()                                 # the engine resolves
+    s.why("RUS", "IRN").headline()                             # drivers, in plain words
+    s.adjust("RUS", "IRN", 0.5, reason="...")                  # White, after resolution
+    s.cone(replicates=200, months=24)                          # futures, never one line
+    s.branch(2, path="alt.json"); Session.load("game.json")    # replayed from the log
+
+Views: `Session.team_view`, `options`, `state_at`, `alignment_history`, `dyad_history`,
+`why`, `record` (for `sim.explain`). Records: `Session.note`; `sim.seminar.export`
+writes JSON, CSV and a self-contained HTML after-action report; `sim.seminar.branches`
+compares branches and the model playing alone. `sim.seminar.injects` holds the inject
+catalogue; `sim.seminar.terminal` the `sim play` turn loop. Refused requests raise
+`SessionError`; bad files raise `sim.config_errors.ConfigError`.
+"""
+
+from sim.seminar.errors import SessionError
+from sim.seminar.injects import InjectCatalogue, InjectEntry, inject_catalogue
+from sim.seminar.proposals import ActorOptions, Effect, Proposal
+from sim.seminar.records import PHASES, WHITE, LogRecord, Phase, SessionFile
+from sim.seminar.roles import TeamView
+from sim.seminar.session import Session, TurnOutcome
+from sim.seminar.why import STABLE_PER_MONTH, Why, trend_label
+
+__all__ = [
+    "PHASES",
+    "STABLE_PER_MONTH",
+    "WHITE",
+    "ActorOptions",
+    "Effect",
+    "InjectCatalogue",
+    "InjectEntry",
+    "LogRecord",
+    "Phase",
+    "Proposal",
+    "Session",
+    "SessionError",
+    "SessionFile",
+    "TeamView",
+    "TurnOutcome",
+    "Why",
+    "inject_catalogue",
+    "trend_label",
+]

@@ -1,0 +1,220 @@
+"""The session log and the session file.
+
+Why a log and not a saved state: the log of decisions is what the room did, and the model
+turns it into numbers. Saving the log (never the arrays) and replaying it from the
+scenario and seed means a reopened session is the same session to the last bit, and that
+a file cannot carry numbers the model would not produce. The header pins the scenario by
+hash so that a changed scenario file is refused rather than silently replayed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.calendar import Month
+from sim.config_errors import ConfigError, describe_validation_error
+
+#: What a session file says it is; a run manifest says "rusiran-sim run".
+FILE_KIND = "rusiran-sim seminar session"
+#: The layout of the file this code reads and writes.
+FORMAT_VERSION = 1
+#: The facilitator's name in the log: White adjudicates, overrides, injects and adjusts.
+WHITE = "white"
+#: Author of records the model makes for itself (none today; reserved as a team name).
+MODEL = "model"
+
+Phase = Literal["collect", "propose", "adjudicate", "resolved"]
+PHASES: tuple[Phase, ...] = ("collect", "propose", "adjudicate", "resolved")
+Kind = Literal["assign", "move", "proposal_accepted", "override", "adjust", "inject", "note",
+               "resolve", "branch"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AssignPayload(_Strict):
+    actor: str
+    team: str | None = Field(description="player team, or None: the model plays the actor")
+
+
+class MovesPayload(_Strict):
+    """Moves of one actor: partner -> dyadic action, theatre -> theatre action (names)."""
+
+    actor: str
+    dyadic: dict[str, str] = {}
+    theatre: dict[str, str] = {}
+
+
+class AdjustPayload(_Strict):
+    source: str
+    target: str
+    value: float = Field(ge=-1.0, le=1.0)
+    previous: float
+
+
+class InjectPayload(_Strict):
+    key: str | None = Field(default=None, description="catalogue key scenario:event, if any")
+    event: dict[str, Any] = Field(description="the event as released (validated on replay)")
+
+
+class NotePayload(_Strict):
+    text: str = Field(min_length=1)
+    insight: bool = False
+
+
+class ResolvePayload(_Strict):
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$",
+                        description="sha256 of the alignment after the month, to check replay")
+    overrides: dict[str, str] = Field(default={}, description="cell -> action imposed")
+    fired: list[str] = []
+
+
+class BranchPayload(_Strict):
+    parent: str
+    branch_turn: int = Field(ge=0)
+
+
+PAYLOADS: dict[str, type[_Strict]] = {
+    "assign": AssignPayload, "move": MovesPayload, "proposal_accepted": MovesPayload,
+    "override": MovesPayload, "adjust": AdjustPayload, "inject": InjectPayload,
+    "note": NotePayload, "resolve": ResolvePayload, "branch": BranchPayload,
+}
+#: Kinds that change the world against the model's will: White must say why.
+NEEDS_REASON = ("override", "adjust")
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class LogRecord(_Strict):
+    """One thing that happened in the room, stamped with where in the game it happened."""
+
+    kind: Kind
+    turn: int = Field(ge=0, description="the month being played, 0 = the scenario's start")
+    phase: Phase = Field(description="the phase the session was in when this was done")
+    date: Month
+    author: str = Field(min_length=1, description="team name, or 'white'")
+    payload: dict[str, Any] = {}
+    reason: str = ""
+    created_utc: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> LogRecord:
+        PAYLOADS[self.kind].model_validate(self.payload)
+        if self.kind in NEEDS_REASON and not self.reason.strip():
+            raise ValueError(f"a record of kind {self.kind!r} needs a non-empty reason: "
+                             "White must say why")
+        return self
+
+    def body(self) -> Any:
+        """The payload as its typed model."""
+        return PAYLOADS[self.kind].model_validate(self.payload)
+
+
+class FileHash(_Strict):
+    file: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ScenarioRef(_Strict):
+    name: str
+    file: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    chain: list[FileHash] = Field(default=[], description="every file merged, child first")
+
+
+class SessionHeader(_Strict):
+    kind: Literal["rusiran-sim seminar session"]
+    version: int
+    session_id: str = Field(min_length=1)
+    scenario: ScenarioRef
+    seed: int = Field(ge=0, lt=2**63)
+    code: dict[str, Any] = {}
+    created_utc: str = ""
+    saved_utc: str = ""
+    parent: str | None = Field(default=None, description="session this one branched from")
+    branch_turn: int | None = Field(default=None, ge=0)
+    at_turn: int = Field(default=0, ge=0, description="where play stood when saved")
+    at_phase: Phase = "collect"
+
+
+class SessionFile(_Strict):
+    header: SessionHeader
+    log: list[LogRecord]
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def read_session_file(path: Path | str) -> SessionFile:
+    """Read and check a session file; `ConfigError` says what is wrong, naming the field."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, ["file not found"]) from None
+    except IsADirectoryError:
+        raise ConfigError(path, ["is a folder, not a session file"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, [f"not a UTF-8 text file: {exc}"]) from None
+    except OSError as exc:
+        raise ConfigError(path, [f"cannot be read: {exc}"]) from None
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ConfigError(path, [f"not valid JSON (damaged or not a session file): {exc}"]) \
+            from None
+    if not isinstance(data, dict):
+        raise ConfigError(path, [f"(top level): bad value of type {type(data).__name__}: a "
+                                 "session file is a JSON object with 'header' and 'log'"])
+    header = data.get("header")
+    kind = header.get("kind") if isinstance(header, dict) else data.get("kind")
+    if kind != FILE_KIND:
+        what = ("a run manifest" if kind == "rusiran-sim run" else f"a file of kind {kind!r}")
+        raise ConfigError(path, [f"header.kind: bad value {kind!r}: this is {what}, not a "
+                                 f"seminar session; allowed: {FILE_KIND!r}"])
+    version = header.get("version")
+    if version != FORMAT_VERSION:
+        raise ConfigError(path, [f"header.version: bad value {version!r}: this program reads "
+                                 f"session files of version {FORMAT_VERSION} only"])
+    try:
+        return SessionFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(path, describe_validation_error(exc)) from None
+
+
+def atomic_write_text(path: Path | str, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file renamed over it.
+
+    Why: a crash or a full disk mid-write must never leave a damaged session file where a
+    good one was; `os.replace` swaps the complete new file in at once.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return path
+
+
+def write_session_file(path: Path | str, content: SessionFile) -> Path:
+    return atomic_write_text(path, content.model_dump_json(indent=1) + "\n")
