@@ -27,6 +27,11 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def array_sha256(a: np.ndarray) -> str:
+    """sha256 of an array's values as contiguous float64 bytes: equal only if every bit is."""
+    return hashlib.sha256(np.ascontiguousarray(a, dtype=np.float64).tobytes()).hexdigest()
+
+
 def code_version() -> dict[str, Any]:
     """Package version and, in a git checkout, the commit and whether it had local changes."""
     info: dict[str, Any] = {"package": version("rusiran-sim")}

@@ -107,3 +107,13 @@ def plot_key_dyads(world: World, rec: Record, path: Path, title: str = "") -> No
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def markdown_table(df, floats: str = "{:.4f}") -> str:
+    """A data frame as a Markdown table, floats in one format (reports are read, not parsed)."""
+    def cell(v) -> str:
+        return floats.format(v) if isinstance(v, float | np.floating) else str(v)
+    head = "| " + " | ".join(map(str, df.columns)) + " |\n|" + "---|" * len(df.columns)
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([head, *rows])
+

@@ -10,6 +10,7 @@ so a failed or interrupted run leaves nothing half-written and never touches ear
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -33,6 +34,28 @@ from sim.world import World
 def new_run_id(scenario: str) -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return f"{scenario}-{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def atomic_write_text(path: Path | str, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file renamed over it.
+
+    Why: a crash or a full disk mid-write must never leave a damaged file (a session, a
+    manifest) where a good one was; `os.replace` swaps the complete new file in at once.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return path
 
 
 @contextmanager

@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from sim.reporting import markdown_table
 from sim.sweep import SweepResults
 
 CONF_LEVEL = 0.95
@@ -117,14 +118,6 @@ def plot_indices(df: pd.DataFrame, kind: str, title: str, path: Path) -> None:
     plt.close(fig)
 
 
-def _markdown(df: pd.DataFrame) -> str:
-    def cell(v) -> str:
-        return f"{v:.4f}" if isinstance(v, float | np.floating) else str(v)
-    head = "| " + " | ".join(df.columns) + " |\n|" + "---|" * len(df.columns)
-    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join([head, *rows])
-
-
 @dataclass
 class SensitivityReport:
     kind: str
@@ -163,7 +156,7 @@ def analyse(results: SweepResults, output: str, scenario: str | None = None,
         f"# Sensitivity of `{output}`\n\nSweep `{results.folder}`, scenario `{scenario}`, "
         f"{design['kind']} design, {len(y)} points of {resolved['replicates']} replicates "
         f"(output averaged over replicates), {int(CONF_LEVEL * 100)}% intervals.\n\n"
-        + _markdown(table) + "\n\n![indices](indices.png)\n")
+        + markdown_table(table) + "\n\n![indices](indices.png)\n")
     (folder / "manifest.json").write_text(json.dumps(
         {"sweep": str(results.folder), "output": output, "scenario": scenario,
          "design": design, "code": results.manifest.get("code")}, indent=2) + "\n")

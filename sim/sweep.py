@@ -43,7 +43,8 @@ from sim.experiment import (
     experiment_path,
     scenario_path,
 )
-from sim.manifest import code_version, sha256_file
+from sim.manifest import array_sha256, code_version, sha256_file
+from sim.results_io import atomic_write_text
 from sim.scenario import Scenario, load_scenario
 from sim.scenario_files import read_scenario_chain
 from sim.settings import get_settings
@@ -185,7 +186,7 @@ def _experiment_manifest(exp: Experiment, path: Path, points: np.ndarray) -> dic
         "scenarios": chains,
         "design": {"kind": exp.design.kind, "points": int(points.shape[0]),
                    "parameters": [p.name for p in exp.parameters],
-                   "sha256": _array_hash(points)},
+                   "sha256": array_sha256(points)},
         "replicates": exp.replicates,
         "seeds": "sim.rng.derive_seed(experiment seed, replicate)" if exp.common_random_numbers
         else "sim.rng.derive_seed(experiment seed, scenario index, point, replicate)",
@@ -194,9 +195,6 @@ def _experiment_manifest(exp: Experiment, path: Path, points: np.ndarray) -> dic
     }
 
 
-def _array_hash(a: np.ndarray) -> str:
-    import hashlib
-    return hashlib.sha256(np.ascontiguousarray(a, dtype=np.float64).tobytes()).hexdigest()
 
 
 def _prepare_folder(exp: Experiment, path: Path, out: Path, points: np.ndarray,
@@ -233,9 +231,7 @@ def _prepare_folder(exp: Experiment, path: Path, out: Path, points: np.ndarray,
     tmp = out / ".points.parquet.tmp"
     table.to_parquet(tmp, index=False)
     os.replace(tmp, out / "points.parquet")
-    tmp = out / ".manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
-    os.replace(tmp, man_path)
+    atomic_write_text(man_path, json.dumps(manifest, indent=2) + "\n")
     return folder
 
 

@@ -363,7 +363,7 @@ def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch):
 
     def broken(src, dst):
         raise OSError("disk full")
-    monkeypatch.setattr("sim.seminar.records.os.replace", broken)
+    monkeypatch.setattr("sim.results_io.os.replace", broken)  # where the atomic write lives
     with pytest.raises(OSError, match="disk full"):
         s.save()
     assert path.read_bytes() == old and os.listdir(tmp_path) == ["game.json"]

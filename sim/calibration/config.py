@@ -25,11 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.config_errors import ConfigError, path_exists, validate_file
 from sim.dynamics_params import RANGES, load_dynamics_file
+from sim.experiment import EXPERIMENTS_DIR, experiment_path
 from sim.scenario import Scenario, load_scenario, resolve_scenario_path
-from sim.settings import REPO_ROOT
 from sim.targets import DEFAULT_TARGETS, TargetFile, load_targets
-
-EXPERIMENTS_DIR = REPO_ROOT / "experiments"
 
 
 class _Strict(BaseModel):
@@ -84,13 +82,6 @@ class Calibration(_Strict):
                                 description="grid points per parameter profile (0: none)")
     optimiser: Optimiser = Optimiser()
     parameters: list[FreeParameter] = Field(min_length=1)
-
-
-def calibration_path(name_or_path: str | Path) -> Path:
-    p = Path(name_or_path)
-    if p.suffix == ".toml" or p.is_file():
-        return p
-    return EXPERIMENTS_DIR / f"{name_or_path}.toml"
 
 
 def targets_path(cal: Calibration, cal_file: Path) -> Path:
@@ -202,7 +193,7 @@ def target_scope_problems(tf: TargetFile, scenario: Scenario) -> list[str]:
 
 def load_calibration(name_or_path: str | Path) -> tuple[Calibration, Path]:
     """Read and check a calibration file; `ConfigError` lists every problem."""
-    path = calibration_path(name_or_path)
+    path = experiment_path(name_or_path)  # calibration files live beside experiments
     if not path_exists(path):
         known = sorted(q.stem for q in EXPERIMENTS_DIR.glob("calibrate*.toml"))
         raise ConfigError(path, [f"no such calibration file; known: {', '.join(known)}"])

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -198,8 +198,7 @@ def calibrate(cal: Calibration, cal_file: Path, mapper: Mapper, workers: int = 1
     vseeds = validation_seeds(cal.seed, cal.validation_replicates)
     hand_vloss, *fit_vloss = mapper(Objective(problem, vseeds),
                                     [problem.hand_set, *(f.x for f in fits)])
-    fits = [Fit(**{**f.__dict__, "validation_loss": float(v)})
-            for f, v in zip(fits, fit_vloss, strict=True)]
+    fits = [replace(f, validation_loss=float(v)) for f, v in zip(fits, fit_vloss, strict=True)]
     best = int(np.argmin([f.validation_loss for f in fits]))
     cuts = (slices(problem, fits[best].x, vseeds, cal.profile_points, mapper)
             if cal.profile_points else [])

@@ -26,6 +26,7 @@ import tomli_w
 
 from sim.calibration.fit import CHI2_90, CalibrationResult
 from sim.dynamics_params import load_dynamics_file
+from sim.reporting import markdown_table
 from sim.settings import get_settings
 from sim.targets import TargetResult
 
@@ -165,15 +166,6 @@ def _verdicts(results: list[TargetResult], held_out: bool) -> str:
            f"of {len(chosen)}"
 
 
-def _markdown(df: pd.DataFrame, floats: str = "{:+.3f}") -> str:
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for _, row in df.iterrows():
-        cells = [floats.format(v) if isinstance(v, float) else str(v) for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def report_markdown(res: CalibrationResult, run_id: str) -> str:
     cal, pr = res.cal, res.problem
     params = parameter_table(res)
@@ -212,11 +204,11 @@ def report_markdown(res: CalibrationResult, run_id: str) -> str:
         "`fits_min`–`fits_max`: spread of the repeated fits. `slice_low`–`slice_high`: values "
         f"within {CHI2_90:.2f} of the loss minimum along the parameter, others held at the "
         "calibrated fit; `identified` is false when that covers the whole range.", "",
-        _markdown(shown, "{:.4g}"), "",
+        markdown_table(shown, "{:.4g}"), "",
         "## Targets, target by target", "",
         "Mean [5%, 95% of replicates] and verdict, hand-set against calibrated.", "",
-        _markdown(wide), "",
-        "## Fits", "", _markdown(fits, "{:.3f}"), "",
+        markdown_table(wide, "{:+.3f}"), "",
+        "## Fits", "", markdown_table(fits, "{:.3f}"), "",
         f"Calibrated table: `{DYNAMICS_FILE}`; scenario: `{pr.scenario.name}_calibrated.toml`.",
     ]
     return "\n".join(lines) + "\n"

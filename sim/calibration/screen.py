@@ -39,11 +39,9 @@ def screen_rates(cal: Calibration, cal_file: Path, mapper: Mapper,
     """Rank every dynamics rate by how much halving and doubling it moves the in-sample
     targets (summed absolute change of slack), on the calibration's validation seeds."""
     fitted, _ = build_problem(cal, cal_file)
-    hand = {n.split(".", 1)[1]: v for n, v in zip(fitted.names, fitted.hand_set, strict=True)
-            if n.startswith("dynamics.")}
-    world = build_world(fitted.scenario, fitted.base)
+    world = build_world(fitted.scenario, fitted.base)  # the scenario's own (hand-set) rates
     names = tuple(f"dynamics.{k}" for k in RANGES)
-    base = np.array([hand.get(k, world.p[k]) for k in RANGES])
+    base = np.array([world.p[k] for k in RANGES])
     problem = replace(fitted, names=names, low=np.array([r[0] for r in RANGES.values()]),
                       high=np.array([r[1] for r in RANGES.values()]), hand_set=base)
     vectors = [base]

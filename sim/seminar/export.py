@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from sim.reporting import ALLIANCE_LEVEL, key_dyads
+from sim.results_io import atomic_write_text
 from sim.seminar.branches import divergence, model_alone
-from sim.seminar.records import atomic_write_text
 from sim.seminar.session import Session
 from sim.seminar.why import STABLE_PER_MONTH
 

@@ -7,12 +7,9 @@ are pinned by sha256 when the session starts, and a mismatch refuses the file.
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from sim.config_errors import ConfigError, path_exists
 from sim.manifest import code_version, sha256_file
@@ -60,8 +57,3 @@ def pinned_scenario(ref: ScenarioRef, source: Path) -> Path:
                                    f"({', '.join(str(f) for f in chain)}) changed since the "
                                    "session was played; it cannot be replayed"])
     return path
-
-
-def alignment_digest(alignment: np.ndarray) -> str:
-    """sha256 of the alignment bytes: a replay that differs in any bit is caught."""
-    return hashlib.sha256(np.ascontiguousarray(alignment, dtype=np.float64).tobytes()).hexdigest()

@@ -9,9 +9,7 @@ hash so that a changed scenario file is refused rather than silently replayed.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.calendar import Month
 from sim.config_errors import ConfigError, describe_validation_error
+from sim.results_io import atomic_write_text
 
 #: What a session file says it is; a run manifest says "rusiran-sim run".
 FILE_KIND = "rusiran-sim seminar session"
@@ -192,28 +191,6 @@ def read_session_file(path: Path | str) -> SessionFile:
         return SessionFile.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(path, describe_validation_error(exc)) from None
-
-
-def atomic_write_text(path: Path | str, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file renamed over it.
-
-    Why: a crash or a full disk mid-write must never leave a damaged session file where a
-    good one was; `os.replace` swaps the complete new file in at once.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    return path
 
 
 def write_session_file(path: Path | str, content: SessionFile) -> Path:

@@ -28,6 +28,7 @@ from sim.actions import DYADIC_NAMES, Dyadic, TheatreAction
 from sim.cone import Cone, cone_of_futures
 from sim.config_errors import ConfigError, describe_validation_error
 from sim.engine import MonthResult, Overrides, advance
+from sim.manifest import array_sha256
 from sim.recording import Record
 from sim.run_job import PreparedRun, prepare_run
 from sim.seminar.errors import SessionError
@@ -42,7 +43,7 @@ from sim.seminar.moves import (
     parse_cells,
     to_overrides,
 )
-from sim.seminar.pinning import alignment_digest, current_code, pinned_scenario, scenario_ref
+from sim.seminar.pinning import current_code, pinned_scenario, scenario_ref
 from sim.seminar.proposals import (
     ActorOptions,
     Effect,
@@ -579,7 +580,7 @@ class Session:
         imposed = {cell_label(self.world, c): MENU[c[0]][v] for c, v in decided.items()}
         outcome = TurnOutcome(turn, self.world.date(turn),
                               tuple(lab for lab, _ in result.fired), tuple(moves), imposed,
-                              alignment_digest(result.alignment))
+                              array_sha256(result.alignment))  # replay must match every bit
         self._turns.append(_Turn(self._decisions, result, outcome))
         self._starts.append(self._state.copy())
         self._decisions = TurnDecisions()
