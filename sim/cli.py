@@ -23,6 +23,8 @@ from rich.progress import (
 from rich.table import Table
 
 from sim.config_errors import ConfigError
+from sim.seminar.web.cli_seminar import HELP as SEMINAR_HELP
+from sim.seminar.web.cli_seminar import seminar_command
 from sim.settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -611,6 +613,18 @@ def play(
         play_loop(game, console_reader(console), console, turns)
     except (ConfigError, SessionError) as exc:
         _fail(str(exc))
+
+
+@app.command(help=seminar_command.__doc__)
+def seminar(
+    scenario: Annotated[str, typer.Argument(help=SEMINAR_HELP["scenario"])] = "baseline",
+    seed: Annotated[int | None, typer.Option(min=0, help=SEMINAR_HELP["seed"])] = None,
+    session: Annotated[Path | None, typer.Option(help=SEMINAR_HELP["session"])] = None,
+    folder: Annotated[Path | None, typer.Option(help=SEMINAR_HELP["folder"])] = None,
+    host: Annotated[str, typer.Option(help=SEMINAR_HELP["host"])] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help=SEMINAR_HELP["port"])] = 8765,
+) -> None:
+    seminar_command(scenario, seed, session, folder, host, port)
 
 
 if __name__ == "__main__":

@@ -137,14 +137,16 @@ def _figure_divergence(divs, names: dict[str, str]) -> str:
     return _png(fig)
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """An escaped HTML table (the report and the app pages)."""
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>"
                    for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _describe(rec) -> str:
+def describe_record(rec) -> str:
+    """One line a person reads for a log record (the after-action report and the app)."""
     p = rec.payload
     if rec.kind in ("move", "override", "proposal_accepted"):
         moves = [f"{k}: {v}" for k, v in {**p.get("dyadic", {}), **p.get("theatre", {})}.items()]
@@ -205,20 +207,20 @@ def report_html(session: Session, dyads: Sequence[tuple[str, str]] | None = None
                  "room: the difference is what the room's moves, overrides, injects and "
                  "adjustments did. Values are at the start of the month after the last turn."
                  f" Last month's trend: 'stable' below {STABLE_PER_MONTH} a month.</p>")
-    parts.append(_table(("dyad", "session", "model alone", "difference", "largest difference",
+    parts.append(html_table(("dyad", "session", "model alone", "difference", "largest difference",
                          "first differs", "last month"), rows))
     if last:
         parts.append(f'<img alt="divergence" src="data:image/png;base64,'
                      f'{_figure_divergence(divs, names)}">')
     parts.append("<h2>Key decisions</h2>")
-    parts.append(_table(("date", "turn", "who", "what", "decision", "reason"),
-                        [(r.date, r.turn, r.author, r.kind, _describe(r), r.reason)
+    parts.append(html_table(("date", "turn", "who", "what", "decision", "reason"),
+                        [(r.date, r.turn, r.author, r.kind, describe_record(r), r.reason)
                          for r in session.log if r.kind in KEY_DECISIONS]))
     parts.append("<h2>Timeline</h2>")
     notes: dict[int, list[str]] = {}
     for r in session.log:
         if r.kind in ("note", "assign", "proposal_accepted"):
-            notes.setdefault(r.turn, []).append(f"{r.author}: {_describe(r)}")
+            notes.setdefault(r.turn, []).append(f"{r.author}: {describe_record(r)}")
     timeline = []
     for o in session.outcomes:
         first = dyads[0] if dyads else None
@@ -226,7 +228,7 @@ def report_html(session: Session, dyads: Sequence[tuple[str, str]] | None = None
         timeline.append((o.date, o.turn, "; ".join(o.fired) or "—",
                          "; ".join(f"{k}={v}" for k, v in o.imposed.items()) or "—",
                          story, " | ".join(notes.get(o.turn, []))))
-    parts.append(_table(("date", "turn", "events", "moves imposed", "why the first dyad moved",
+    parts.append(html_table(("date", "turn", "events", "moves imposed", "why the first dyad moved",
                          "notes"), timeline))
     insights = [r for r in session.log if r.kind == "note" and r.payload.get("insight")]
     parts.append("<h2>Insights</h2>")

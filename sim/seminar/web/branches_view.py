@@ -1,0 +1,78 @@
+"""Branching from a past turn and comparing the branches with each other and with the
+model playing the scenario alone.
+
+Why the model alone is always on the chart: with the same scenario and seed it is what
+would have happened without the room, so every gap on the chart is a decision's doing.
+"""
+
+from __future__ import annotations
+
+import solara
+
+from sim.seminar.branches import divergence, model_alone
+from sim.seminar.export import html_table
+from sim.seminar.web import charts
+from sim.seminar.web.hub import Hub
+from sim.seminar.web.live import follow
+from sim.seminar.web.panels import DyadPicker, Feedback, dyad_name
+
+
+@solara.component
+def BranchesPanel(hub: Hub, dyad, set_dyad) -> None:
+    follow()
+    turn, set_turn = solara.use_state(1)
+    label, set_label = solara.use_state("")
+    chosen, set_chosen = solara.use_state("")
+    outcome, set_outcome = solara.use_state(None)
+    s = hub.session
+    if s is None:
+        return
+    with solara.Card("Go back to a turn and branch"):
+        if s.resolved_turns == 0:
+            solara.Text("Resolve a turn first: a branch keeps the turns before the one it "
+                        "plays again.")
+        else:
+            solara.InputInt("Branch from turn", value=turn, on_value=set_turn,
+                            continuous_update=True)
+            solara.InputText("Branch label (optional)", value=label, on_value=set_label,
+                             continuous_update=True)
+            solara.Button("Branch", color="primary", on_click=lambda: set_outcome(hub.act(
+                lambda: hub.branch(int(turn) - 1, label.strip()),
+                lambda lab: f"branch {lab} made: it keeps turns 0 to {int(turn) - 1} and "
+                f"plays turn {turn} again; the room now plays it")))
+            solara.Text(f"Allowed: 1 to {s.resolved_turns}. The session so far is kept "
+                        "as it is; switch back to it at any time.",
+                        style={"font-size": "0.85em"})
+    with solara.Card("Sessions of this seminar"):
+        rows = [(lab, "active" if lab == hub.active else "", x.parent or "—",
+                 "—" if x.branch_turn is None else x.branch_turn, x.resolved_turns,
+                 f"turn {x.turn}, {x.phase}")
+                for lab, x in hub.sessions.items()]
+        solara.HTML(tag="div", unsafe_innerHTML=html_table(
+            ("label", "", "branched from", "after turn", "turns resolved", "now at"), rows)
+            .replace("<table>", "<table class='seminar-table branches-table'>"))
+        with solara.Row():
+            solara.Select(label="Switch to", values=list(hub.sessions), value=chosen or None,
+                          on_value=set_chosen)
+            solara.Button("Switch", disabled=not chosen, on_click=lambda: set_outcome(
+                hub.act(lambda: hub.switch(chosen), f"now playing {chosen}")))
+    Feedback(outcome)
+    with solara.Card("Compare branches"):
+        DyadPicker(s, dyad, set_dyad)
+        if dyad[0] == dyad[1]:
+            return
+        with hub.lock:
+            months = max(x.resolved_turns for x in hub.sessions.values())
+            alone = model_alone(s, months)
+            fig = charts.branches_figure(hub.sessions, alone, *dyad)
+            ids = s.world.roster.ids
+            rows = []
+            for lab, x in hub.sessions.items():
+                d = divergence(x.alignment_history(), alone, ids, [dyad])[0]
+                rows.append((lab, dyad_name(s, *dyad), f"{d.now:+.3f}", f"{d.other:+.3f}",
+                             f"{d.difference:+.3f}",
+                             "never" if d.first_turn is None else s.world.date(d.first_turn)))
+        solara.FigureMatplotlib(fig, format="png")
+        solara.HTML(tag="div", unsafe_innerHTML=html_table(
+            ("session", "dyad", "now", "model alone", "difference", "first differs"), rows)
+            .replace("<table>", "<table class='seminar-table compare-table'>"))

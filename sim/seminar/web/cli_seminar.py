@@ -1,0 +1,66 @@
+"""`sim seminar`: the seminar web app on this machine, offline (wrapped by `sim.cli`).
+
+Why the help texts live here: they sit next to the checks they describe; `sim.cli`
+only declares the options.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+HELP: dict[str, str] = {
+    "scenario": "scenario offered when a session is started: a name in scenarios/ or a file",
+    "seed": "seed offered for a new session (default: SIM_SEMINAR_SEED or 1)",
+    "session": "session file opened at start (default: none; start one on the page)",
+    "folder": "where session files, branches and exports are written "
+              "(default: SIM_SEMINAR_FOLDER or results/seminar)",
+    "host": "address to listen on; keep 127.0.0.1 unless the room's screens need the LAN "
+            "(the app has no authentication)",
+    "port": "port to listen on",
+}
+
+
+def _check(scenario: str, seed: int | None, session: Path | None,
+           folder: Path | None) -> None:
+    """Refuse bad choices here, with a message, rather than in the server's log."""
+    from pydantic import ValidationError
+
+    from sim.config_errors import ConfigError
+    from sim.scenario import load_scenario
+    from sim.seminar.web.settings import SeminarSettings
+
+    given = {"scenario": scenario, "seed": seed, "session": session, "folder": folder}
+    try:
+        SeminarSettings(**{k: v for k, v in given.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"--{e['loc'][0]}: {e['msg']} (got {e['input']!r})"
+                             for e in exc.errors())
+        _fail(problems)
+    try:
+        load_scenario(scenario)
+    except ConfigError as exc:
+        _fail(str(exc))
+    if folder is not None and folder.exists() and not folder.is_dir():
+        _fail(f"--folder: {folder} exists and is not a folder")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def seminar_command(scenario: str, seed: int | None, session: Path | None,
+                    folder: Path | None, host: str, port: int) -> None:
+    """Run the seminar web app: facilitator at /, plenary at /plenary, teams at /team/NAME.
+
+    Everything is served from this machine, with no network needed (the page's scripts and
+    fonts come from a folder built by `make seminar-assets`). Stop it with Ctrl-C.
+    """
+    from sim.seminar.web.server import serve
+
+    _check(scenario, seed, session, folder)
+    code = serve(scenario, seed, session, folder, host=host, port=port)
+    if code:
+        raise typer.Exit(code)

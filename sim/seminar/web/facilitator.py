@@ -1,0 +1,308 @@
+"""The facilitator's (White cell's) view: everything, and every control.
+
+Why one turn button: the room follows one rhythm (teams move, the model proposes, White
+adjudicates, the month resolves), and a single control that names its next step keeps the
+facilitator from skipping one in front of the room.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import solara
+
+from sim.reporting import key_dyads
+from sim.seminar.errors import SessionError
+from sim.seminar.export import html_table
+from sim.seminar.injects import inject_catalogue
+from sim.seminar.moves import names_of
+from sim.seminar.records import WHITE
+from sim.seminar.session import Session
+from sim.seminar.web.branches_view import BranchesPanel
+from sim.seminar.web.hub import Hub, get_hub
+from sim.seminar.web.live import follow, use_watch
+from sim.seminar.web.move_form import MoveForm
+from sim.seminar.web.panels import (
+    ConeChart,
+    DyadPicker,
+    Feedback,
+    KeyDyads,
+    LogPanel,
+    NotesPanel,
+    Status,
+    WhyPanel,
+    actor_label,
+)
+from sim.seminar.web.replay import ReplayPanel
+from sim.seminar.web.start import StartPanel
+
+TABS = ("Turn", "Injects", "Why & futures", "Replay", "Branches", "Log & notes", "Export",
+        "Sessions")
+NEXT_STEP = {
+    "collect": "Close moves: show the model's proposals",
+    "propose": "Close proposals: White adjudicates",
+    "adjudicate": "Resolve the turn",
+    "resolved": "Start the next turn",
+}
+
+
+@solara.component
+def TurnControl(hub: Hub, on_outcome) -> None:
+    follow()
+    s = hub.session
+    if s is None:
+        return
+    nxt = s.turn + 1 if s.phase == "resolved" else s.turn
+    label = f"▶ {NEXT_STEP[s.phase]} (turn {nxt}, {s.world.date(nxt)})"
+    solara.Button(label, color="primary", classes=["turn-control"], disabled=s.finished,
+                  on_click=lambda: on_outcome(hub.act(
+                      s.advance_phase, lambda phase: f"turn {s.turn} ({s.date}): now {phase}")))
+
+
+@solara.component
+def RolesPanel(hub: Hub, session: Session) -> None:
+    """Who plays which actor; changeable between turns only (the engine says so if not)."""
+    follow()
+    actor, set_actor = solara.use_state("")
+    team, set_team = solara.use_state("")
+    outcome, set_outcome = solara.use_state(None)
+    ids = session.world.roster.ids
+    labels = [actor_label(session, a) for a in ids]
+
+    def assign(to: str | None) -> None:
+        a = actor.split(" — ")[0]
+        set_outcome(hub.act(lambda: session.assign(a, to),
+                            f"{a} is played by {'team ' + to if to else 'the model'}"))
+
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Select(label="Actor", values=labels, value=actor or None, on_value=set_actor)
+        solara.InputText("Team", value=team, on_value=set_team, continuous_update=True)
+        solara.Button("Assign to team", on_click=lambda: assign(team.strip()),
+                      disabled=not (actor and team.strip()))
+        solara.Button("Give back to the model", on_click=lambda: assign(None),
+                      disabled=not actor, outlined=True)
+    Feedback(outcome)
+    teams = session.roles.teams()
+    if teams:
+        for t in teams:
+            solara.Markdown(f"- team **{t}** plays {', '.join(session.roles.actors_of(t))} — "
+                            f"player view: [/team/{t}](/team/{t})")
+    else:
+        solara.Text("Every actor is played by the model.")
+
+
+@solara.component
+def MovesTable(session: Session) -> None:
+    """Every actor's state this turn: who plays it, the model's proposal, what is decided."""
+    follow()
+    rows = []
+    props = ({p.actor: p for p in session.proposals(effects=False)}
+             if session.phase in ("propose", "adjudicate") else {})
+    dec = session.decisions_at(session.resolved_turns) if session.phase != "resolved" else None
+    ro = session.world.roster
+    for a in ro.ids:
+        p = props.get(a)
+        proposal = "—"
+        if p is not None:
+            d, t = p.changes()
+            proposal = ", ".join([f"{v} towards {k}" for k, v in d.items()]
+                                 + [f"{v} in {k}" for k, v in t.items()]) or "maintain all"
+        decided = "—"
+        if dec is not None:
+            d, t = names_of(session.world, dec.of_actor(ro.index(a)))
+            decided = ", ".join(f"{k}: {v}" for k, v in {**d, **t}.items()) or "—"
+        rows.append((actor_label(session, a), session.roles.team_of(a) or "model",
+                     proposal, decided))
+    solara.HTML(tag="div", unsafe_innerHTML=html_table(
+        ("actor", "played by", "model's proposal", "decided this turn"), rows)
+        .replace("<table>", "<table class='seminar-table moves-table'>"))
+
+
+@solara.component
+def InjectPanel(hub: Hub, session: Session) -> None:
+    """White releases a catalogue event or an ad-hoc one into the month being played."""
+    follow()
+    source, set_source = solara.use_state("")
+    key, set_key = solara.use_state("")
+    reason, set_reason = solara.use_state("")
+    adhoc, set_adhoc = solara.use_state("")
+    outcome, set_outcome = solara.use_state(None)
+    cat = inject_catalogue()
+    sources = sorted({e.scenario for e in cat.entries.values()})
+    options = {f"{e.event_id} — {e.title}": k for k, e in sorted(cat.entries.items())
+               if e.scenario == source}
+
+    def release() -> None:
+        k = options[key]
+        set_outcome(hub.act(lambda: session.release_inject(k, reason),
+                            f"inject released in {session.date}: {k}"))
+
+    def release_adhoc() -> None:
+        try:
+            event = json.loads(adhoc)
+        except json.JSONDecodeError as exc:
+            problem = (f"ad-hoc inject: not JSON ({exc.msg} at line {exc.lineno} column "
+                       f"{exc.colno}); write an event as in a scenario file, e.g. "
+                       '{"type": "strike", "attacker": "ISR", "target": "IRN", "theatre": '
+                       '"israel_axis"}')
+            set_outcome(hub.act(lambda: _refuse(problem)))
+            return
+        set_outcome(hub.act(lambda: session.release_inject(event, reason),
+                            f"ad-hoc inject released in {session.date}"))
+
+    with solara.Row():
+        solara.Select(label="Scenario of the inject", values=sources, value=source or None,
+                      on_value=lambda v: (set_source(v), set_key("")))
+        solara.Select(label="Inject", values=list(options), value=key or None,
+                      on_value=set_key)
+    # Always drawn (empty until an inject is chosen): an element appearing above the reason
+    # field would make Solara replace the field and drop what is being typed.
+    e = cat.entries[options[key]] if key in options else None
+    solara.Text("" if e is None else
+                f"{e.description} {('Evidence: ' + e.evidence) if e.evidence else ''}",
+                style={"font-size": "0.85em", "display": "block"})
+    solara.InputText("Why White releases it (logged)", value=reason, on_value=set_reason,
+                     continuous_update=True)
+    with solara.Row():
+        solara.Button("Release inject", on_click=release, color="primary",
+                      disabled=key not in options)
+    solara.InputTextArea("Ad-hoc inject (an event as JSON, as in a scenario file; no date)",
+                         value=adhoc, on_value=set_adhoc, continuous_update=True, rows=3)
+    solara.Button("Release ad-hoc inject", on_click=release_adhoc, disabled=not adhoc.strip())
+    if cat.problems:
+        solara.Warning("Some scenario files could not be read for the catalogue: "
+                       + "; ".join(cat.problems))
+    Feedback(outcome)
+
+
+def _refuse(message: str) -> None:
+    raise SessionError(message)
+
+
+@solara.component
+def AdjustPanel(hub: Hub, session: Session, dyad: tuple[str, str]) -> None:
+    """White sets a dyad's value after a resolution, with a reason (logged and shown)."""
+    follow()
+    value, set_value = solara.use_state(0.0)
+    reason, set_reason = solara.use_state("")
+    outcome, set_outcome = solara.use_state(None)
+    a, b = dyad
+    with solara.Row(style={"align-items": "center"}):
+        solara.InputFloat(f"New value of {a}→{b}", value=value, on_value=set_value,
+                          continuous_update=True)
+        solara.InputText("Reason (required)", value=reason, on_value=set_reason,
+                         continuous_update=True)
+        solara.Button("Adjust outcome", disabled=not reason.strip(), on_click=lambda: set_outcome(
+            hub.act(lambda: session.adjust(a, b, float(value), reason),
+                    f"{a}→{b} set to {value:+.3f}")))
+    Feedback(outcome)
+
+
+@solara.component
+def WhyAndFutures(hub: Hub, session: Session, dyad, set_dyad, show_plenary: bool = True) -> None:
+    follow()
+    DyadPicker(session, dyad, set_dyad)
+    if show_plenary:
+        solara.Button("Show this dyad on the plenary screen", outlined=True,
+                      on_click=lambda: hub.act(lambda: hub.set_focus(dyad)))
+    ConeChart(hub, *dyad)
+    WhyPanel(session, *dyad)
+
+
+@solara.component
+def Facilitator() -> None:
+    follow()
+    hub = get_hub()
+    use_watch(hub)
+    outcome, set_outcome = solara.use_state(None)
+    dyad, set_dyad = solara.use_state(("RUS", "IRN"))
+    tab, set_tab = solara.use_state(TABS[0])
+    solara.Title("Seminar — facilitator")
+    solara.Markdown("# Seminar — facilitator")
+    s = hub.session
+    if s is None:
+        StartPanel(hub)
+        return
+    if dyad[0] not in s.world.roster.ids or dyad[1] not in s.world.roster.ids:
+        dyad = key_dyads(s.world)[0]
+    Status(hub)
+    with solara.Row(style={"align-items": "center"}):
+        TurnControl(hub, set_outcome)
+        solara.Markdown("Views: [plenary](/plenary) · teams at /team/NAME")
+    Feedback(outcome)
+    # A plain button bar, not animated tabs: only the open panel is drawn (every change of
+    # the game redraws what is shown, and hidden charts would cost the room seconds), and
+    # a sliding transition between panels only gets in the way on a shared screen.
+    solara.ToggleButtonsSingle(value=tab, values=list(TABS), on_value=set_tab,
+                               classes=["facilitator-tabs"])
+    TabContent(hub, s, tab, dyad, set_dyad)
+
+
+@solara.component
+def TabContent(hub: Hub, s: Session, title: str, dyad, set_dyad) -> None:
+    follow()
+    if title == "Turn":
+        with solara.Card("Key dyads"):
+            KeyDyads(s)
+        with solara.Card("Roles (between turns)"):
+            RolesPanel(hub, s)
+        with solara.Card("Moves this turn"):
+            MovesTable(s)
+        with solara.Card("White: override a move (reason required)"):
+            OverrideChooser(hub, s)
+        with solara.Card("White: adjust an outcome after resolution"):
+            AdjustPanel(hub, s, dyad)
+    elif title == "Injects":
+        InjectPanel(hub, s)
+    elif title == "Why & futures":
+        WhyAndFutures(hub, s, dyad, set_dyad)
+    elif title == "Replay":
+        ReplayPanel(hub, s, dyad, set_dyad)
+    elif title == "Branches":
+        BranchesPanel(hub, dyad, set_dyad)
+    elif title == "Log & notes":
+        NotesPanel(hub, WHITE)
+        LogPanel(s)
+    elif title == "Export":
+        ExportPanel(hub)
+    else:
+        StartPanel(hub)
+
+
+@solara.component
+def OverrideChooser(hub: Hub, session: Session) -> None:
+    follow()
+    actor, set_actor = solara.use_state("")
+    labels = [actor_label(session, a) for a in session.world.roster.ids]
+    solara.Select(label="Override which actor", values=labels, value=actor or None,
+                  on_value=set_actor)
+    if actor:
+        MoveForm(hub, actor.split(" — ")[0], WHITE, "Override")
+
+
+@solara.component
+def ExportPanel(hub: Hub) -> None:
+    """The whole session as JSON and CSV, and the printable after-action report."""
+    follow()
+    paths, set_paths = solara.use_state([])
+    outcome, set_outcome = solara.use_state(None)
+
+    def export() -> None:
+        result = hub.act(hub.export, lambda ps: f"exported {len(ps)} files")
+        set_outcome(result)
+        if result.ok:
+            set_paths([str(p) for p in result.value])
+
+    solara.Button("Export session and after-action report", on_click=export, color="primary")
+    Feedback(outcome)
+    for p in paths:
+        solara.Text(f"written: {p}", style={"display": "block", "font-family": "monospace"})
+    if paths:
+        report = next(p for p in paths if p.endswith(".html"))
+        solara.FileDownload(lambda: Path(report).read_bytes(),
+                            filename="after_action_report.html",
+                            label="Download the after-action report")
+        data = next(p for p in paths if p.endswith("session.json"))
+        solara.FileDownload(lambda: Path(data).read_bytes(), filename="session.json",
+                            label="Download the session (JSON)")

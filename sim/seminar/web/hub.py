@@ -1,0 +1,213 @@
+"""The one seminar in the room, shared by every page the server shows.
+
+Why a server-wide hub: Solara keeps reactive state per browser connection, but the
+facilitator's screen, the projector and each team's laptop must show the same game. The
+hub holds the sessions (the main line and its branches), serialises every request through
+one lock, and counts revisions; each page watches the count (`sim.seminar.web.live`) and
+redraws when another page changed the game.
+
+Every request goes through `Hub.act`, which turns the engine's refusals (`SessionError`,
+`ConfigError`) into a message for the page instead of an exception in the server.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sim.cone import Cone
+from sim.config_errors import ConfigError
+from sim.seminar.errors import SessionError
+from sim.seminar.export import write_csv, write_json, write_report
+from sim.seminar.records import read_session_file
+from sim.seminar.session import Session
+from sim.seminar.web.settings import SeminarSettings, get_seminar_settings
+
+T = TypeVar("T")
+LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a request did, for the page that made it: ``error`` is None on success."""
+
+    message: str
+    error: str | None = None
+    value: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def check_label(label: str) -> str:
+    """A session or branch label doubles as its file name, so it is kept file-safe."""
+    if not LABEL.fullmatch(label):
+        raise SessionError(f"label: bad value {label!r}: a label is a letter or digit followed "
+                           "by letters, digits, '.', '_' or '-' (at most 80 characters)")
+    return label
+
+
+class Hub:
+    """The sessions of one seminar (the main line and its branches) and who changed what."""
+
+    def __init__(self, settings: SeminarSettings):
+        self.settings = settings
+        self.lock = threading.RLock()
+        self._changed = threading.Condition(self.lock)
+        self.revision = 0
+        self.sessions: dict[str, Session] = {}
+        self.active: str | None = None
+        self.notice: str | None = None  # a problem met outside any page's request
+        self.focus: tuple[str, str] = ("RUS", "IRN")  # the dyad the plenary screen shows
+        self._cones: dict[tuple, Cone] = {}
+
+    # ----------------------------------------------------------------- change tracking
+    def wait(self, seen: int, timeout: float) -> int:
+        """Block until the revision differs from ``seen`` (or the timeout); return it."""
+        with self._changed:
+            if self.revision == seen:
+                self._changed.wait(timeout)
+            return self.revision
+
+    def _bump(self) -> None:
+        with self._changed:
+            self.revision += 1
+            self._changed.notify_all()
+
+    def act(self, what: Callable[[], T], done: str | Callable[[T], str] = "done") -> Outcome:
+        """Run a request under the lock; a refusal becomes the outcome's error message."""
+        with self.lock:
+            try:
+                value = what()
+            except (SessionError, ConfigError) as exc:
+                return Outcome("", str(exc))
+            finally:
+                self._bump()
+        return Outcome(done(value) if callable(done) else done, value=value)
+
+    # ----------------------------------------------------------------- the sessions
+    @property
+    def session(self) -> Session | None:
+        return self.sessions.get(self.active) if self.active else None
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.settings.folder / "sessions"
+
+    def session_files(self) -> list[Path]:
+        return sorted(self.sessions_dir.glob("*.json"))
+
+    def _unused_label(self, label: str) -> str:
+        check_label(label)
+        if label in self.sessions or (self.sessions_dir / f"{label}.json").exists():
+            raise SessionError(f"label: {label!r} is taken by another session or file in "
+                               f"{self.sessions_dir}; choose another (nothing is overwritten)")
+        return label
+
+    def new_session(self, scenario: str, seed: int, label: str = "") -> str:
+        """Start a session (it becomes the main line) saved under the sessions folder."""
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        label = self._unused_label(label or f"{Path(scenario).stem}-seed{seed}-{stamp}")
+        session = Session.create(scenario, seed, path=self.sessions_dir / f"{label}.json")
+        self.sessions = {label: session}
+        self.active = label
+        return label
+
+    def open_session(self, path: Path | str) -> str:
+        """Reopen a saved session from its file (refused, and nothing written, if damaged),
+        with the branches made from it that lie beside it."""
+        path = Path(path)
+        session = Session.load(path)
+        label = path.stem
+        sessions = {label: session}
+        for other in sorted(path.parent.glob("*.json")):
+            if other != path and _parent_of(other) == session.session_id:
+                try:
+                    sessions[other.stem] = Session.load(other)
+                except ConfigError as exc:
+                    self.notice = f"branch file not opened: {exc}"
+        self.sessions = sessions
+        self.active = label
+        return label
+
+    def branch(self, turn: int, label: str = "") -> str:
+        """Branch the active session after ``turn``; the room goes on playing the branch."""
+        current = self._need()
+        if not 0 <= turn < current.resolved_turns:
+            raise SessionError(f"branch: bad turn {turn + 1}: a branch plays again one of the "
+                               f"turns 1 to {current.resolved_turns} (turn 0 is the start)")
+        label = self._unused_label(label or f"{self.active}-from-t{turn + 1}")
+        self.sessions[label] = current.branch(turn, path=self.sessions_dir / f"{label}.json")
+        self.active = label
+        return label
+
+    def switch(self, label: str) -> str:
+        if label not in self.sessions:
+            raise SessionError(f"branch: bad value {label!r}: open are "
+                               f"{', '.join(self.sessions) or 'none'}")
+        self.active = label
+        return label
+
+    def set_focus(self, dyad: tuple[str, str]) -> tuple[str, str]:
+        """The dyad shown large on the plenary screen (chosen by the facilitator)."""
+        s = self._need()
+        for actor in dyad:
+            s.roles.check_actor(actor)
+        self.focus = (dyad[0], dyad[1])
+        return self.focus
+
+    def _need(self) -> Session:
+        if self.session is None:
+            raise SessionError("no session is open: start one or open a saved one")
+        return self.session
+
+    # ----------------------------------------------------------------- derived views
+    def cone(self) -> Cone:
+        """The cone of futures from the active session's current month, cached per state
+        (the same cone is asked by every page after each change)."""
+        s = self._need()
+        key = (self.active, s.turn, s.phase, len(s.log))
+        if key not in self._cones:
+            self._cones = {key: s.cone(replicates=self.settings.cone_replicates,
+                                       months=self.settings.cone_months)}
+        return self._cones[key]
+
+    def export(self) -> list[Path]:
+        """JSON, CSV and the after-action report of the active session, in exports/<label>."""
+        s = self._need()
+        out = self.settings.folder / "exports" / str(self.active)
+        return [write_json(s, out / "session.json"), *write_csv(s, out),
+                write_report(s, out / "after_action_report.html")]
+
+
+def _parent_of(path: Path) -> str | None:
+    """The session a file was branched from, or None (also for files that do not read)."""
+    try:
+        return read_session_file(path).header.parent
+    except ConfigError:
+        return None
+
+
+_HUB: Hub | None = None
+_HUB_LOCK = threading.Lock()
+
+
+def get_hub() -> Hub:
+    """The server's hub, made on first use from the settings (opening ``session`` if set)."""
+    global _HUB
+    with _HUB_LOCK:
+        if _HUB is None:
+            hub = Hub(get_seminar_settings())
+            if hub.settings.session is not None:
+                try:
+                    hub.open_session(hub.settings.session)
+                except ConfigError as exc:
+                    hub.notice = f"the session file given at start was refused: {exc}"
+            _HUB = hub
+        return _HUB

@@ -1,0 +1,44 @@
+"""Keeping every open page in step with the shared game.
+
+Why a watching thread per page: a change made on the facilitator's screen happens in
+another connection's context, where this page's state cannot be set. Each page instead
+runs a small thread (Solara's `use_thread`, in the page's own context) that waits on the
+hub's revision and copies it into `revision`, a reactive variable Solara keeps per
+connection. Every component that shows the game calls `follow()`, which reads it, so
+Solara redraws exactly those components within a fraction of a second of any change, and
+their own choices (a selected dyad, a half-typed reason) survive the redraw.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import solara
+
+from sim.seminar.web.hub import Hub
+
+#: How long a watcher sleeps between looks at its cancel flag (seconds).
+WAKE = 0.5
+
+#: The hub revision this connection has seen (one value per browser tab).
+revision = solara.reactive(0)
+
+
+def follow() -> int:
+    """Subscribe the calling component to the game: it redraws when the game changes."""
+    return revision.value
+
+
+def use_watch(hub: Hub) -> None:
+    """Start this page's watcher (once per page, in its top component)."""
+
+    def watch(cancel: threading.Event) -> None:
+        seen = hub.revision
+        revision.value = seen
+        while not cancel.is_set():
+            now = hub.wait(seen, WAKE)
+            if now != seen:
+                seen = now
+                revision.value = now
+
+    solara.use_thread(watch, dependencies=[], intrusive_cancel=False)

@@ -1,0 +1,223 @@
+"""Read-only panels every view shares: where the game is, the key dyads, why a dyad moved,
+its cone of futures, the log and the notes.
+
+Why shared: the facilitator, the projector and the teams must see the same numbers with the
+same words; only the controls around them differ by view.
+"""
+
+from __future__ import annotations
+
+import html
+
+import solara
+
+from sim.reporting import key_dyads
+from sim.seminar.errors import SessionError
+from sim.seminar.export import describe_record, html_table
+from sim.seminar.session import Session
+from sim.seminar.web import charts
+from sim.seminar.web.hub import Hub, Outcome
+from sim.seminar.web.live import follow
+from sim.seminar.why import STABLE_PER_MONTH
+
+PHASE_WORDS = {
+    "collect": "teams decide their moves",
+    "propose": "the model proposes; teams accept or replace",
+    "adjudicate": "White adjudicates",
+    "resolved": "the month is resolved",
+}
+TREND_ARROWS = {"strengthening": "▲", "stable": "■", "weakening": "▼"}
+
+
+def actor_label(session: Session, actor: str) -> str:
+    ro = session.world.roster
+    return f"{actor} — {ro.names[ro.index(actor)]}"
+
+
+def dyad_name(session: Session, source: str, target: str) -> str:
+    ro = session.world.roster
+    return f"{ro.names[ro.index(source)]} → {ro.names[ro.index(target)]}"
+
+
+@solara.component
+def Feedback(outcome: Outcome | None) -> None:
+    """The answer to this page's last request: a refusal in red, else a quiet line."""
+    follow()
+    if outcome is None:
+        return
+    if outcome.error:
+        solara.Error(outcome.error, classes=["seminar-error"])
+    elif outcome.message:
+        solara.Success(outcome.message, classes=["seminar-ok"])
+
+
+@solara.component
+def Status(hub: Hub, large: bool = False) -> None:
+    """Turn, in-game date and phase: the stamp every record of this moment carries."""
+    follow()
+    s = hub.session
+    if s is None:
+        solara.Text("No session is open yet.")
+        return
+    if hub.notice:
+        solara.Warning(hub.notice)
+    where = (f"Turn {s.turn} · {s.date} · phase: {s.phase} ({PHASE_WORDS[s.phase]})"
+             + (" · the scenario has ended" if s.finished else ""))
+    title = f"{s.world.scenario.title or s.world.scenario.name} — {hub.active}"
+    if large:
+        solara.HTML(tag="div", unsafe_innerHTML=f"<div class='plenary-title'>{title}</div>"
+                    f"<div class='plenary-status'>{where}</div>")
+    else:
+        solara.Markdown(f"**{title}**  \n{where}")
+
+
+@solara.component
+def KeyDyads(session: Session, turn: int | None = None, large: bool = False) -> None:
+    """The key dyads now (or at the start of a replayed turn), each with its last change
+    and a coarse label beside the number."""
+    follow()
+    at = session.resolved_turns if turn is None else turn
+    hist = session.alignment_history()
+    ro = session.world.roster
+    rows = []
+    for a, b in key_dyads(session.world)[:8]:
+        i, j = ro.index(a), ro.index(b)
+        if at > 0:
+            why = session.why(a, b, turn=at - 1)
+            change, label = f"{why.change:+.3f}", why.label
+        else:
+            change, label = "—", "not yet played"
+        rows.append((dyad_name(session, a, b), f"{hist[at, i, j]:+.2f}", change,
+                     f"{TREND_ARROWS.get(label, '')} {label}"))
+    cls = "plenary-table" if large else "seminar-table"
+    solara.HTML(tag="div", unsafe_innerHTML=html_table(
+        ("dyad", f"alignment ({session.world.date(at)})", "last month", "trend"), rows)
+        .replace("<table>", f"<table class='{cls}'>"))
+    if not large:
+        solara.Text(f"'stable' means a change below {STABLE_PER_MONTH} a month either way; "
+                    "alignment runs from -1 (hostile) to +1 (allied).",
+                    style={"font-size": "0.8em", "color": "#666"})
+
+
+@solara.component
+def DyadPicker(session: Session, dyad: tuple[str, str], on_dyad) -> None:
+    """Choose the dyad the chart and the driver breakdown show."""
+    follow()
+    ids = list(session.world.roster.ids)
+    labels = [actor_label(session, a) for a in ids]
+    src, tgt = dyad
+    with solara.Row():
+        solara.Select(label="From", values=labels, value=actor_label(session, src),
+                      on_value=lambda v: on_dyad((v.split(" — ")[0], tgt)))
+        solara.Select(label="Towards", values=labels, value=actor_label(session, tgt),
+                      on_value=lambda v: on_dyad((src, v.split(" — ")[0])))
+
+
+@solara.component
+def WhyPanel(session: Session, source: str, target: str, turn: int | None = None) -> None:
+    """The drivers of the dyad's change in the last resolved turn (or in ``turn``), in plain
+    words, with the numbers and a chart."""
+    follow()
+    if source == target:
+        solara.Warning("Choose two different actors.")
+        return
+    if session.resolved_turns == 0:
+        solara.Info(f"{dyad_name(session, source, target)}: no month has been resolved yet, "
+                    "so there is no change to explain.")
+        return
+    try:
+        why = session.why(source, target, turn=turn)
+    except SessionError as exc:
+        solara.Error(str(exc))
+        return
+    solara.HTML(tag="div", unsafe_innerHTML=f"<p class='why-headline'><b>Why:</b> "
+                f"{html.escape(why.headline())}</p>")
+    rows = [(p.label, f"{p.value:+.4f}") for p in why.parts if abs(p.value) >= 5e-5]
+    if abs(why.clip) >= 5e-5:
+        rows.append(("held at the bound of [-1, 1]", f"{why.clip:+.4f}"))
+    if abs(why.adjustment) >= 5e-5:
+        rows.append(("White's adjustment", f"{why.adjustment:+.4f}"))
+    solara.HTML(tag="div", unsafe_innerHTML=html_table(("driver", "contribution"), rows)
+                .replace("<table>", "<table class='seminar-table why-table'>"))
+    for e in why.events:
+        solara.Text(f"event: {e}", style={"display": "block"})
+    for m in why.moves:
+        solara.Text(f"move: {m}", style={"display": "block"})
+    solara.Text(f"from {why.before:+.3f} to {why.after:+.3f} over {why.period}; label "
+                f"'{why.label}' ('stable' below {STABLE_PER_MONTH} a month).",
+                style={"font-size": "0.8em", "color": "#666", "display": "block"})
+    solara.FigureMatplotlib(charts.drivers_figure(why), format="png")
+
+
+@solara.component
+def ConeChart(hub: Hub, source: str, target: str, upto: int | None = None,
+              large: bool = False) -> None:
+    """The dyad's path so far with the cone of futures from the current month."""
+    follow()
+    s = hub.session
+    if s is None or source == target:
+        return
+    with hub.lock:
+        cone = None if s.state.step >= s.world.horizon else hub.cone()
+        fig = charts.dyad_figure(s, source, target, cone, upto=upto, large=large)
+    solara.FigureMatplotlib(fig, format="png")
+    if cone is None:
+        solara.Text("The scenario has ended: there are no futures left to show.")
+
+
+@solara.component
+def LogPanel(session: Session, turn: int | None = None, limit: int = 200) -> None:
+    """The append-only log, newest first: every record with its turn, phase and date."""
+    follow()
+    recs = [(k, r) for k, r in enumerate(session.log) if turn is None or r.turn == turn]
+    rows = [(k, r.turn, r.phase, r.date, r.author, r.kind, describe_record(r)
+             if r.kind != "resolve" else "month resolved", r.reason or "")
+            for k, r in reversed(recs[-limit:])]
+    solara.HTML(tag="div", unsafe_innerHTML=html_table(
+        ("#", "turn", "phase", "date", "who", "what", "detail", "reason"), rows)
+        .replace("<table>", "<table class='seminar-table log-table'>"))
+
+
+@solara.component
+def NotesPanel(hub: Hub, author: str) -> None:
+    """Notes and insights tagged to the current turn, by White or a team; and the list."""
+    follow()
+    text, set_text = solara.use_state("")
+    insight, set_insight = solara.use_state(False)
+    outcome, set_outcome = solara.use_state(None)
+    s = hub.session
+    if s is None:
+        return
+
+    def add() -> None:
+        set_outcome(hub.act(lambda: s.note(text, author=author, insight=insight),
+                            f"{'insight' if insight else 'note'} recorded for turn {s.turn}"))
+        set_text("")
+
+    with solara.Row():
+        solara.InputText("Note", value=text, on_value=set_text, continuous_update=True)
+        solara.Checkbox(label="insight", value=insight, on_value=set_insight)
+        solara.Button("Add note", on_click=add, disabled=not text.strip())
+    Feedback(outcome)
+    notes = [r for r in s.log if r.kind == "note"]
+    rows = [(r.turn, r.date, r.author, "insight" if r.payload.get("insight") else "note",
+             r.payload["text"]) for r in reversed(notes)]
+    if rows:
+        solara.HTML(tag="div", unsafe_innerHTML=html_table(
+            ("turn", "date", "who", "kind", "text"), rows)
+            .replace("<table>", "<table class='seminar-table notes-table'>"))
+
+
+CSS = """
+.seminar-table {border-collapse: collapse; margin: 0.4em 0; font-size: 0.92em}
+.seminar-table td, .seminar-table th {border: 1px solid #ccc; padding: 3px 8px;
+  text-align: left; vertical-align: top}
+.seminar-table th {background: #f0f0f0}
+.plenary-table {border-collapse: collapse; font-size: 1.9em; margin: 0.5em 0}
+.plenary-table td, .plenary-table th {border-bottom: 1px solid #ccc; padding: 6px 18px;
+  text-align: left}
+.plenary-title {font-size: 2.2em; font-weight: bold}
+.plenary-status {font-size: 1.7em; margin-bottom: 0.4em}
+.plenary-why {font-size: 1.5em}
+.why-headline {font-size: 1.05em}
+"""

@@ -1,0 +1,49 @@
+"""The plenary view, for the projector: large, sparse, and with no controls.
+
+Why no controls: the shared screen is what the whole room reads; it shows where the game
+is, the key dyads with their trend words, the focus dyad's cone of futures and why it
+last moved, and what White did and why, and nothing anybody can click by mistake.
+"""
+
+from __future__ import annotations
+
+import html
+
+import solara
+
+from sim.seminar.web.hub import get_hub
+from sim.seminar.web.live import follow, use_watch
+from sim.seminar.web.panels import ConeChart, KeyDyads, Status
+
+
+@solara.component
+def Plenary() -> None:
+    follow()
+    hub = get_hub()
+    use_watch(hub)
+    solara.Title("Seminar — plenary")
+    s = hub.session
+    if s is None:
+        solara.HTML(tag="div", unsafe_innerHTML="<div class='plenary-title'>The seminar "
+                    "will start shortly.</div>")
+        return
+    Status(hub, large=True)
+    src, tgt = hub.focus
+    with solara.Columns([5, 6]):
+        with solara.Column():
+            KeyDyads(s, large=True)
+        with solara.Column():
+            ConeChart(hub, src, tgt, large=True)
+    lines = []
+    if s.resolved_turns:
+        with hub.lock:
+            lines.append(s.why(src, tgt).headline())
+            last = s.resolved_turns - 1
+            o = s.outcomes[last]
+            if o.fired:
+                lines.append(f"Events in {o.date}: " + "; ".join(o.fired))
+            for r in s.log:
+                if r.turn == last and r.kind in ("override", "adjust", "inject") and r.reason:
+                    lines.append(f"White ({r.kind}, {r.date}): {r.reason}")
+    body = "".join(f"<p>{html.escape(x)}</p>" for x in lines)
+    solara.HTML(tag="div", unsafe_innerHTML=f"<div class='plenary-why'>{body}</div>")

@@ -1,0 +1,226 @@
+"""The seminar app end to end, as a facilitator and a team would use it, in headless
+Chromium with the network cut (see conftest.py).
+
+One long test follows the issue's script on one server: start a session, give Iran to team
+blue, make a move on the team's page, release an inject, accept a proposal, override with a
+reason, resolve three turns, open the driver breakdown, replay, branch from turn 2, compare,
+export the after-action report, and look at the plenary screen. Screenshots of every step
+are kept in results/test-artifacts/e2e/. Every assertion reads what the page shows, and the
+files the app wrote are checked on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+T = 20_000  # ms: the longest any step may take to show its result
+
+
+@pytest.fixture(scope="module")
+def seminar_scenario() -> str:
+    return "scenarios/baseline.toml"
+
+
+def pick(page: Page, label: str, option: str | re.Pattern) -> None:
+    """Open a select by its label and choose an option (Vuetify menus need a forced click)."""
+    box = page.get_by_label(label, exact=True)
+    expect(box).to_be_visible(timeout=T)
+    box.click(force=True)
+    page.get_by_role("option", name=option, exact=isinstance(option, str)).click()
+
+
+def says(page: Page, text: str | re.Pattern) -> None:
+    expect(page.get_by_text(text).first).to_be_visible(timeout=T)
+
+
+def advance(page: Page) -> str:
+    """Press the one turn control and wait until the page shows the next step."""
+    control = page.locator(".turn-control")
+    before = control.text_content()
+    control.click()
+    expect(control).not_to_have_text(before, timeout=T)
+    return control.text_content()
+
+
+def tab(page: Page, name: str) -> None:
+    page.locator(".facilitator-tabs").get_by_role("button", name=name, exact=True).click()
+
+
+def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_page,
+                                                      offline_page_factory, shot):
+    fac = offline_page
+    fac.goto(seminar_server.url)
+    fac.get_by_role("button", name="Start session").click()
+    expect(fac.locator(".turn-control")).to_contain_text("Close moves", timeout=T)
+    says(fac, "Turn 0 · 2025-01 · phase: collect")
+    shot(fac, "01_started")
+
+    # Roles: Iran goes to team blue.
+    pick(fac, "Actor", "IRN — Iran")
+    fac.get_by_label("Team", exact=True).fill("blue")
+    fac.get_by_role("button", name="Assign to team").click()
+    says(fac, "IRN is played by team blue")
+    says(fac, re.compile(r"team blue plays IRN"))
+
+    # The team's own page: its actor, its menu, the expected effect, its move.
+    team, team_log = offline_page_factory(seminar_server.url)
+    team.goto(seminar_server.url + "/team/blue")
+    expect(team.get_by_text("Iran (IRN)")).to_be_visible(timeout=T)
+    says(team, "The model's proposals are shown when White closes the moves.")
+    pick(team, "IRN: towards / in", "RUS — Russia")
+    pick(team, "IRN: action", "deepen")
+    says(team, re.compile(r"Expected effect: IRN deepen towards RUS \(vs maintain\), next "
+                          r"month: .*RUS→IRN [+-]\d\.\d{3}"))
+    team.get_by_role("button", name="Submit move").click()
+    says(team, "blue moves IRN: deepen (RUS — Russia)")
+    says(team, "Decided this turn: RUS: deepen")
+    shot(team, "02_team_move")
+
+    # White releases an inject from the catalogue, with a reason.
+    tab(fac, "Injects")
+    pick(fac, "Scenario of the inject", "israel_iran_war")
+    pick(fac, "Inject", re.compile(r"^israel_war_on_iran"))
+    fac.get_by_label("Why White releases it (logged)").fill("the exercise tests a war")
+    fac.get_by_role("button", name="Release inject").click()
+    says(fac, "inject released in 2025-01: israel_iran_war:israel_war_on_iran")
+    shot(fac, "03_inject")
+
+    # Turn 0: collect -> propose -> adjudicate -> resolved.
+    tab(fac, "Turn")
+    assert "White adjudicates" in advance(fac)
+    says(fac, "phase: propose")
+    expect(fac.locator(".moves-table")).to_contain_text("blue")
+    advance(fac)
+    advance(fac)
+    says(fac, "turn 0 (2025-01): now resolved")
+
+    # Turn 1: the team accepts the model's proposal; White overrides Russia with a reason.
+    advance(fac)
+    says(fac, "Turn 1 · 2025-02 · phase: collect")
+    advance(fac)
+    says(team, "The model proposes:")
+    team.get_by_role("button", name="Accept the proposal for IRN").click()
+    says(team, "blue accepts the model's proposal for IRN")
+    advance(fac)
+    says(fac, "phase: adjudicate")
+    pick(fac, "Override which actor", "RUS — Russia")
+    pick(fac, "RUS: towards / in", "IRN — Iran")
+    pick(fac, "RUS: action", "transfer_arms")
+    fac.get_by_label("Reason (required)").first.fill("Moscow delivers the S-400 after all")
+    fac.get_by_role("button", name="Override", exact=True).click()
+    says(fac, "White overrides RUS: transfer_arms (IRN — Iran)")
+    shot(fac, "04_override")
+    advance(fac)
+    says(fac, "turn 1 (2025-02): now resolved")
+
+    # Turn 2.
+    for _ in range(4):
+        advance(fac)
+    says(fac, "turn 2 (2025-03): now resolved")
+    shot(fac, "05_three_turns")
+
+    # Seeing why: the driver breakdown of Russia -> Iran, in words and numbers.
+    tab(fac, "Why & futures")
+    headline = fac.locator(".why-headline")
+    expect(headline).to_contain_text(re.compile(
+        r"Why: Russia→Iran [+-]\d\.\d{3} \(2025-03, (strengthening|stable|weakening)\): "),
+        timeout=T)
+    expect(fac.locator(".why-table")).to_contain_text("contribution")
+    expect(fac.get_by_role("img").first).to_be_visible()
+    shot(fac, "06_why")
+
+    # The log carries the override's reason and the inject, stamped with turn and phase.
+    tab(fac, "Log & notes")
+    fac.get_by_label("Note").fill("Iran leans on Moscow once war starts")
+    fac.get_by_role("checkbox").check(force=True)  # Vuetify covers the input with a ripple
+    fac.get_by_role("button", name="Add note").click()
+    says(fac, "insight recorded for turn 2")
+    log = fac.locator(".log-table")
+    expect(log).to_contain_text("Moscow delivers the S-400 after all")
+    expect(log).to_contain_text("the exercise tests a war")
+    expect(log).to_contain_text("[insight] Iran leans on Moscow once war starts")
+
+    # Replay: the time slider's step buttons walk through past turns.
+    tab(fac, "Replay")
+    says(fac, "Turn 0 — 2025-01")
+    fac.get_by_role("button", name="later ▶").click()
+    says(fac, "Turn 1 — 2025-02")
+    expect(fac.locator(".log-table")).to_contain_text("Moscow delivers the S-400 after all")
+    shot(fac, "07_replay")
+
+    # Go back to turn 2 and branch; the room now plays the branch.
+    tab(fac, "Branches")
+    fac.get_by_label("Branch from turn").fill("2")
+    fac.get_by_role("button", name="Branch", exact=True).click()
+    says(fac, re.compile(r"branch .*-from-t2 made: it keeps turns 0 to 1 and plays turn 2 again"))
+    says(fac, "Turn 1 · 2025-02 · phase: resolved")
+    table = fac.locator(".branches-table")
+    expect(table).to_contain_text("-from-t2")
+    expect(fac.locator(".compare-table")).to_contain_text("model alone")
+    expect(fac.locator(".compare-table tbody tr")).to_have_count(2)
+    shot(fac, "08_branch")
+
+    # Export: JSON, CSV and the after-action report, written where the page says.
+    tab(fac, "Export")
+    fac.get_by_role("button", name="Export session and after-action report").click()
+    says(fac, "exported 4 files")
+    says(fac, re.compile(r"written: .*after_action_report\.html"))
+    shot(fac, "09_export")
+    exports = list((seminar_server.folder / "exports").glob("*/after_action_report.html"))
+    assert len(exports) == 1
+    report = exports[0].read_text()
+    assert "After-action report" in report and "Divergence from the model playing alone" in report
+    assert "Moscow delivers the S-400 after all" in report
+    assert not re.search(r"(src|href)=[\"']https?://", report), "report must be self-contained"
+    data = json.loads((exports[0].parent / "session.json").read_text())
+    assert data["header"]["branch_turn"] == 1 and len(data["turns"]) == 2
+
+    # The plenary screen: large, sparse, no controls, the same numbers.
+    plenary, plenary_log = offline_page_factory(seminar_server.url)
+    plenary.goto(seminar_server.url + "/plenary")
+    expect(plenary.locator(".plenary-status")).to_contain_text("Turn 1 · 2025-02", timeout=T)
+    expect(plenary.locator(".plenary-table")).to_contain_text("Russia → Iran")
+    expect(plenary.locator(".plenary-why")).to_contain_text("Russia→Iran")
+    assert plenary.get_by_role("button").count() == 0
+    assert plenary.locator("input, select, textarea").count() == 0
+    shot(plenary, "10_plenary")
+
+    # A change on the facilitator's screen reaches the other pages without a reload.
+    tab(fac, "Turn")
+    advance(fac)
+    expect(plenary.locator(".plenary-status")).to_contain_text("Turn 2 · 2025-03 · phase: "
+                                                               "collect", timeout=T)
+    says(team, "Turn 2 · 2025-03 · phase: collect")
+    assert not team_log.problems() and not plenary_log.problems()
+
+
+def test_a_damaged_session_file_is_refused_and_the_good_one_reopens(seminar_server,
+                                                                    offline_page, shot):
+    sessions = seminar_server.folder / "sessions"
+    good = sorted(sessions.glob("*.json"))
+    assert good, "the first test leaves its session files"
+    damaged = sessions / "damaged.json"
+    damaged.write_text('{"header": {"kind": "something else"}, "log": [')
+    before = {p.name: p.read_bytes() for p in good}
+    page = offline_page
+    page.goto(seminar_server.url)
+    tab(page, "Sessions")
+    pick(page, "Session file", "damaged.json")
+    page.get_by_role("button", name="Open session").click()
+    says(page, re.compile(r"damaged\.json"))
+    expect(page.locator(".seminar-error")).to_be_visible(timeout=T)
+    shot(page, "11_refused")
+    assert {p.name: p.read_bytes() for p in good} == before, "refusing must write nothing"
+    main = next(p for p in good if "-from-t" not in p.name)
+    pick(page, "Session file", main.name)
+    page.get_by_role("button", name="Open session").click()
+    says(page, f"session {main.stem} reopened (replayed from its log)")
+    says(page, "Turn 2 · 2025-03 · phase: resolved")  # where the main line was left
+    tab(page, "Branches")
+    expect(page.locator(".branches-table tbody tr")).to_have_count(2)  # its branch came too
