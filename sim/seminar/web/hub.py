@@ -6,8 +6,9 @@ hub holds the sessions (the main line and its branches), serialises every reques
 one lock, and counts revisions; each page watches the count (`sim.seminar.web.live`) and
 redraws when another page changed the game.
 
-Every request goes through `Hub.act`, which turns the engine's refusals (`SessionError`,
-`ConfigError`) into a message for the page instead of an exception in the server.
+Every request goes through `Hub.act`, which saves the active session's file (atomically)
+after it, and turns the engine's refusals (`SessionError`, `ConfigError`) into a message
+for the page instead of an exception in the server.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from sim.seminar.session import Session
 from sim.seminar.web.settings import SeminarSettings, get_seminar_settings
 
 T = TypeVar("T")
+#: Records that change a cone of futures (assignments, notes, accepted proposals do not).
+CONE_INPUTS = frozenset({"move", "override", "inject", "adjust", "branch"})
 LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}")
 
 
@@ -85,6 +88,8 @@ class Hub:
         with self.lock:
             try:
                 value = what()
+                if self.session is not None and self.session.path is not None:
+                    self.session.save()  # every request, not only every turn: nothing is lost
             except (SessionError, ConfigError) as exc:
                 return Outcome("", str(exc))
             finally:
@@ -172,7 +177,10 @@ class Hub:
         """The cone of futures from the active session's current month, cached per state
         (the same cone is asked by every page after each change)."""
         s = self._need()
-        key = (self.active, s.turn, s.phase, len(s.log))
+        # What the cone depends on: the state it starts from and the moves and injects
+        # imposed on its first month. A phase change alone does not change it.
+        key = (self.active, s.resolved_turns,
+               sum(r.kind in CONE_INPUTS for r in s.log))
         if key not in self._cones:
             self._cones = {key: s.cone(replicates=self.settings.cone_replicates,
                                        months=self.settings.cone_months)}

@@ -91,7 +91,7 @@ def KeyDyads(session: Session, turn: int | None = None, large: bool = False) -> 
                      f"{TREND_ARROWS.get(label, '')} {label}"))
     cls = "plenary-table" if large else "seminar-table"
     solara.HTML(tag="div", unsafe_innerHTML=html_table(
-        ("dyad", f"alignment ({session.world.date(at)})", "last month", "trend"), rows)
+        ("dyad", f"alignment, start of {session.world.date(at)}", "last month", "trend"), rows)
         .replace("<table>", f"<table class='{cls}'>"))
     if not large:
         solara.Text(f"'stable' means a change below {STABLE_PER_MONTH} a month either way; "
@@ -213,9 +213,9 @@ CSS = """
 .seminar-table td, .seminar-table th {border: 1px solid #ccc; padding: 3px 8px;
   text-align: left; vertical-align: top}
 .seminar-table th {background: #f0f0f0}
-.plenary-table {border-collapse: collapse; font-size: 1.9em; margin: 0.5em 0}
-.plenary-table td, .plenary-table th {border-bottom: 1px solid #ccc; padding: 6px 18px;
-  text-align: left}
+.plenary-table {border-collapse: collapse; font-size: 1.5em; margin: 0.5em 0}
+.plenary-table td, .plenary-table th {border-bottom: 1px solid #ccc; padding: 6px 14px;
+  text-align: left; white-space: nowrap}
 .plenary-title {font-size: 2.2em; font-weight: bold}
 .plenary-status {font-size: 1.7em; margin-bottom: 0.4em}
 .plenary-why {font-size: 1.5em}

@@ -29,7 +29,7 @@ def Plenary() -> None:
         return
     Status(hub, large=True)
     src, tgt = hub.focus
-    with solara.Columns([5, 6]):
+    with solara.Columns([1, 1]):
         with solara.Column():
             KeyDyads(s, large=True)
         with solara.Column():
