@@ -70,6 +70,9 @@ def solara_env(*, scenario: str, seed: int | None, session: Path | None,
         SOLARA_ASSETS_CDN=DEAD_CDN,
         SOLARA_HOME=str(Path(home).resolve()),  # never the user's ~/.solara
         SIM_SEMINAR_SCENARIO=_absolute_scenario(scenario),
+        # Plain http on localhost is the intended set-up; Solara's advice about https
+        # cookies would only alarm a facilitator reading the console.
+        PYTHONWARNINGS="ignore:Cookies with samesite=none require https:UserWarning",
     )
     if seed is not None:
         env["SIM_SEMINAR_SEED"] = str(seed)
