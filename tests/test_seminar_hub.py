@@ -102,3 +102,18 @@ def test_the_cone_is_cached_per_state(hub):
     assert changed is not first and not (changed.alignment == first.alignment).all()
     assert not hub.act(lambda: hub.set_focus(("RUS", "XXX"))).ok
     assert hub.act(lambda: hub.set_focus(("IRN", "USA"))).ok and hub.focus == ("IRN", "USA")
+
+
+def test_an_ad_hoc_inject_is_parsed_checked_and_logged(hub):
+    hub.new_session(SHORT, 3, "game")
+    bad = hub.act(lambda: hub.release_adhoc('{"type": "strike", "attacker": "ISR"'))
+    assert "not JSON" in bad.error and "line 1" in bad.error
+    wrong = hub.act(lambda: hub.release_adhoc('{"type": "strike", "attacker": "ISR"}'))
+    assert not wrong.ok and "target" in wrong.error  # the event model names what is missing
+    ok = hub.act(lambda: hub.release_adhoc(
+        '{"type": "strike", "attacker": "ISR", "target": "IRN", "theatre": "israel_axis"}',
+        "White tests an ad-hoc strike"))
+    assert ok.ok and ok.value == "strike"
+    rec = hub.session.log[-1]
+    assert rec.kind == "inject" and rec.payload["key"] is None
+    assert rec.reason == "White tests an ad-hoc strike" and rec.date == hub.session.date

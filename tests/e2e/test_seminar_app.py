@@ -3,10 +3,10 @@ Chromium with the network cut (see conftest.py).
 
 One long test follows the issue's script on one server: start a session, give Iran to team
 blue, make a move on the team's page, release an inject, accept a proposal, override with a
-reason, resolve three turns, open the driver breakdown, replay, branch from turn 2, compare,
-export the after-action report, and look at the plenary screen. Screenshots of every step
-are kept in results/test-artifacts/e2e/. Every assertion reads what the page shows, and the
-files the app wrote are checked on disk.
+reason, release an ad-hoc inject, resolve three turns, open the driver breakdown, replay,
+branch from turn 2, compare, export the after-action report, and look at the plenary
+screen. Screenshots of every step are kept in results/test-artifacts/e2e/. Every assertion
+reads what the page shows, and the files the app wrote are checked on disk.
 """
 
 from __future__ import annotations
@@ -119,8 +119,18 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     advance(fac)
     says(fac, "turn 1 (2025-02): now resolved")
 
-    # Turn 2.
-    for _ in range(4):
+    # Turn 2, with an ad-hoc inject: a typing slip is refused with the reason, then released.
+    advance(fac)
+    tab(fac, "Injects")
+    adhoc = fac.locator(".adhoc-inject textarea")
+    adhoc.fill('{"type": "strike", "attacker": "ISR"')
+    fac.get_by_role("button", name="Release ad-hoc inject").click()
+    says(fac, re.compile(r"ad-hoc inject: not JSON"))
+    adhoc.fill('{"type": "strike", "attacker": "ISR", "target": "IRN", "theatre": "israel_axis"}')
+    fac.get_by_role("button", name="Release ad-hoc inject").click()
+    says(fac, "ad-hoc inject (strike) released in 2025-03")
+    tab(fac, "Turn")
+    for _ in range(3):
         advance(fac)
     says(fac, "turn 2 (2025-03): now resolved")
     shot(fac, "05_three_turns")

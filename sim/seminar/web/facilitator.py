@@ -7,13 +7,11 @@ facilitator from skipping one in front of the room.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import solara
 
 from sim.reporting import key_dyads
-from sim.seminar.errors import SessionError
 from sim.seminar.export import html_table
 from sim.seminar.injects import inject_catalogue
 from sim.seminar.moves import names_of
@@ -139,17 +137,8 @@ def InjectPanel(hub: Hub, session: Session) -> None:
                             f"inject released in {session.date}: {k}"))
 
     def release_adhoc() -> None:
-        try:
-            event = json.loads(adhoc)
-        except json.JSONDecodeError as exc:
-            problem = (f"ad-hoc inject: not JSON ({exc.msg} at line {exc.lineno} column "
-                       f"{exc.colno}); write an event as in a scenario file, e.g. "
-                       '{"type": "strike", "attacker": "ISR", "target": "IRN", "theatre": '
-                       '"israel_axis"}')
-            set_outcome(hub.act(lambda: _refuse(problem)))
-            return
-        set_outcome(hub.act(lambda: session.release_inject(event, reason),
-                            f"ad-hoc inject released in {session.date}"))
+        set_outcome(hub.act(lambda: hub.release_adhoc(adhoc, reason),
+                            lambda kind: f"ad-hoc inject ({kind}) released in {session.date}"))
 
     with solara.Row():
         solara.Select(label="Scenario of the inject", values=sources, value=source or None,
@@ -167,17 +156,14 @@ def InjectPanel(hub: Hub, session: Session) -> None:
     with solara.Row():
         solara.Button("Release inject", on_click=release, color="primary",
                       disabled=key not in options)
-    solara.InputTextArea("Ad-hoc inject (an event as JSON, as in a scenario file; no date)",
-                         value=adhoc, on_value=set_adhoc, continuous_update=True, rows=3)
+    with solara.Column(classes=["adhoc-inject"]):
+        solara.InputTextArea("Ad-hoc inject (an event as JSON, as in a scenario file; no date)",
+                             value=adhoc, on_value=set_adhoc, continuous_update=True, rows=3)
     solara.Button("Release ad-hoc inject", on_click=release_adhoc, disabled=not adhoc.strip())
     if cat.problems:
         solara.Warning("Some scenario files could not be read for the catalogue: "
                        + "; ".join(cat.problems))
     Feedback(outcome)
-
-
-def _refuse(message: str) -> None:
-    raise SessionError(message)
 
 
 @solara.component

@@ -13,6 +13,7 @@ for the page instead of an exception in the server.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable
@@ -158,6 +159,22 @@ class Hub:
                                f"{', '.join(self.sessions) or 'none'}")
         self.active = label
         return label
+
+    def release_adhoc(self, text: str, reason: str = "") -> str:
+        """White's ad-hoc inject, typed on the page as an event in JSON (as in a scenario
+        file, without a date: it takes effect in the month being played)."""
+        s = self._need()
+        try:
+            event = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SessionError(
+                f"ad-hoc inject: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno});"
+                ' write an event as in a scenario file, e.g. {"type": "strike", "attacker": '
+                '"ISR", "target": "IRN", "theatre": "israel_axis"}') from None
+        if not isinstance(event, dict):
+            raise SessionError("ad-hoc inject: an event is a JSON object {...} with a 'type'")
+        s.release_inject(event, reason)
+        return str(event.get("type"))
 
     def set_focus(self, dyad: tuple[str, str]) -> tuple[str, str]:
         """The dyad shown large on the plenary screen (chosen by the facilitator)."""
