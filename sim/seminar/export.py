@@ -137,12 +137,14 @@ def _figure_divergence(divs, names: dict[str, str]) -> str:
     return _png(fig)
 
 
-def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]],
+               css_class: str | None = None) -> str:
     """An escaped HTML table (the report and the app pages)."""
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>"
                    for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    cls = f" class='{html.escape(css_class)}'" if css_class else ""
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def describe_record(rec) -> str:

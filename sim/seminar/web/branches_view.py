@@ -10,11 +10,10 @@ from __future__ import annotations
 import solara
 
 from sim.seminar.branches import divergence, model_alone
-from sim.seminar.export import html_table
 from sim.seminar.web import charts
 from sim.seminar.web.hub import Hub
 from sim.seminar.web.live import follow
-from sim.seminar.web.panels import DyadPicker, Feedback, dyad_name
+from sim.seminar.web.panels import DyadPicker, Feedback, Table, dyad_name
 
 
 @solara.component
@@ -48,9 +47,8 @@ def BranchesPanel(hub: Hub, dyad, set_dyad) -> None:
                  "—" if x.branch_turn is None else x.branch_turn, x.resolved_turns,
                  f"turn {x.turn}, {x.phase}")
                 for lab, x in hub.sessions.items()]
-        solara.HTML(tag="div", unsafe_innerHTML=html_table(
-            ("label", "", "branched from", "after turn", "turns resolved", "now at"), rows)
-            .replace("<table>", "<table class='seminar-table branches-table'>"))
+        Table(("label", "", "branched from", "after turn", "turns resolved", "now at"), rows,
+              "seminar-table branches-table")
         with solara.Row():
             solara.Select(label="Switch to", values=list(hub.sessions), value=chosen or None,
                           on_value=set_chosen)
@@ -73,6 +71,5 @@ def BranchesPanel(hub: Hub, dyad, set_dyad) -> None:
                              f"{d.difference:+.3f}",
                              "never" if d.first_turn is None else s.world.date(d.first_turn)))
         solara.FigureMatplotlib(fig, format="png")
-        solara.HTML(tag="div", unsafe_innerHTML=html_table(
-            ("session", "dyad", "now", "model alone", "difference", "first differs"), rows)
-            .replace("<table>", "<table class='seminar-table compare-table'>"))
+        Table(("session", "dyad", "now", "model alone", "difference", "first differs"), rows,
+              "seminar-table compare-table")

@@ -12,7 +12,6 @@ from pathlib import Path
 import solara
 
 from sim.reporting import key_dyads
-from sim.seminar.export import html_table
 from sim.seminar.injects import inject_catalogue
 from sim.seminar.moves import names_of
 from sim.seminar.records import WHITE
@@ -29,6 +28,7 @@ from sim.seminar.web.panels import (
     LogPanel,
     NotesPanel,
     Status,
+    Table,
     WhyPanel,
     actor_label,
 )
@@ -112,9 +112,8 @@ def MovesTable(session: Session) -> None:
             decided = ", ".join(f"{k}: {v}" for k, v in {**d, **t}.items()) or "—"
         rows.append((actor_label(session, a), session.roles.team_of(a) or "model",
                      proposal, decided))
-    solara.HTML(tag="div", unsafe_innerHTML=html_table(
-        ("actor", "played by", "model's proposal", "decided this turn"), rows)
-        .replace("<table>", "<table class='seminar-table moves-table'>"))
+    Table(("actor", "played by", "model's proposal", "decided this turn"), rows,
+          "seminar-table moves-table")
 
 
 @solara.component

@@ -39,6 +39,11 @@ def dyad_name(session: Session, source: str, target: str) -> str:
     return f"{ro.names[ro.index(source)]} → {ro.names[ro.index(target)]}"
 
 
+def Table(header, rows, css_class: str) -> None:
+    """A plain HTML table (escaped, as in the after-action report), styled by class."""
+    solara.HTML(tag="div", unsafe_innerHTML=html_table(header, rows, css_class))
+
+
 @solara.component
 def Feedback(outcome: Outcome | None) -> None:
     """The answer to this page's last request: a refusal in red, else a quiet line."""
@@ -65,8 +70,9 @@ def Status(hub: Hub, large: bool = False) -> None:
              + (" · the scenario has ended" if s.finished else ""))
     title = f"{s.world.scenario.title or s.world.scenario.name} — {hub.active}"
     if large:
-        solara.HTML(tag="div", unsafe_innerHTML=f"<div class='plenary-title'>{title}</div>"
-                    f"<div class='plenary-status'>{where}</div>")
+        solara.HTML(tag="div", unsafe_innerHTML=f"<div class='plenary-title'>"
+                    f"{html.escape(title)}</div><div class='plenary-status'>"
+                    f"{html.escape(where)}</div>")
     else:
         solara.Markdown(f"**{title}**  \n{where}")
 
@@ -90,9 +96,8 @@ def KeyDyads(session: Session, turn: int | None = None, large: bool = False) -> 
         rows.append((dyad_name(session, a, b), f"{hist[at, i, j]:+.2f}", change,
                      f"{TREND_ARROWS.get(label, '')} {label}"))
     cls = "plenary-table" if large else "seminar-table"
-    solara.HTML(tag="div", unsafe_innerHTML=html_table(
-        ("dyad", f"alignment, start of {session.world.date(at)}", "last month", "trend"), rows)
-        .replace("<table>", f"<table class='{cls}'>"))
+    Table(("dyad", f"alignment, start of {session.world.date(at)}", "last month", "trend"),
+          rows, cls)
     if not large:
         solara.Text(f"'stable' means a change below {STABLE_PER_MONTH} a month either way; "
                     "alignment runs from -1 (hostile) to +1 (allied).",
@@ -137,8 +142,7 @@ def WhyPanel(session: Session, source: str, target: str, turn: int | None = None
         rows.append(("held at the bound of [-1, 1]", f"{why.clip:+.4f}"))
     if abs(why.adjustment) >= 5e-5:
         rows.append(("White's adjustment", f"{why.adjustment:+.4f}"))
-    solara.HTML(tag="div", unsafe_innerHTML=html_table(("driver", "contribution"), rows)
-                .replace("<table>", "<table class='seminar-table why-table'>"))
+    Table(("driver", "contribution"), rows, "seminar-table why-table")
     for e in why.events:
         solara.Text(f"event: {e}", style={"display": "block"})
     for m in why.moves:
@@ -173,9 +177,8 @@ def LogPanel(session: Session, turn: int | None = None, limit: int = 200) -> Non
     rows = [(k, r.turn, r.phase, r.date, r.author, r.kind, describe_record(r)
              if r.kind != "resolve" else "month resolved", r.reason or "")
             for k, r in reversed(recs[-limit:])]
-    solara.HTML(tag="div", unsafe_innerHTML=html_table(
-        ("#", "turn", "phase", "date", "who", "what", "detail", "reason"), rows)
-        .replace("<table>", "<table class='seminar-table log-table'>"))
+    Table(("#", "turn", "phase", "date", "who", "what", "detail", "reason"), rows,
+          "seminar-table log-table")
 
 
 @solara.component
@@ -203,9 +206,7 @@ def NotesPanel(hub: Hub, author: str) -> None:
     rows = [(r.turn, r.date, r.author, "insight" if r.payload.get("insight") else "note",
              r.payload["text"]) for r in reversed(notes)]
     if rows:
-        solara.HTML(tag="div", unsafe_innerHTML=html_table(
-            ("turn", "date", "who", "kind", "text"), rows)
-            .replace("<table>", "<table class='seminar-table notes-table'>"))
+        Table(("turn", "date", "who", "kind", "text"), rows, "seminar-table notes-table")
 
 
 CSS = """

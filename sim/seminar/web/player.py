@@ -10,7 +10,7 @@ from __future__ import annotations
 import solara
 
 from sim.seminar.errors import SessionError
-from sim.seminar.roles import check_team_name
+from sim.seminar.roles import TeamView, check_team_name
 from sim.seminar.web.hub import Hub, get_hub
 from sim.seminar.web.live import follow, use_watch
 from sim.seminar.web.move_form import MoveForm
@@ -26,16 +26,15 @@ from sim.seminar.web.panels import (
 
 
 @solara.component
-def ActorCard(hub: Hub, team: str, actor: str) -> None:
+def ActorCard(hub: Hub, view: TeamView, actor: str) -> None:
     follow()
     outcome, set_outcome = solara.use_state(None)
     s = hub.session
     if s is None:
         return
+    team = view.team
     ro = s.world.roster
     with solara.Card(f"{ro.names[ro.index(actor)]} ({actor})"):
-        with hub.lock:
-            view = s.team_view(team)
         moves = view.moves.get(actor, {})
         prop = next((p for p in view.proposals if p.actor == actor), None)
         if prop is not None:
@@ -77,11 +76,12 @@ def Player(team: str) -> None:
         solara.Info("The facilitator has not started a session yet.")
         return
     Status(hub)
-    actors = s.roles.actors_of(team)
-    if not actors:
+    with hub.lock:
+        view = s.team_view(team)  # once for all the team's actors
+    if not view.options:
         solara.Info(f"Team {team} plays no actor yet: White assigns actors between turns.")
-    for a in actors:
-        ActorCard(hub, team, a)
+    for opts in view.options:
+        ActorCard(hub, view, opts.actor)
     with solara.Card("Key dyads"):
         KeyDyads(s)
     with solara.Card("Why and futures"):
