@@ -13,7 +13,6 @@ from numba import vectorize
 from sim.actions import DELIVERED, ENGAGEMENT_TARGET
 from sim.drivers._common import clear_diagonal, zero_diagonal
 from sim.kernels import update_stocks
-from sim.treaties import adjudicate_clauses
 
 
 def delivered(dyadic: np.ndarray) -> np.ndarray:
@@ -27,10 +26,9 @@ def total_sanctions(state, world) -> np.ndarray:
     return np.minimum(1.0, primary[None] + state.sanctions_own)
 
 
-def apply_actions(state, world, dyadic: np.ndarray, theatre: np.ndarray) -> np.ndarray:
-    """Update the state's stocks from this month's actions; return the treaty signal."""
+def apply_actions(state, world, dyadic: np.ndarray, theatre: np.ndarray) -> None:
+    """Update the state's stocks from this month's actions."""
     p, ro = world.p, world.roster
-    signal = adjudicate_clauses(world.treaties, state.war, dyadic, state.step)
 
     new_inter = np.empty_like(state.interdependence)
     new_own = np.empty_like(state.sanctions_own)
@@ -44,7 +42,8 @@ def apply_actions(state, world, dyadic: np.ndarray, theatre: np.ndarray) -> np.n
     # without that, routine interventions pinned four theatres at 1 within a year.
     update_stocks(dyadic, theatre, state.interdependence, state.interdependence_base,
                   state.sanctions_own, state.engagement, state.intensity,
-                  state.intensity_base, ro.stake, ro.power, ENGAGEMENT_TARGET,
+                  state.intensity_base, np.ascontiguousarray(state.stake), ro.power,
+                  ENGAGEMENT_TARGET,
                   float(p.interdependence_reversion), float(p.interdependence_step),
                   float(p.sanctions_endogenous_decay), float(p.sanctions_endogenous_step),
                   float(p.engagement_rate), float(p.theatre_reversion),
@@ -54,7 +53,6 @@ def apply_actions(state, world, dyadic: np.ndarray, theatre: np.ndarray) -> np.n
     state.sanctions_own = new_own
     state.engagement = new_engagement
     state.intensity = new_intensity
-    return signal
 
 
 @vectorize(["float64(float64, float64, float64)"], cache=True)

@@ -407,6 +407,66 @@ def _print_calibration(res) -> None:
 
 
 @app.command()
+def unga(
+    scenario: Annotated[str, typer.Argument(help="scenario name in scenarios/ or a file")]
+    = "history",
+    replicates: Annotated[int | None, typer.Option("--replicates", "-n", min=1,
+                                                   help="ensemble size")] = None,
+    seed: Annotated[int | None, typer.Option(help="base seed (replicate k: seed + k)")] = None,
+    measure: Annotated[str, typer.Option(help="idealpoint_distance_fp (primary), "
+                                              "unga_agreement_lijphart or unga_s_score")]
+    = "idealpoint_distance_fp",
+    data: Annotated[Path | None, typer.Option(help="UNGA dyad file (default: "
+                                                   "SIM_DATA_DIR/unga_dyads_1991_2012.csv)")]
+    = None,
+    results: Annotated[Path | None, typer.Option(help="results folder; the report goes "
+                                                      "to <results>/unga/<time>/")] = None,
+) -> None:
+    """Compare the replay with UN General Assembly votes 1991-2012 (in-sample; 2013 on is
+    held out): fit a measurement model, score ranks, within-dyad changes, large changes."""
+    from sim.calibration import unga as u
+    from sim.ensemble import ensemble_seeds, run_batched
+    from sim.manifest import build_manifest
+    from sim.run_job import prepare_run
+
+    settings = get_settings()
+    if measure not in u.MEASURES:
+        _fail(f"--measure: bad value {measure!r}; allowed: {', '.join(u.MEASURES)}")
+    reps = replicates or settings.ensemble_size
+    base = settings.base_seed if seed is None else seed
+    data_file = data or u.default_data_file()
+    try:
+        obs = u.load_unga(data_file)
+        prepared = prepare_run(scenario)
+        world = prepared.world
+        months = min(world.horizon, u.months_through(world.start))
+        if months < 12:
+            _fail(f"scenario {scenario!r} starts {world.start}: no whole year before "
+                  f"{u.HELD_OUT_FROM} to compare with the UNGA data ({u.FIRST_YEAR}-"
+                  f"{u.LAST_YEAR})")
+        seeds = ensemble_seeds(base, reps)
+        rec = run_batched(world, seeds, keep_terms=False, months=months)
+        scores, matched = u.evaluate_unga(rec.alignment, world.roster.ids, world.start, obs,
+                                          measure)
+    except ConfigError as exc:
+        _fail(str(exc))
+    except ValueError as exc:
+        _fail(str(exc))
+    for table in u.rich_tables(scores):
+        console.print(table)
+    for note in scores.notes:
+        console.print(f"note: {note}", markup=False, highlight=False)
+    report = u.unga_report(scores, scenario=world.scenario.name, seed=base, data_file=data_file)
+    manifest = build_manifest(world, prepared.path, seeds, "batched",
+                              extra={**u.manifest_extra(scores, Path(data_file), measure),
+                                     "base_seed": base, "months_run": months})
+    folder = u.write_unga(results or settings.results_dir, report, manifest,
+                          u.dyad_year_table(matched, scores.fit))
+    console.print(f"Data: {u.CITATION}", markup=False, highlight=False)
+    console.print(f"Report: {folder / 'report.md'}", markup=False)
+
+
+@app.command()
 def compare(
     scenarios: Annotated[list[str], typer.Argument(
         help="two or more scenario names or files; the first is the reference")],
@@ -444,13 +504,15 @@ def compare(
 
 @app.command()
 def drivers() -> None:
-    """List the drivers of alignment change and the theory each comes from."""
-    from sim.drivers import DRIVERS
+    """List the named parts of a month's change and the theory each comes from."""
+    from sim.drivers import TERMS
 
-    t = Table(title="Drivers (summed each month; see docs/ODD.md)")
+    t = Table(title="Drivers (their contributions make each relation's target), memory, "
+                    "settling, episodes and noise: the parts of every month's change "
+                    "(docs/ODD.md)")
     for col in ("name", "meaning", "theory"):
         t.add_column(col)
-    for d in DRIVERS:
+    for d in TERMS:
         t.add_row(d.name, d.label, d.theory)
     console.print(t)
 

@@ -18,6 +18,7 @@ from sim.actions import Dyadic, TheatreAction
 from sim.drivers._common import ordered_sum
 from sim.drivers.cross_pressure import cross_pressure_matrix
 from sim.kernels import (
+    cap_moves_kernel,
     dyadic_utilities_kernel,
     logit_choice_kernel,
     theatre_utilities_kernel,
@@ -31,6 +32,8 @@ class Perception:
 
     step: int
     value: np.ndarray  # (R, N, N) alignment plus projected trend, in [-1, 1]
+    gap: np.ndarray  # (R, N, N) what i's interests sustain towards j minus value
+    last: np.ndarray  # (R, N, N) int8 last month's moves (a change of course costs more)
     cross: np.ndarray  # (R, N, N) what i stands to lose with third parties by closing with j
     pressure: np.ndarray  # (R, N) how hard-pressed j is (sanctions, under attack)
     obligations: Obligations | None  # from triggered clauses; None if none binds
@@ -41,10 +44,16 @@ def perceive(state, world, sanctions_bite: np.ndarray) -> Perception:
     """What actors see, given how hard sanctions press on each of them (R, N)."""
     p, ro = world.p, world.roster
     attacked = (ordered_sum(state.war, axis=1) > 0).astype(np.float64)
-    salience = np.swapaxes(ro.stake[None] * state.intensity[:, :, None], 1, 2)
+    salience = np.swapaxes(state.stake * state.intensity[:, :, None], 1, 2)
+    # Actors see the relation without its noise share: noise stands for what the model
+    # leaves out, and letting actors answer it would turn zero-mean shocks into moves
+    # with lasting, one-sided effects. They project its trend, and they weigh the gap
+    # between what their interests sustain (episodes included) and where it stands.
+    seen = state.perceived
+    value = np.clip(seen + p.trend_weight * (seen - state.previous_seen), -1.0, 1.0)
+    sustained = np.tanh(state.target + state.episodes.sum(axis=1))
     return Perception(
-        step=state.step,
-        value=np.clip(state.alignment + p.trend_weight * state.trend, -1.0, 1.0),
+        step=state.step, value=value, gap=sustained - seen, last=state.last_dyadic,
         cross=cross_pressure_matrix(state),
         pressure=np.clip(sanctions_bite + attacked, 0.0, 1.0),
         obligations=obligation_utilities(world.treaties, state.war, state.step),
@@ -55,8 +64,11 @@ def perceive(state, world, sanctions_bite: np.ndarray) -> Perception:
 def dyadic_utilities(per: Perception, world, rows: np.ndarray) -> np.ndarray:
     """Utility (R, len(rows), N, A) of each dyadic action of the actors in ``rows``.
 
-    With v = value, cp = cross-pressure, h = hedging (docs/ODD.md §7.4):
-    distance -v - move; hedge h(1 - |v|) - v/2 - move; maintain 0; deepen v - move - cp;
+    With v = value, g = gap (what i's interests sustain minus v), G = gap weight,
+    cp = cross-pressure, h = hedging (docs/ODD.md §7.4):
+    distance -G g - move; hedge h(1 - |v|) - G g/2 - move; maintain 0; deepen G g - move - cp;
+    and every action but last month's costs the switching cost (policies persist; a change
+    of course is a deliberate move, and an episode);
     transfer arms (arms capacity x partner's need)(v + partner's ask) - arms cost - 2cp;
     diplomatic cover (pressure on partner) v - cover cost; sanction (sanction capacity)(-v)
     - sanction cost; plus what triggered treaty clauses add; -inf where impossible (towards
@@ -71,10 +83,11 @@ def dyadic_utilities(per: Perception, world, rows: np.ndarray) -> np.ndarray:
         oblig, slot = np.zeros((1, 1, 1, 1)), np.full(ro.n, -1, dtype=np.int64)
     else:
         oblig, slot = per.obligations.adj, per.obligations.slot
-    dyadic_utilities_kernel(per.value, per.cross, per.pressure, oblig, slot, rows,
-                            ro.hedging, ro.arms_capacity, ro.arms_need, ro.asks,
-                            ro.sanction_capacity, float(p.move_cost), float(p.arms_cost),
-                            float(p.cover_cost), float(p.sanction_cost), out)
+    dyadic_utilities_kernel(per.value, per.gap, per.cross, per.pressure, oblig, slot, rows,
+                            per.last, ro.hedging, ro.arms_capacity, ro.arms_need, ro.asks,
+                            ro.sanction_capacity, float(p.gap_weight), float(p.move_cost),
+                            float(p.arms_cost), float(p.cover_cost), float(p.sanction_cost),
+                            float(p.switch_cost), out)
     return out
 
 
@@ -91,7 +104,7 @@ def theatre_utilities(per: Perception, state, world, rows: np.ndarray) -> np.nda
     rows = np.asarray(rows, dtype=np.int64)
     r, _, t = per.salience.shape
     out = np.empty((r, len(rows), t, len(TheatreAction)))
-    theatre_utilities_kernel(per.salience, state.position, state.intensity, ro.stake, rows,
+    theatre_utilities_kernel(per.salience, state.position, state.intensity, state.stake, rows,
                              ro.hedging, ro.power, float(p.move_cost),
                              float(p.intervene_cost), out)
     return out
@@ -123,6 +136,7 @@ def choose(per: Perception, state, world, rows: np.ndarray) -> tuple[np.ndarray,
     u_d = dyadic_utilities(per, world, rows)
     draws_d = rng.uniform(state.seeds, state.step, rng.Stream.DYADIC_CHOICE, (ro.n, ro.n))
     dyadic = logit_choice(u_d, lam[None, :, None], draws_d[:, rows, :])
+    cap_moves_kernel(dyadic, u_d, int(world.p.max_moves))
     t = len(ro.theatre_ids)
     u_t = theatre_utilities(per, state, world, rows)
     draws_t = rng.uniform(state.seeds, state.step, rng.Stream.THEATRE_CHOICE, (ro.n, t))

@@ -1,9 +1,9 @@
-"""Global rates of the drivers and costs of the decision model.
+"""Global parameters of the dynamics: half-lives, driver weights, episode impulses, costs.
 
-These are the model's free parameters: no source document gives a monthly rate of
-alignment change, so every one is an assumption with its reason in
-``sim/data/dynamics.toml``. They are the natural targets of calibration (issue 6) and
-sensitivity analysis (issue 4), which is why they sit in one flat, named table.
+These are the model's free parameters: no source document gives a rate of alignment
+change or a driver's weight, so every one is an assumption with its reason in
+``sim/data/dynamics.toml``. They are the natural targets of calibration and sensitivity
+analysis, which is why they sit in one flat, named table (decision record 0008).
 """
 
 from __future__ import annotations
@@ -20,30 +20,60 @@ DEFAULT_DYNAMICS = Path(__file__).parent / "data" / "dynamics.toml"
 
 #: Allowed range of every parameter; the loader rejects values outside it.
 RANGES: dict[str, tuple[float, float]] = {
-    "threat_shared": (0.0, 2.0),
-    "threat_direct": (0.0, 2.0),
+    "adjustment_half_life": (0.5, 120.0),
+    "memory_half_life": (1.0, 600.0),
+    "memory_weight": (0.0, 0.95),
+    "standing_weight": (0.0, 1.0),
+    "noise_sd": (0.0, 0.3),
+    "threat_shared": (0.0, 5.0),
+    "threat_direct": (0.0, 5.0),
     "threat_base_weight": (0.0, 1.0),
-    "balance_rate": (0.0, 1.0),
-    "sanctions_value": (0.0, 2.0),
-    "sanctions_resentment": (0.0, 1.0),
-    "sanctions_secondary": (0.0, 1.0),
-    "interdependence_rate": (0.0, 1.0),
+    "balance_weight": (0.0, 5.0),
+    "sanctions_value": (0.0, 5.0),
+    "sanctions_resentment": (0.0, 5.0),
+    "sanctions_secondary": (0.0, 5.0),
+    "interdependence_weight": (0.0, 5.0),
     "interdependence_reversion": (0.0, 1.0),
     "interdependence_step": (0.0, 0.5),
-    "treaty_restoring": (0.0, 1.0),
-    "treaty_institutional": (0.0, 0.2),
-    "theatre_rate": (0.0, 1.0),
+    "treaty_weight": (0.0, 5.0),
+    "treaty_maturity_half_life": (0.0, 240.0),
+    "defence_weight": (0.0, 5.0),
+    "defence_deterrence": (0.0, 1.0),
+    "defence_third": (0.0, 5.0),
+    "treaty_reliability": (0.05, 0.95),
+    "theatre_weight": (0.0, 5.0),
     "theatre_reversion": (0.0, 1.0),
     "theatre_escalation": (0.0, 1.0),
     "engagement_rate": (0.0, 1.0),
-    "distrust_rate": (0.0, 1.0),
+    "distrust_weight": (0.0, 5.0),
     "distrust_learning": (0.0, 1.0),
-    "cross_pressure_rate": (0.0, 2.0),
-    "domestic_rate": (0.0, 1.0),
-    "reciprocity_rate": (0.0, 1.0),
-    "erosion_rate": (0.0, 1.0),
-    "erosion_enmity_share": (0.0, 1.0),
-    "noise_sd": (0.0, 0.2),
+    "cross_pressure_weight": (0.0, 5.0),
+    "domestic_weight": (0.0, 5.0),
+    "reciprocity_weight": (0.0, 5.0),
+    **{f"episode_half_life_{c}": (0.5, 120.0) for c in (
+        "diplomacy", "arms", "sanctions", "violence", "recrimination", "treaty", "deal",
+        "upheaval")},
+    "impulse_deepen_self": (0.0, 2.0),
+    "impulse_deepen_partner": (0.0, 2.0),
+    "impulse_distance_self": (-2.0, 0.0),
+    "impulse_distance_partner": (-2.0, 0.0),
+    "impulse_cover_partner": (0.0, 2.0),
+    "impulse_arms_partner": (0.0, 2.0),
+    "impulse_arms_self": (0.0, 2.0),
+    "impulse_arms_withheld": (-2.0, 0.0),
+    "impulse_sanction_partner": (-2.0, 0.0),
+    "impulse_sanction_self": (-2.0, 0.0),
+    "impulse_strike_target": (-3.0, 0.0),
+    "impulse_strike_attacker": (-3.0, 0.0),
+    "impulse_ceasefire": (0.0, 2.0),
+    "impulse_deal": (0.0, 2.0),
+    "impulse_recrimination": (0.0, 10.0),
+    "impulse_sanctions_imposed": (-3.0, 0.0),
+    "impulse_treaty_signed": (0.0, 2.0),
+    "impulse_treaty_verdict": (0.0, 10.0),
+    "max_moves": (1.0, 30.0),
+    "switch_cost": (0.0, 5.0),
+    "gap_weight": (0.0, 50.0),
     "trend_weight": (0.0, 50.0),
     "move_cost": (0.0, 2.0),
     "arms_cost": (0.0, 2.0),

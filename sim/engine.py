@@ -3,8 +3,10 @@
 1. `open_month`: scheduled and random events happen; actors perceive the world.
 2. decisions: every actor chooses simultaneously (`sim.decisions.choose`), for its own rows;
    human or event-forced moves replace the model's (`apply_overrides`).
-3. `resolve_month`: adjudication applies the actions, the drivers compute their forces,
-   alignment moves by the sum of the bounded driver terms, and memory updates.
+3. `resolve_month`: adjudication applies the actions and judges treaty crises, the drivers
+   compute their contributions to each relation's target, moves and verdicts add episode
+   impulses, and `sim.kernels.settle_month` moves every relation towards its target
+   (decision record 0008), splitting the change exactly into named terms.
 
 The Mesa model runs phase 2 agent by agent; `advance` runs all three for every replicate
 at once. Both call these same functions: there is one implementation of the dynamics.
@@ -12,6 +14,7 @@ at once. Both call these same functions: there is one implementation of the dyna
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,11 +22,23 @@ import numpy as np
 from sim import rng
 from sim.adjudication import apply_actions, delivered, learn_distrust, total_sanctions
 from sim.decisions import Perception, choose, perceive
-from sim.drivers import DRIVERS, StepInputs
+from sim.drivers import DRIVERS, TERMS, StepInputs
 from sim.drivers.sanctions_pressure import sanctions_bite
-from sim.kernels import saturate as _saturate
+from sim.episodes import (
+    ARMS_CLASS,
+    DIPLOMACY,
+    MOVE_CLASS,
+    SANCTIONS_CLASS,
+    TREATY,
+    VIOLENCE,
+    add_move_impulses,
+    decay_factors,
+    move_impulse_table,
+)
 from sim.kernels import settle_month
-from sim.state import State
+from sim.kernels.codes import ARMS
+from sim.state import State, alignment_of
+from sim.treaties import judge_crises
 from sim.world import World
 
 FREE = -1  # in a forced-action array: no override, the model decides
@@ -55,11 +70,12 @@ class MonthResult:
     step: int  # the month whose change this is (0 = first month of the scenario)
     dyadic: np.ndarray  # (R, N, N) int8 actions taken
     theatre: np.ndarray  # (R, N, T) int8 theatre actions taken
-    terms: np.ndarray | None  # (R, K, N, N) driver terms (bounded contributions to
-    # the change); None when not kept
+    terms: np.ndarray | None  # (R, K, N, N) the change split into `sim.drivers.TERMS`;
+    # None when not kept
     alignment: np.ndarray  # (R, N, N) alignment after the month
     fired: list[tuple[str, np.ndarray]]
-    clipped: np.ndarray  # (R,) bool: the sum of terms left [-1, 1] somewhere
+    clipped: np.ndarray  # (R,) bool: always False since tanh bounds alignment (kept for
+    # the record's layout)
 
 
 def open_month(state: State, world: World) -> MonthOpening:
@@ -67,9 +83,12 @@ def open_month(state: State, world: World) -> MonthOpening:
     r, n = state.replicates, world.n
     forced = np.full((r, n, n), FREE, dtype=np.int8)
     fired: list[tuple[str, np.ndarray]] = []
+    state.pending = np.zeros_like(state.episodes)
+    _scheduled_episodes(state, world)
     everyone = np.ones(r, dtype=bool)
     for ev in world.scheduled.get(state.step, []):
         ev.apply(state, world, everyone, forced)
+        ev.add_impulses(state, world, everyone)
         fired.append((ev.label(), everyone))
     if world.hazards:
         u = rng.uniform(state.seeds, state.step, rng.Stream.EVENT_HAZARD, (len(world.hazards),))
@@ -79,11 +98,13 @@ def open_month(state: State, world: World) -> MonthOpening:
             rows = u[:, h] < hz.monthly_rate.value
             if rows.any():
                 hz.event.apply(state, world, rows, forced)
+                hz.event.add_impulses(state, world, rows)
                 fired.append((hz.event.label() + " [random]", rows))
     sanctions = total_sanctions(state, world)
     _, secondary = world.sanctions_at(state.step)
     bite = sanctions_bite(sanctions, secondary[None], world.roster.power)
-    return MonthOpening(perceive(state, world, bite), forced, fired, sanctions, bite)
+    return MonthOpening(perceive(structural_view(state), world, bite), forced, fired,
+                        sanctions, bite)
 
 
 def apply_overrides(dyadic: np.ndarray, theatre: np.ndarray, forced: np.ndarray,
@@ -99,52 +120,124 @@ def apply_overrides(dyadic: np.ndarray, theatre: np.ndarray, forced: np.ndarray,
     return dyadic, theatre
 
 
-def saturate(force: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """Bounded contribution of a force: f(1 - a) upwards, f(1 + a) downwards.
+def structural_view(state: State) -> State:
+    """The state as the drivers and actors read it: alignment without its noise share.
 
-    Why: alignment lives in [-1, 1], and a push towards a bound should weaken as the bound
-    nears (a logistic-style saturation), without clipping that would hide causes. With
-    this form, constant forces settle at a* = (F+ - F-) / (F+ + F-). Computed by the
-    compiled ufunc `sim.kernels.saturate` (one pass, any shapes).
+    Why: noise stands for what the model leaves out, short-lived fluctuation around the
+    modelled level. Fed back through the drivers' products (structural balance, hostility
+    as threat) and the actors' choices, zero-mean noise had lasting one-sided effects of up
+    to 0.15 on some relations over a decade (decision record 0008); read this way it only
+    spreads the ensemble, and its drift term keeps the mean where the drivers put it.
     """
-    return _saturate(force, a)
+    return dataclasses.replace(state, alignment=state.perceived)
+
+
+def deliberate_mask(forced: np.ndarray, overrides: Overrides | None) -> np.ndarray:
+    """(R, N, N) bool: the dyadic moves decided outside the model (by an event or a
+    player), each a deliberate act and an episode every month it is taken."""
+    mask = forced != FREE
+    if overrides:
+        for i, j in overrides.dyadic:
+            mask[:, i, j] = True
+    return mask
+
+
+def _war_episodes(state: State, world: World, dyadic: np.ndarray) -> None:
+    """Impulses of the month's fighting: every month of strikes is an episode for the
+    struck and the striker, and a state under attack that asked a partner for arms (the
+    roster's ``asks``) and did not get them this month counts it as arms withheld: a war
+    sharpens unmet demands (002: Iran 'eager for substantial assistance')."""
+    p, ro = world.p, world.roster
+    war = state.war > 0  # [attacker, target]
+    if not war.any():
+        return
+    hit = war.astype(np.float64)
+    state.pending[:, VIOLENCE] += p.impulse_strike_target * np.swapaxes(hit, 1, 2)
+    state.pending[:, VIOLENCE] += p.impulse_strike_attacker * hit
+    attacked = war.any(axis=1)  # (R, N)
+    helped = np.swapaxes(dyadic == ARMS, 1, 2)  # [i, j]: j sent i arms
+    short = attacked[:, :, None] & ~helped & (ro.asks[None] > 0)
+    state.pending[:, ARMS_CLASS] += p.impulse_arms_withheld * ro.asks[None] * short
+
+
+def _scheduled_episodes(state: State, world: World) -> None:
+    """Impulses of what the schedule itself brings this month: treaties signed inside the
+    run, and scheduled sanctions raised or lifted (sanctions in force at the start are the
+    standing condition, not an episode)."""
+    step, p = state.step, world.p
+    for k in world.treaties.signed_at(step):
+        members = np.flatnonzero(world.treaties.parties[k])
+        for a in members:
+            for b in members:
+                if a != b:
+                    state.pending[:, DIPLOMACY, a, b] += p.impulse_treaty_signed
+    if step > 0:
+        before, _ = world.sanctions_at(step - 1)
+        now, _ = world.sanctions_at(step)
+        change = now - before  # [imposer, target]
+        if change.any():
+            # the target's view of the imposer; lifting is a relief of the same size
+            state.pending[:, SANCTIONS_CLASS] += p.impulse_sanctions_imposed * change.T[None]
 
 
 def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.ndarray,
-                  theatre: np.ndarray, keep_terms: bool = True) -> MonthResult:
+                  theatre: np.ndarray, keep_terms: bool = True,
+                  deliberate: np.ndarray | None = None) -> MonthResult:
     """Phase 3: adjudicate, compute the drivers, move alignment, update memory.
 
-    ``keep_terms=False`` skips storing each driver's term (the explanation) when only the
-    trajectories are wanted (sweeps, cones): a quarter less memory traffic per month.
+    ``keep_terms=False`` skips storing the terms (the explanation) when only the
+    trajectories are wanted (sweeps, cones). ``deliberate`` marks the moves decided
+    outside the model (`deliberate_mask`; default: the event-forced ones): those are
+    episodes every month; the model's own moves only when they change course.
     """
-    step = state.step
-    signal = apply_actions(state, world, dyadic, theatre)
+    step, p = state.step, world.p
+    if deliberate is None:
+        deliberate = opening.forced != FREE
+    apply_actions(state, world, dyadic, theatre)
+    verdicts = judge_crises(world.treaties, state, dyadic, step, float(p.treaty_reliability))
     given = delivered(dyadic)
-    strength, anchor = world.treaties.commitment(step)
     _, secondary = world.sanctions_at(step)
     inputs = StepInputs(
-        delivered=given, treaty_signal=signal, sanctions=opening.sanctions,
-        sanctions_bite=opening.sanctions_bite,
-        secondary=secondary, treaty_strength=strength, treaty_anchor=anchor,
-        noise=rng.normal(state.seeds, step, rng.Stream.NOISE, (world.n, world.n)),
+        delivered=given, sanctions=opening.sanctions, sanctions_bite=opening.sanctions_bite,
+        secondary=secondary, treaty_strength=world.treaties.commitment(step, p.treaty_maturity_half_life)[0],
+        guarantee=world.treaties.guarantee(step),
     )
     a = state.alignment
-    forces = tuple(np.ascontiguousarray(np.broadcast_to(d.force(state, world, inputs), a.shape),
-                                        dtype=np.float64) for d in DRIVERS)
-    terms = np.empty((a.shape[0], len(DRIVERS), world.n, world.n) if keep_terms
-                     else (0, 0, 0, 0))
-    new = np.empty_like(a)
-    trend = np.empty_like(a)
-    clipped = np.empty(a.shape[0], dtype=np.bool_)
-    settle_month(forces, a, keep_terms, terms, new, trend, clipped)
+    contributions = np.empty((len(DRIVERS), *a.shape))
+    seen = structural_view(state)
+    for k, d in enumerate(DRIVERS):
+        contributions[k] = d.force(seen, world, inputs)
+    counts = deliberate | (dyadic != state.last_dyadic)
+    add_move_impulses(dyadic, counts, move_impulse_table(p), MOVE_CLASS, state.pending)
+    _war_episodes(state, world, dyadic)
+    state.last_dyadic = dyadic.copy()
+    state.pending[:, TREATY] += p.impulse_treaty_verdict * verdicts
+    noise = rng.normal(state.seeds, step, rng.Stream.NOISE, (world.n, world.n))
+    shape = (a.shape[0], len(TERMS), world.n, world.n) if keep_terms else (0, 0, 0, 0)
+    terms = np.empty(shape)
+    new_shares = np.empty_like(state.shares)
+    new_latent, new_memory = np.empty_like(a), np.empty_like(a)
+    new_episodes, new_alignment = np.empty_like(state.episodes), np.empty_like(a)
+    trend, target = np.empty_like(a), np.empty_like(a)
+    settle_month(contributions, state.shares, state.latent, state.memory, state.episodes,
+                 state.pending, a, noise, world.kappa, float(p.memory_weight),
+                 world.memory_rate, decay_factors(p), float(p.noise_sd), keep_terms, terms,
+                 new_shares, new_latent, new_memory, new_episodes, new_alignment, trend,
+                 target)
+    state.shares = new_shares
+    state.previous_seen = state.perceived
+    state.perceived = alignment_of(new_latent - new_shares[:, -1] + new_episodes.sum(axis=1))
+    state.latent, state.memory, state.episodes = new_latent, new_memory, new_episodes
+    state.target = target
+    state.pending = np.zeros_like(state.pending)
     state.trend = trend
-    state.alignment = new
-    learn_distrust(state, world, given, signal)
+    state.alignment = new_alignment
+    learn_distrust(state, world, given, verdicts)
     state.war = np.maximum(0.0, state.war - 1.0)
     state.step = step + 1
     return MonthResult(step=step, dyadic=dyadic, theatre=theatre,
-                       terms=terms if keep_terms else None, alignment=new.copy(),
-                       fired=opening.fired, clipped=clipped)
+                       terms=terms if keep_terms else None, alignment=new_alignment.copy(),
+                       fired=opening.fired, clipped=np.zeros(a.shape[0], dtype=np.bool_))
 
 
 def advance(state: State, world: World, overrides: Overrides | None = None,
@@ -154,4 +247,5 @@ def advance(state: State, world: World, overrides: Overrides | None = None,
     everyone = np.arange(world.n)
     dyadic, theatre = choose(opening.perception, state, world, everyone)
     dyadic, theatre = apply_overrides(dyadic, theatre, opening.forced, overrides)
-    return resolve_month(state, world, opening, dyadic, theatre, keep_terms)
+    return resolve_month(state, world, opening, dyadic, theatre, keep_terms,
+                         deliberate_mask(opening.forced, overrides))

@@ -227,7 +227,19 @@ def design_points(exp: Experiment) -> np.ndarray:
 
 
 def apply_point(world: World, names: list[str], values: np.ndarray) -> World:
-    """The world with one design point's values set (a copy: the input is not changed)."""
+    """The world with one design point's values set (a copy: the input is not changed).
+
+    The standing residual is fixed again under the point's values, on the world that fixes
+    it (decision record 0008): it is what the drivers leave unexplained under these values.
+    """
+    from sim.equilibrium import with_standing
+
+    root = world.standing_world
+    return with_standing(_with_point(world, names, values),
+                         None if root is None else _with_point(root, names, values))
+
+
+def _with_point(world: World, names: list[str], values: np.ndarray) -> World:
     ro = world.roster
     roster = dataclasses.replace(ro, **{
         f.name: getattr(ro, f.name).copy() for f in dataclasses.fields(ro)

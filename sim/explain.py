@@ -17,11 +17,11 @@ import numpy as np
 
 from sim.actions import DYADIC_NAMES, Dyadic
 from sim.calendar import month_label
-from sim.drivers import DRIVER_NAMES, DRIVERS
+from sim.drivers import TERM_NAMES, TERMS
 from sim.recording import Record
 from sim.results_io import RunFiles
 
-LABELS = {d.name: d.label for d in DRIVERS}
+LABELS = {d.name: d.label for d in TERMS}
 
 
 @dataclass
@@ -75,7 +75,7 @@ def history_from_run(run: RunFiles, source: str, target: str) -> DyadHistory:
     traj = run.table("trajectories", filters=filt).sort_values(["step", "replicate"])
     align = traj["alignment"].to_numpy().reshape(steps + 1, reps)
     drv = run.table("drivers", filters=filt).sort_values(["step", "replicate"])
-    terms = drv[list(DRIVER_NAMES)].to_numpy(np.float64).reshape(steps, reps, len(DRIVER_NAMES))
+    terms = drv[list(TERM_NAMES)].to_numpy(np.float64).reshape(steps, reps, len(TERM_NAMES))
     events: dict[int, list] = {}
     ev = run.table("events")
     for (step, label), grp in ev.groupby(["step", "event"]):
@@ -149,7 +149,7 @@ class Explanation:
 
 def _ranked(values: np.ndarray) -> list[Contribution]:
     order = np.argsort(-np.abs(values), kind="stable")
-    return [Contribution(DRIVER_NAMES[k], LABELS[DRIVER_NAMES[k]], float(values[k]))
+    return [Contribution(TERM_NAMES[k], LABELS[TERM_NAMES[k]], float(values[k]))
             for k in order]
 
 

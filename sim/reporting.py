@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sim.calendar import month_label
-from sim.drivers import DRIVERS
+from sim.drivers import TERMS
 from sim.recording import Record
 from sim.world import World
 
@@ -55,8 +55,8 @@ def summarise(world: World, rec: Record) -> dict:
         if rec.terms is not None:
             totals = rec.terms[:, :, :, i, j].sum(axis=0).mean(axis=0)
             order = np.argsort(-np.abs(totals))[:3]
-            entry["main_drivers"] = {DRIVERS[k].label: float(totals[k]) for k in order}
-            entry["main_drivers_by_name"] = {DRIVERS[k].name: float(totals[k]) for k in order}
+            entry["main_drivers"] = {TERMS[k].label: float(totals[k]) for k in order}
+            entry["main_drivers_by_name"] = {TERMS[k].name: float(totals[k]) for k in order}
         out["dyads"].append(entry)
     out["events_fired"] = len({(s, lab) for s, lab, _ in rec.events})
     out["clipped_months_share"] = float(rec.clipped.mean()) if rec.clipped.size else 0.0

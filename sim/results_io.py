@@ -26,7 +26,7 @@ import pandas as pd
 
 from sim.actions import DYADIC_NAMES, THEATRE_NAMES, Dyadic, TheatreAction
 from sim.calendar import month_label
-from sim.drivers import DRIVER_NAMES
+from sim.drivers import TERM_NAMES
 from sim.recording import Record
 from sim.world import World
 
@@ -139,7 +139,7 @@ def drivers_table(world: World, rec: Record) -> pd.DataFrame:
         "source": _categorical(np.tile(d["src"], s * r), d["ids"]),
         "target": _categorical(np.tile(d["tgt"], s * r), d["ids"]),
     }
-    for j, name in enumerate(DRIVER_NAMES):
+    for j, name in enumerate(TERM_NAMES):
         frame[name] = terms[:, :, j, :].reshape(-1)
     return pd.DataFrame(frame)
 

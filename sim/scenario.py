@@ -84,6 +84,11 @@ class Scenario(_Strict):
     title: str = ""
     description: str = ""
     extends: str | None = Field(default=None, description="scenario this one changes")
+    standing_from: str | None = Field(
+        default=None,
+        description="scenario file whose starting relations fix the standing residual of "
+                    "every dyad (decision record 0008); filled in by the loader with the root "
+                    "of the extends chain; None: the scenario itself")
     reference: str | None = Field(default=None,
                                   description="scenario the expected effects compare with")
     start: Month = "2025-01"
@@ -111,6 +116,12 @@ class Scenario(_Strict):
         if self.dynamics_file is None:
             return None
         p = Path(self.dynamics_file)
+        return p if p.is_absolute() or base is None else base / p
+
+    def standing_path(self, base: Path | None = None) -> Path | None:
+        if self.standing_from is None:
+            return None
+        p = Path(self.standing_from)
         return p if p.is_absolute() or base is None else base / p
 
     def roster_path(self, base: Path | None = None) -> Path:
@@ -218,6 +229,9 @@ def scenario_problems(sc: Scenario, base: Path | None = None) -> list[Problem]:
     for n, ev in enumerate(sc.events):
         for a in ev.actors():
             actor(a, ("events", n, ev.type))
+        for m, imp in enumerate(ev.impulses or []):
+            actor(imp.source, ("events", n, "impulses", m, "source"))
+            actor(imp.target, ("events", n, "impulses", m, "target"))
         for t in ev.theatres():
             theatre(t, ("events", n, "theatre"))
         if ev.date is None:
@@ -229,6 +243,9 @@ def scenario_problems(sc: Scenario, base: Path | None = None) -> list[Problem]:
     for n, hz in enumerate(sc.hazards):
         for a in hz.event.actors():
             actor(a, ("hazards", n, "event", hz.event.type))
+        for m, imp in enumerate(hz.event.impulses or []):
+            actor(imp.source, ("hazards", n, "event", "impulses", m, "source"))
+            actor(imp.target, ("hazards", n, "event", "impulses", m, "target"))
         for t in hz.event.theatres():
             theatre(t, ("hazards", n, "event", "theatre"))
         if hz.event.date is not None:
@@ -244,6 +261,21 @@ def scenario_problems(sc: Scenario, base: Path | None = None) -> list[Problem]:
                 load_dynamics_file(dyn_path)
             except ConfigError as exc:
                 problems.extend((("dynamics_file",), sc.dynamics_file, f"{dyn_path}: {p}")
+                                for p in exc.problems)
+    standing = sc.standing_path(base)
+    if standing is not None:
+        if standing.suffix != ".toml" or not path_exists(standing):
+            problems.append((("standing_from",), sc.standing_from,
+                             "no such scenario file (a path to a .toml scenario)"))
+        else:
+            try:
+                root = read_scenario_chain(standing, get_settings().scenarios_dir).data
+                if root.get("start") is not None and root.get("start") != sc.start:
+                    problems.append((("standing_from",), sc.standing_from,
+                                     f"that scenario starts {root.get('start')}, this one "
+                                     f"{sc.start}: the residual is fixed at a family's start"))
+            except ConfigError as exc:
+                problems.extend((("standing_from",), sc.standing_from, f"{standing}: {p}")
                                 for p in exc.problems)
     for name, val in sc.dynamics.items():
         if name not in RANGES:
@@ -340,15 +372,22 @@ def _valid_part(data: dict[str, Any], errors: list[dict]) -> tuple[Scenario | No
 
 
 def _anchor_dynamics_file(merged: MergedScenario) -> None:
-    """A relative ``dynamics_file`` is taken from the folder of the file that names it, so
-    a scenario extending another finds its parent's table wherever the child lives."""
-    ref = merged.data.get("dynamics_file")
-    if isinstance(ref, str) and ref and not Path(ref).is_absolute():
-        merged.data["dynamics_file"] = str(merged.file_of(("dynamics_file",)).parent / ref)
+    """A relative ``dynamics_file`` or ``standing_from`` is taken from the folder of the
+    file that names it, so a scenario extending another finds its parent's files wherever
+    the child lives."""
+    for key in ("dynamics_file", "standing_from"):
+        ref = merged.data.get(key)
+        if isinstance(ref, str) and ref and not Path(ref).is_absolute():
+            merged.data[key] = str(merged.file_of((key,)).parent / ref)
 
 
-def load_scenario(name_or_path: str | Path) -> Scenario:
-    """Load, merge and fully check a scenario; `ConfigError` lists every problem."""
+def load_scenario(name_or_path: str | Path, _visiting: frozenset[Path] = frozenset()
+                  ) -> Scenario:
+    """Load, merge and fully check a scenario; `ConfigError` lists every problem.
+
+    The scenario that fixes its standing residual (``standing_from``) is loaded and checked
+    too, so that a scenario that loads also builds.
+    """
     path = resolve_scenario_path(name_or_path)
     scenarios_dir = get_settings().scenarios_dir
     if not path_exists(path):
@@ -356,6 +395,12 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         raise ConfigError(path, [f"no such scenario; known scenarios: {', '.join(known)}"])
     merged = read_scenario_chain(path, scenarios_dir)
     _anchor_dynamics_file(merged)
+    if len(merged.files) > 1 and not merged.data.get("standing_from"):
+        # the family's root fixes the residual when the family starts together; a scenario
+        # that starts elsewhere is a family of its own
+        root_start = read_scenario_chain(merged.files[-1], scenarios_dir).data.get("start")
+        if root_start == merged.data.get("start"):
+            merged.data["standing_from"] = str(merged.files[-1])
     try:
         sc = Scenario.model_validate(merged.data)
     except ValidationError as exc:
@@ -378,4 +423,22 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     found = scenario_problems(sc, path.parent)
     if found:
         raise ConfigError(path, [_located(merged, loc, val, msg) for loc, val, msg in found])
+    _check_standing_source(sc, path, _visiting)
     return sc
+
+
+def _check_standing_source(sc: Scenario, path: Path, visiting: frozenset[Path]) -> None:
+    standing = sc.standing_path(path.parent)
+    if standing is None:
+        return
+    try:
+        own, other = path.resolve(), standing.resolve()
+    except (OSError, ValueError) as exc:
+        raise ConfigError(path, [f"standing_from: not a usable path: {exc}"]) from None
+    if other == own or other in visiting:
+        return
+    try:
+        load_scenario(standing, visiting | {own})
+    except ConfigError as exc:
+        raise ConfigError(path, [f"{p} (in the scenario that fixes {path.name}'s standing "
+                                 "residual)" for p in exc.problems]) from None

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     scenarios_dir: Path = Field(default=REPO_ROOT / "scenarios", description="named scenarios")
     seeds_dir: Path = Field(default=REPO_ROOT.parent / "shared" / "seeds",
                             description="the source documents, for provenance checks")
+    data_dir: Path = Field(default=REPO_ROOT.parent / "shared" / "data",
+                           description="real-world data for calibration (UNGA votes, in-sample)")
     ensemble_size: int = Field(default=64, ge=1, le=100_000,
                                description="replicates of the main job")
     base_seed: int = Field(default=20250117, ge=0, description="seed of the main job")

@@ -1,11 +1,14 @@
-"""Treaties with clauses: what they are, when they bind, and how actions keep or breach them.
+"""Treaties with clauses: what they are, when they bind, and how conduct under them is judged.
 
-A treaty in force does two things. Continuously, it resists the decline of its parties'
-alignment towards the level it codifies (institutionalist commitment). When a clause's
-trigger happens (a party is attacked; or, for a standing pledge such as not joining
-sanctions on the partner, every month), it creates obligations: the other parties' actions
-are checked against them, and a breach costs the breacher the victim's alignment, while
-honouring a mutual-defence clause earns the victim's gratitude and the aggressor's enmity.
+A treaty in force does two things. At all times it is worth something to its parties:
+reassurance, and for a mutual-defence clause deterrence (the treaty-commitment and
+common-threat drivers). When a clause's trigger happens (a party is attacked; or, for a
+standing pledge such as not joining sanctions on the partner, every month), it creates
+obligations that the bound parties weigh in their choices. Conduct is judged once per
+crisis, when it ends, against the expected reliability of alliances (Leeds, Long & Mitchell
+2000: about three quarters of obligations honoured): the verdict is a treaty episode on the
+protected party's view of its partner, and evidence for its distrust. A sanction in breach
+of a standing pledge is judged the month it happens.
 """
 
 from __future__ import annotations
@@ -94,19 +97,49 @@ class CompiledTreaties:
     strength: np.ndarray  # (K,)
     anchor: np.ndarray  # (K,)
     clauses: tuple[tuple[int, str, float, float], ...]  # (treaty, kind, breach, fulfil)
+    #: (treaty, kind, protected party p, bound party q, breach, fulfil): every clause
+    #: between every ordered pair of parties; a state column per entry counts its crisis
+    clause_pairs: tuple[tuple[int, str, int, int, float, float], ...] = ()
 
     def in_force(self, step: int) -> np.ndarray:
         return (self.start <= step) & (step < self.end)
 
-    def commitment(self, step: int) -> tuple[np.ndarray, np.ndarray]:
-        """(strength, anchor) matrices, (N, N), of the treaties binding each pair now."""
+    def guarantee(self, step: int) -> np.ndarray:
+        """(N, N) G[p, q] = 1 where a mutual-defence clause in force binds q to defend p."""
+        n = self.parties.shape[1]
+        g = np.zeros((n, n))
+        live = self.in_force(step)
+        for k, kind, _, _ in self.clauses:
+            if kind == "mutual_defence" and live[k]:
+                pair = np.outer(self.parties[k], self.parties[k]).astype(np.float64)
+                np.fill_diagonal(pair, 0.0)
+                g = np.maximum(g, pair)
+        return g
+
+    def signed_at(self, step: int) -> list[int]:
+        """Treaties signed this month (a signing inside the run is an episode)."""
+        return [int(k) for k in np.flatnonzero(self.start == step)]
+
+    def commitment(self, step: int, maturity_half_life: float = 0.0
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """(strength, anchor) matrices, (N, N), of the treaties binding each pair now.
+
+        A treaty's institutional strength builds up after signing, halfway in
+        ``maturity_half_life`` months (0: at once): joint commissions, summits and sector
+        agreements take years to fill a framework treaty (003 on the 2025 treaty's 47
+        articles), so a new treaty is worth little in its first crisis.
+        """
         n = self.parties.shape[1]
         strength = np.zeros((n, n))
         anchor = np.full((n, n), -np.inf)
         for k in np.flatnonzero(self.in_force(step)):
             pair = np.outer(self.parties[k], self.parties[k])
             np.fill_diagonal(pair, False)
-            strength = np.where(pair, np.minimum(1.0, strength + self.strength[k]), strength)
+            age = step - self.start[k] + 1
+            grown = (1.0 - 2.0 ** (-age / maturity_half_life) if maturity_half_life > 0
+                     else 1.0)
+            strength = np.where(pair, np.minimum(1.0, strength + grown * self.strength[k]),
+                                strength)
             anchor = np.where(pair, np.maximum(anchor, self.anchor[k]), anchor)
         return strength, np.where(np.isfinite(anchor), anchor, 0.0)
 
@@ -123,6 +156,10 @@ def compile_treaties(treaties: list[Treaty], ids: tuple[str, ...], start: str,
         parties[c, [pos[p] for p in t.parties]] = True
         clauses += [(c, cl.kind, cl.breach_cost.value, cl.fulfil_value.value)
                     for cl in t.clauses]
+    pairs = []
+    for c, kind, breach, fulfil in clauses:
+        for p, q in _pairs(parties[c]):
+            pairs.append((c, kind, int(p), int(q), breach, fulfil))
     far = horizon + 10**6
     return CompiledTreaties(
         ids=tuple(t.id for t in kept), parties=parties,
@@ -131,7 +168,7 @@ def compile_treaties(treaties: list[Treaty], ids: tuple[str, ...], start: str,
                      dtype=np.int64),
         strength=np.array([t.strength.value for t in kept]),
         anchor=np.array([t.anchor.value for t in kept]),
-        clauses=tuple(clauses),
+        clauses=tuple(clauses), clause_pairs=tuple(pairs),
     )
 
 
@@ -199,39 +236,57 @@ def obligation_utilities(ct: CompiledTreaties, war: np.ndarray,
     return None if adj is None else Obligations(slot, adj)
 
 
-def adjudicate_clauses(ct: CompiledTreaties, war: np.ndarray, choices: np.ndarray,
-                       step: int) -> np.ndarray:
-    """Treaty signal (R, N, N): how each triggered clause was kept or broken this month.
+def _kept_this_month(kind: str, choices: np.ndarray, p: int, q: int,
+                     aggr: np.ndarray) -> np.ndarray:
+    """(R,) whether bound party q kept clause ``kind`` towards attacked party p this month."""
+    toward_p = choices[:, q, p]
+    if kind in ("non_assistance_to_aggressor", "non_use_of_territory"):
+        banned = ASSISTANCE if kind == "non_assistance_to_aggressor" else MILITARY_ASSISTANCE
+        return ~(np.isin(choices[:, q, :], banned) & aggr).any(axis=1)
+    if kind == "mutual_defence":
+        return np.isin(toward_p, DEFENCE_SUPPORT)
+    return ~np.isin(toward_p, HOSTILE)  # consultation: no hostile move on the partner
 
-    ``signal[r, p, q]`` is added to p's view of q: +fulfil when q honoured the clause,
-    -breach when q broke it; honouring mutual defence also costs q the aggressor's view.
+
+def verdict(share: np.ndarray, reliability: float, breach: float,
+            fulfil: float) -> np.ndarray:
+    """A crisis verdict from the share of its months a clause was kept: above the expected
+    reliability, credit up to ``fulfil`` (all months kept); below it, blame up to
+    ``breach`` (none kept); exactly as expected, nothing."""
+    above = (share - reliability) / (1.0 - reliability)
+    below = (share - reliability) / reliability
+    return np.where(share >= reliability, fulfil * above, breach * below)
+
+
+def judge_crises(ct: CompiledTreaties, state, choices: np.ndarray, step: int,
+                 reliability: float) -> np.ndarray:
+    """Count this month's conduct into each open crisis, judge the crises that ended, and
+    return the verdicts (R, N, N): ``[r, p, q]`` is p's verdict on q's conduct.
+
+    A crisis is a run of months in which a non-party strikes the protected party. It is
+    judged the first month no one does, once, on the share of its months the bound party
+    kept the clause. ``no_sanctions_on_partner`` binds every month and is judged at once:
+    a sanction on the partner is a full breach.
     """
-    r, n = war.shape[0], war.shape[1]
-    signal = np.zeros((r, n, n))
+    r, n = state.war.shape[0], state.war.shape[1]
+    out = np.zeros((r, n, n))
     live = ct.in_force(step)
-    for k, kind, breach, fulfil in ct.clauses:
+    for col, (k, kind, p, q, breach, fulfil) in enumerate(ct.clause_pairs):
         if not live[k]:
             continue
-        for p, q in _pairs(ct.parties[k]):
-            if kind == "no_sanctions_on_partner":
-                signal[:, p, q] -= breach * (choices[:, q, p] == Dyadic.SANCTION)
-                continue
-            aggr = _aggressors(war, p, ct.parties[k])
-            attacked = aggr.any(axis=1)
-            if not attacked.any():
-                continue
-            toward_p = choices[:, q, p]
-            if kind in ("non_assistance_to_aggressor", "non_use_of_territory"):
-                banned = ASSISTANCE if kind == "non_assistance_to_aggressor" \
-                    else MILITARY_ASSISTANCE
-                broke = (np.isin(choices[:, q, :], banned) & aggr).any(axis=1)
-                kept = attacked & ~broke
-            elif kind == "mutual_defence":
-                kept = attacked & np.isin(toward_p, DEFENCE_SUPPORT)
-                broke = attacked & ~kept
-                signal[:, :, q] -= fulfil * (aggr & kept[:, None])
-            else:  # consultation
-                broke = attacked & np.isin(toward_p, HOSTILE)
-                kept = attacked & (toward_p == Dyadic.DIPLOMATIC_COVER)
-            signal[:, p, q] += fulfil * kept - breach * broke
-    return signal
+        if kind == "no_sanctions_on_partner":
+            out[:, p, q] -= breach * (choices[:, q, p] == Dyadic.SANCTION)
+            continue
+        aggr = _aggressors(state.war, p, ct.parties[k])
+        attacked = aggr.any(axis=1)
+        kept = _kept_this_month(kind, choices, p, q, aggr)
+        months = state.crisis_months[:, col]
+        ended = ~attacked & (months > 0)
+        if ended.any():
+            share = state.crisis_kept[:, col] / np.maximum(months, 1.0)
+            out[:, p, q] += np.where(ended, verdict(share, reliability, breach, fulfil), 0.0)
+            state.crisis_months[ended, col] = 0.0
+            state.crisis_kept[ended, col] = 0.0
+        state.crisis_months[:, col] += attacked
+        state.crisis_kept[:, col] += attacked & kept
+    return out

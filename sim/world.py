@@ -6,6 +6,7 @@ changes during a run, so it is built once, checked once, and passed by reference
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,10 +44,24 @@ class World:
     hazards: list[tuple[Hazard, int, int]] = field(default_factory=list)
     initial_alignment: np.ndarray = None  # type: ignore[assignment]
     initial_balance: np.ndarray = None  # type: ignore[assignment]
+    #: (N, N) the standing residual of each dyad (`sim.drivers.standing`)
+    standing: np.ndarray = None  # type: ignore[assignment]
+    #: the world of the scenario that fixes the residual; None: this one
+    standing_world: World | None = None
 
     @property
     def n(self) -> int:
         return self.roster.n
+
+    @property
+    def kappa(self) -> float:
+        """Share of the gap to its target a relation covers in a month."""
+        return 1.0 - 2.0 ** (-1.0 / self.p.adjustment_half_life)
+
+    @property
+    def memory_rate(self) -> float:
+        """Share of the gap to the realised level the memory covers in a month."""
+        return 1.0 - 2.0 ** (-1.0 / self.p.memory_half_life)
 
     def date(self, step: int) -> str:
         return month_label(self.start, step)
@@ -81,7 +96,26 @@ def build_world(scenario: Scenario, base: Path | None = None,
     """Compile a validated scenario; ``dynamics`` overrides rates (for sweeps).
 
     Rates come from the scenario's ``dynamics_file`` (else the built-in table), then its
-    own ``dynamics`` table, then ``dynamics``: the most specific setting wins."""
+    own ``dynamics`` table, then ``dynamics``: the most specific setting wins. The standing
+    residual is fixed on the scenario named by ``standing_from`` (the root of its extends
+    chain), compiled with the same rates."""
+    from sim.equilibrium import with_standing
+
+    world = _compile(scenario, base, dynamics)
+    root = None
+    standing = scenario.standing_path(base)
+    if standing is not None:
+        from sim.scenario import load_scenario
+
+        root_sc = load_scenario(standing, frozenset({standing.resolve()}))
+        if root_sc.model_dump() != scenario.model_dump():
+            root = _compile(root_sc, base, None)
+            root = dataclasses.replace(root, p=world.p)
+    return with_standing(world, root)
+
+
+def _compile(scenario: Scenario, base: Path | None,
+             dynamics: dict[str, float] | None) -> World:
     spec = load_roster_file(scenario.roster_path(base))
     if scenario.add_actors:
         spec = spec.model_copy(update={"actors": [*spec.actors, *scenario.add_actors]})

@@ -66,12 +66,12 @@ def test_toml_syntax_error_gives_line(tmp_path):
 
 
 def test_dynamics_value_out_of_range(tmp_path):
-    bad = _edited(tmp_path, DEFAULT_DYNAMICS, "dynamics.toml", "noise_sd = { value = 0.02",
+    bad = _edited(tmp_path, DEFAULT_DYNAMICS, "dynamics.toml", "noise_sd = { value = 0.03",
                   "noise_sd = { value = 0.9")
     with pytest.raises(ConfigError) as exc:
         load_dynamics_file(bad)
     assert "params.noise_sd" in str(exc.value) and "0.9" in str(exc.value)
-    assert "[0.0, 0.2]" in str(exc.value)
+    assert "[0.0, 0.3]" in str(exc.value)
     with pytest.raises(ConfigError) as exc:
         dynamics_values(overrides={"noise_sd": -1.0, "warp_speed": 3})
     assert "noise_sd" in str(exc.value) and "warp_speed" in str(exc.value)
@@ -93,6 +93,6 @@ def test_scenario_reports_every_problem_at_once(tmp_path):
     lines = text.splitlines()
     party_line = next(n for n, t in enumerate(lines, 1) if '"ATL"' in t)
     assert f"{bad}:{party_line}: treaties[0].parties[1]: bad value 'ATL': unknown actor" in joined
-    assert "dynamics.noise_sd: bad value 5.0: outside the allowed range [0.0, 0.2]" in joined
+    assert "dynamics.noise_sd: bad value 5.0: outside the allowed range [0.0, 0.3]" in joined
     assert "bad value 'mars': unknown theatre" in joined
     assert len(problems) == 3

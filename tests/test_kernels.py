@@ -54,7 +54,7 @@ def test_update_stocks_matches_the_numpy_rules(g):
     theatre = g.integers(0, 5, (R, N, T)).astype(np.int8)
     m0, base, own0 = g.random((R, N, N)), g.random((R, N, N)), g.random((R, N, N))
     eng0, inten0, ibase = g.random((R, T, N)), g.random((R, T)), g.random((R, T))
-    stake = g.random((T, N)) * (g.random((T, N)) > 0.3)
+    stake = g.random((R, T, N)) * (g.random((R, T, N)) > 0.3)
     power = g.random(N)
     rev, step, decay, sstep, erate, trev, esc = g.random(7) * 0.3
 
@@ -66,7 +66,7 @@ def test_update_stocks_matches_the_numpy_rules(g):
     want_m = _zero_diag(np.clip(m, 0.0, 1.0))
     own = own0 * (1.0 - decay)
     want_own = own + sstep * (dyadic == Dyadic.SANCTION).astype(float) * (1.0 - own)
-    st = stake.T[None]
+    st = np.swapaxes(stake, 1, 2)
     target = ENGAGEMENT_TARGET[theatre] * st
     target = np.where(theatre == TheatreAction.INTERVENE, np.minimum(1.0, st + 0.3), target)
     eng = np.swapaxes(eng0, 1, 2)
@@ -95,19 +95,19 @@ def test_sanctions_force_matches_the_numpy_formula(g):
     outside = np.clip(1.0 - s_t / 0.1, 0.0, 1.0)
     value = _zero_diag(exposure[None, :, None] * pressure[:, :, None] * outside
                        * power[None, None, :] * willing * (1.0 + shared))
-    want = sv * value - sr * s_t - ss * (stake * np.maximum(0.0, a))
+    want = sv * value - sr * s_t - ss * stake
     got = np.empty_like(a)
     sanctions_force(s, pressure, shared, stake, a, exposure, power, 0.1, sv, sr, ss, got)
     assert np.array_equal(got, want)
 
 
 def test_theatre_utilities_match_the_numpy_formulas(g):
-    stake = g.random((T, N)) * (g.random((T, N)) > 0.3)
+    stake = g.random((R, T, N)) * (g.random((R, T, N)) > 0.3)
     intensity, position = g.random((R, T)), g.uniform(-1, 1, (R, T, N))
     hedging, power = g.random(N), g.random(N)
     move, intervene = 0.05, 0.1
     rows = np.array([0, 3, 4, 8])
-    s = np.swapaxes(stake[None] * intensity[:, :, None], 1, 2)[:, rows, :]
+    s = np.swapaxes(stake * intensity[:, :, None], 1, 2)[:, rows, :]
     pos = np.abs(np.swapaxes(position, 1, 2)[:, rows, :])
     hedge, pw = hedging[rows][None, :, None], power[rows][None, :, None]
     want = np.empty((*s.shape, 5))
@@ -116,36 +116,71 @@ def test_theatre_utilities_match_the_numpy_formulas(g):
     want[..., 2] = 0.0
     want[..., 3] = 2.0 * s * pos * pw - intervene
     want[..., 4] = hedge * intensity[:, None, :] * (1.0 - pos) - move
-    none = (stake.T[rows] == 0.0)[None, :, :, None]
+    none = (np.swapaxes(stake, 1, 2)[:, rows] == 0.0)[..., None]
     want = np.where(none, -np.inf, want)
     want[..., 2] = 0.0
     got = np.empty_like(want)
-    salience = np.swapaxes(stake[None] * intensity[:, :, None], 1, 2)
+    salience = np.swapaxes(stake * intensity[:, :, None], 1, 2)
     theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging, power,
                              move, intervene, got)
     assert np.array_equal(got, want)
 
 
 @pytest.mark.parametrize("keep_terms", [True, False])
-def test_settle_month_matches_saturate_sum_and_clip(g, keep_terms):
-    k = 5
-    a = _zero_diag(g.uniform(-1, 1, (R, N, N))) + np.eye(N)
-    scale = np.where(np.arange(R) < 3, 0.01, 0.8)[:, None, None]  # three never leave [-1, 1]
-    forces = tuple(g.normal(0, 1.0, (R, N, N)) * scale for _ in range(k))
-    terms_want = np.stack([np.where(f > 0, f * (1.0 - a), f * (1.0 + a)) for f in forces], 1)
-    terms_want = _zero_diag(terms_want)
-    change = terms_want[:, 0].copy()
-    for j in range(1, k):
-        change = change + terms_want[:, j]
-    raw = a + change
-    new_want = np.clip(raw, -1.0, 1.0)
-    new_want[:, np.arange(N), np.arange(N)] = 1.0
-    terms = np.empty((R, k, N, N)) if keep_terms else np.empty((0, 0, 0, 0))
-    new, trend, clipped = np.empty_like(a), np.empty_like(a), np.empty(R, dtype=bool)
-    settle_month(forces, a, keep_terms, terms, new, trend, clipped)
-    assert np.array_equal(new, new_want)
-    assert np.array_equal(trend, new_want - a)
-    assert np.array_equal(clipped, ((raw > 1.0) | (raw < -1.0)).any(axis=(1, 2)))
-    assert clipped.any() and not clipped.all()  # the inputs exercise both cases
+def test_settle_month_matches_the_documented_update(g, keep_terms):
+    """Each share s_k of z moves by kappa((1 - w) c_k - s_k), the memory's by
+    kappa(w m - s_mem), adjustments by -kappa s_adj, noise by -kappa s_noise + sd eps
+    + sd^2 a / 2; episodes decay and
+    arrive; a' = tanh(z' + sum E'); terms are the latent parts scaled by (a' - a) / (x' - x)
+    and add up to the change."""
+    d, c = 4, 3
+    z = _zero_diag(g.normal(0, 0.8, (R, N, N)))
+    m = _zero_diag(g.normal(0, 0.8, (R, N, N)))
+    e = g.normal(0, 0.2, (R, c, N, N))
+    for k in range(c):
+        e[:, k] = _zero_diag(e[:, k])
+    pending = g.normal(0, 0.1, (R, c, N, N))
+    a = np.tanh(z + e.sum(axis=1))
+    a[:, np.arange(N), np.arange(N)] = 1.0
+    contributions = g.normal(0, 0.5, (d, R, N, N))
+    noise = g.normal(0, 1.0, (R, N, N))
+    kappa, w, rate, sd = 0.11, 0.4, 0.012, 0.03
+    decay = np.array([0.8, 0.5, 0.9])
+    off = ~np.eye(N, dtype=bool)
+
+    shares = g.normal(0, 0.3, (R, d + 3, N, N))
+    shares[:, -1] = z - shares[:, :-1].sum(axis=1)
+    parts = [kappa * ((1.0 - w) * contributions[k] - shares[:, k]) for k in range(d)]
+    mem = kappa * (w * m - shares[:, d])
+    adj = -kappa * shares[:, d + 1]
+    noise_part = -kappa * shares[:, d + 2] + sd * noise + 0.5 * sd * sd * a
+    dz = parts[0].copy()
+    for p in parts[1:]:
+        dz = dz + p
+    dz = dz + mem + adj + noise_part
+    z_new = z + dz
+    e_new = decay[None, :, None, None] * e + pending
+    x_new = z_new + e_new.sum(axis=1)
+    a_new = np.tanh(x_new)
+    a_new[:, np.arange(N), np.arange(N)] = 1.0
+
+    terms = np.empty((R, d + 3 + c, N, N)) if keep_terms else np.empty((0, 0, 0, 0))
+    out = [np.empty_like(z) for _ in range(2)]
+    new_e, new_a, trend, target = (np.empty_like(e), np.empty_like(z), np.empty_like(z),
+                                   np.empty_like(z))
+    new_shares = np.empty_like(shares)
+    settle_month(contributions, shares, z, m, e, pending, a, noise, kappa, w, rate, decay, sd,
+                 keep_terms, terms, new_shares, out[0], out[1], new_e, new_a, trend, target)
+    np.testing.assert_allclose(new_shares.sum(axis=1)[:, off], out[0][:, off], atol=1e-12)
+    np.testing.assert_allclose(out[0][:, off], z_new[:, off], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(new_a, a_new, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(new_e[:, :, off], e_new[:, :, off], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out[1][:, off], (m + rate * (x_new - m))[:, off], atol=1e-12)
+    np.testing.assert_allclose(trend, a_new - a, atol=1e-12)
+    want_target = (1.0 - w) * contributions.sum(axis=0) + w * m
+    np.testing.assert_allclose(target[:, off], want_target[:, off], atol=1e-12)
     if keep_terms:
-        assert np.array_equal(terms, terms_want)
+        np.testing.assert_allclose(terms.sum(axis=1), a_new - a, atol=1e-12)
+        scale = (a_new - a) / (x_new - z - e.sum(axis=1))
+        np.testing.assert_allclose(terms[:, 0][:, off], (parts[0] * scale)[:, off],
+                                   atol=1e-12)

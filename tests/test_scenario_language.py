@@ -264,7 +264,7 @@ def test_dyads_tables_and_appended_lists_merge_as_documented(scen_dir):
         name = "parent"
         extends = "baseline"
         drop_actors = ["ARM"]
-        dynamics = {{ noise_sd = 0.01, erosion_rate = 0.1 }}
+        dynamics = {{ noise_sd = 0.01, memory_weight = 0.1 }}
         domestic_balance = {{ IRN = 0.6, SYR = 0.2 }}
 
         [actor_params.IRN]
@@ -317,7 +317,7 @@ def test_dyads_tables_and_appended_lists_merge_as_documented(scen_dir):
     assert rus_irn.distrust is not None and rus_irn.distrust.value == 0.3
     assert sc.dyads[1].threat.value == 0.1
     # tables merge key by key (actor_params one level deeper: parameter by parameter)
-    assert sc.dynamics == {"noise_sd": 0.03, "erosion_rate": 0.1}
+    assert sc.dynamics == {"noise_sd": 0.03, "memory_weight": 0.1}
     assert sc.domestic_balance == {"IRN": 0.9, "SYR": 0.2}
     assert {k: v.value for k, v in sc.actor_params["IRN"].items()} == {
         "power": 0.35, "sanctions_exposure": 0.4}
@@ -335,10 +335,10 @@ def test_three_level_chain_merges_in_order(scen_dir):
         name = "grand"
         extends = "baseline"
         horizon_months = 100
-        dynamics = { noise_sd = 0.01, erosion_rate = 0.1 }
+        dynamics = { noise_sd = 0.01, memory_weight = 0.1 }
         """)
     write(scen_dir, "middle.toml", 'name = "middle"\nextends = "grand"\n'
-          'horizon_months = 90\ndynamics = { erosion_rate = 0.2, domestic_rate = 0.3 }\n'
+          'horizon_months = 90\ndynamics = { memory_weight = 0.2, domestic_weight = 0.3 }\n'
           + treaty("rus_chn_2026"))
     child = write(scen_dir, "leaf.toml", """
         name = "leaf"
@@ -348,7 +348,7 @@ def test_three_level_chain_merges_in_order(scen_dir):
         """)
     sc = load_scenario(child)
     assert sc.horizon_months == 90  # nearest ancestor that sets it
-    assert sc.dynamics == {"noise_sd": 0.05, "erosion_rate": 0.2, "domestic_rate": 0.3}
+    assert sc.dynamics == {"noise_sd": 0.05, "memory_weight": 0.2, "domestic_weight": 0.3}
     assert ids(sc.treaties) == [*without(BASELINE_TREATIES, "rus_prk_2024"), "rus_chn_2026"]
     assert ids(sc.sanctions) == BASELINE_SANCTIONS
 
@@ -604,7 +604,7 @@ def test_four_independent_reference_problems_give_four_lines(scen_dir):
     problems = problems_of(child)
     assert len(problems) == 4, problems
     one(problems, f"treaties[{NT}].parties[1]", "'ATL'", "unknown actor")
-    one(problems, "dynamics.noise_sd", "5.0", "[0.0, 0.2]")
+    one(problems, "dynamics.noise_sd", "5.0", "[0.0, 0.3]")
     one(problems, "'mars'", "unknown theatre")
     one(problems, "events[1].date", "'2030-01'", "outside the horizon")
     assert all(p.startswith(str(child)) for p in problems)
@@ -833,5 +833,5 @@ def test_scenario_schema_fields_are_those_the_merge_rules_know():
     from sim import scenario_files as sf
 
     ruled = {*sf.OWN_FIELDS, *sf.KEYED_LISTS, *sf.MERGED_TABLES, *sf.APPENDED_LISTS, "dyads"}
-    plain = {"start", "horizon_months", "roster", "dynamics_file"}
+    plain = {"start", "horizon_months", "roster", "dynamics_file", "standing_from"}
     assert set(Scenario.model_fields) == ruled | plain

@@ -6,9 +6,9 @@ test world passes every check a modeller's file would. Tests state only what mat
 numbers are plain floats here and become `Sourced` values marked as test assumptions, and
 every actor parameter has a neutral default.
 
-`driver_force` / `driver_term` compute one driver on a hand-set state with controlled
-inputs (no deliveries, no treaty signal, no noise unless given), and `only` / `maintain_all`
-isolate a driver in a full `sim.engine.advance`.
+`driver_force` computes one driver's contribution to the target on a hand-set state with
+controlled inputs (no deliveries unless given), and `only` / `maintain_all` isolate a driver
+in a full `sim.engine.advance`.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ import numpy as np
 from sim.actions import Dyadic, TheatreAction
 from sim.adjudication import delivered as delivered_of
 from sim.adjudication import total_sanctions
-from sim.drivers import DRIVERS, StepInputs
+from sim.drivers import DRIVERS, TERMS, StepInputs
 from sim.drivers.sanctions_pressure import sanctions_bite
-from sim.engine import Overrides, saturate
+from sim.dynamics_params import RANGES
+from sim.engine import Overrides
 from sim.scenario import Scenario, scenario_problems
-from sim.state import State, initial_state
+from sim.state import State, initial_state, set_alignment
 from sim.world import World, build_world
 
 START = "2025-01"
@@ -45,16 +46,18 @@ ACTOR_DEFAULTS: dict[str, float] = {
     "sanction_capacity": 0.0,
 }
 
-#: Every rate that scales a driver's force (the treaty signal is unscaled: it only exists
-#: when a treaty clause is triggered).
-DRIVER_RATES: tuple[str, ...] = (
-    "threat_shared", "threat_direct", "balance_rate", "sanctions_value",
-    "sanctions_resentment", "sanctions_secondary", "interdependence_rate",
-    "treaty_restoring", "treaty_institutional", "theatre_rate", "distrust_rate",
-    "cross_pressure_rate", "domestic_rate", "reciprocity_rate", "erosion_rate", "noise_sd",
+#: Every weight that scales a driver's contribution, every episode impulse, noise, memory
+#: and the standing residual: what `only` sets to 0 so that a test sees one cause alone.
+DRIVER_WEIGHTS: tuple[str, ...] = (
+    "threat_shared", "threat_direct", "balance_weight", "sanctions_value",
+    "sanctions_resentment", "sanctions_secondary", "interdependence_weight",
+    "treaty_weight", "defence_weight", "defence_third", "theatre_weight", "distrust_weight",
+    "cross_pressure_weight", "domestic_weight", "reciprocity_weight", "standing_weight",
+    "memory_weight", "noise_sd", *(k for k in RANGES if k.startswith("impulse_")),
 )
 
-DRIVER_INDEX: dict[str, int] = {d.name: k for k, d in enumerate(DRIVERS)}
+#: Index of each named term (drivers, memory, settling, episodes, noise) in a terms array.
+DRIVER_INDEX: dict[str, int] = {d.name: k for k, d in enumerate(TERMS)}
 
 
 def src(value: float) -> dict[str, Any]:
@@ -212,16 +215,27 @@ def state_of(world: World, seeds: Iterable[int] = (0,), **pairs: Mapping) -> Sta
     """Initial state, then ``field={("AA", "BB"): value, ...}`` set on every replicate.
 
     Dyadic fields: alignment, distrust, threat, interdependence, war, sanctions_own.
+    Setting an alignment sets the dyad's latent level, memory and target with it (a state
+    at rest at that alignment).
     """
     st = initial_state(world, list(seeds))
     for field, values in pairs.items():
         arr = getattr(st, field)
         for (s, t), v in values.items():
-            arr[:, world.roster.index(s), world.roster.index(t)] = v
+            i, j = world.roster.index(s), world.roster.index(t)
+            if field == "alignment":
+                set_alignment(st, slice(None), i, j, v)
+                st.memory[:, i, j] = st.latent[:, i, j]
+                st.target[:, i, j] = st.latent[:, i, j]
+                st.previous_seen[:, i, j] = st.perceived[:, i, j]
+            else:
+                arr[:, i, j] = v
     return st
 
 
 def set_sym(arr: np.ndarray, world: World, a: str, b: str, v: float) -> None:
+    """Set a symmetric dyadic value in a state array other than alignment (for alignment,
+    use `state_of`, which keeps the latent level in step)."""
     i, j = world.roster.index(a), world.roster.index(b)
     arr[:, i, j] = v
     arr[:, j, i] = v
@@ -230,40 +244,33 @@ def set_sym(arr: np.ndarray, world: World, a: str, b: str, v: float) -> None:
 # ----------------------------------------------------------------------- one driver
 def step_inputs(state: State, world: World, *, dyadic: np.ndarray | None = None,
                 sanctions: np.ndarray | None = None, secondary: np.ndarray | None = None,
-                signal: np.ndarray | None = None, noise: np.ndarray | None = None,
                 ) -> StepInputs:
     """What the engine would give the drivers at ``state.step``, with everything the actors
-    do set to "maintain" unless given: no deliveries, no treaty signal, zero noise.
+    do set to "maintain" unless given: no deliveries.
 
     ``sanctions`` defaults to the world's scheduled regimes plus the state's own sanctions,
     ``secondary`` to the scheduled secondary sanctions.
     """
     r, n = state.replicates, world.n
-    strength, anchor = world.treaties.commitment(state.step)
     if dyadic is None:
         dyadic = np.full((r, n, n), Dyadic.MAINTAIN, dtype=np.int8)
     sanctions = total_sanctions(state, world) if sanctions is None else sanctions
     secondary = world.sanctions_at(state.step)[1] if secondary is None else secondary
     return StepInputs(
-        delivered=delivered_of(dyadic),
-        treaty_signal=np.zeros((r, n, n)) if signal is None else signal,
-        sanctions=sanctions, secondary=secondary,
+        delivered=delivered_of(dyadic), sanctions=sanctions, secondary=secondary,
         sanctions_bite=sanctions_bite(sanctions, secondary[None], world.roster.power),
-        treaty_strength=strength, treaty_anchor=anchor,
-        noise=np.zeros((r, n, n)) if noise is None else noise,
+        treaty_strength=world.treaties.commitment(
+            state.step, world.p.treaty_maturity_half_life)[0],
+        guarantee=world.treaties.guarantee(state.step),
     )
 
 
 def driver_force(name: str, state: State, world: World, **inputs: Any) -> np.ndarray:
-    """Force (R, N, N) of the driver called ``name`` (see `step_inputs` for ``inputs``)."""
-    d = DRIVERS[DRIVER_INDEX[name]]
-    return d.force(state, world, step_inputs(state, world, **inputs))
-
-
-def driver_term(name: str, state: State, world: World, **inputs: Any) -> np.ndarray:
-    """The bounded term the engine adds for this driver: saturated, diagonal zeroed."""
-    f = driver_force(name, state, world, **inputs)
-    return saturate(f, state.alignment) * ~np.eye(world.n, dtype=bool)
+    """Contribution (R, N, N) of the driver called ``name`` to the target (weight x input;
+    see `step_inputs` for ``inputs``)."""
+    d = DRIVERS[[x.name for x in DRIVERS].index(name)]
+    return np.broadcast_to(d.force(state, world, step_inputs(state, world, **inputs)),
+                           state.alignment.shape)
 
 
 def force_at(name: str, state: State, world: World, src_id: str, dst_id: str,
@@ -275,8 +282,9 @@ def force_at(name: str, state: State, world: World, src_id: str, dst_id: str,
 
 # ----------------------------------------------------------------------- full runs
 def only(**rates: float) -> dict[str, float]:
-    """Dynamics overrides with every driver rate 0 except those given."""
-    out = dict.fromkeys(DRIVER_RATES, 0.0)
+    """Dynamics overrides with every driver weight, impulse, memory, noise and the standing
+    residual 0, except those given: the relation moves towards one driver's target alone."""
+    out = dict.fromkeys(DRIVER_WEIGHTS, 0.0)
     out.update(rates)
     return out
 

@@ -1,10 +1,14 @@
-"""The named drivers of alignment change, in the order they are summed and reported.
+"""The named drivers of alignment, and every named part of a month's change.
 
-Each driver is a function ``(state, world, inputs) -> force`` with shape (R, N, N); the
-engine turns forces into bounded alignment changes (see `sim.engine.saturate`) and keeps
-every term, so any change can be explained afterwards. To add a driver: write a module
-with one such function, add a `Driver` entry here, a rate in ``sim/data/dynamics.toml``
-and its range in `sim.dynamics_params.RANGES`, and a section in docs/ODD.md.
+Each driver is a function ``(state, world, inputs) -> contribution`` with shape (R, N, N):
+its weight times its input, in latent units. The drivers' contributions add up to the
+target each relation moves towards (`sim.engine`, decision record 0008). A month's change
+of alignment is split exactly into `TERMS`: one per driver, the relation's memory, one per
+episode class, adjustments by hand, and noise (see `sim.kernels.settle_month` for how).
+
+To add a driver: write a module with one such function, add a `Driver` entry here, a
+weight in ``sim/data/dynamics.toml`` and its range in `sim.dynamics_params.RANGES`, and a
+section in docs/ODD.md.
 """
 
 from __future__ import annotations
@@ -18,15 +22,15 @@ from sim.drivers._common import StepInputs
 from sim.drivers.common_threat import common_threat
 from sim.drivers.cross_pressure import cross_pressure
 from sim.drivers.domestic_politics import domestic_politics
-from sim.drivers.erosion import erosion
 from sim.drivers.historical_distrust import historical_distrust
 from sim.drivers.interdependence import interdependence
-from sim.drivers.noise import noise
 from sim.drivers.reciprocity import reciprocity
 from sim.drivers.sanctions_pressure import sanctions_pressure
+from sim.drivers.standing import standing
 from sim.drivers.structural_balance import structural_balance
 from sim.drivers.theatre import theatre
 from sim.drivers.treaty_commitment import treaty_commitment
+from sim.episodes import EPISODE_CLASSES, EPISODE_LABELS
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class Driver:
     name: str
     label: str  # plain words for explanations
     theory: str
-    force: Callable[..., np.ndarray]
+    force: Callable[..., np.ndarray] | None  # the contribution; None for a non-driver term
 
 
 DRIVERS: tuple[Driver, ...] = (
@@ -45,7 +49,7 @@ DRIVERS: tuple[Driver, ...] = (
            sanctions_pressure),
     Driver("interdependence", "material interdependence", "Keohane & Nye 1977",
            interdependence),
-    Driver("treaty_commitment", "treaty commitment", "Keohane 1984; Leeds 2003",
+    Driver("treaty_commitment", "treaty commitment", "Keohane 1984; Leeds 2003; Snyder 1997",
            treaty_commitment),
     Driver("theatre", "cooperation and rivalry in theatres",
            "similarity of positions (Signorino & Ritter 1999)",
@@ -56,10 +60,23 @@ DRIVERS: tuple[Driver, ...] = (
            cross_pressure),
     Driver("domestic_politics", "domestic politics", "Putnam 1988", domestic_politics),
     Driver("reciprocity", "reciprocity", "Axelrod 1984; Keohane 1986", reciprocity),
-    Driver("erosion", "erosion of unsustained ties", "Walt 1997", erosion),
-    Driver("noise", "unmodelled shocks", "stochastic residual", noise),
+    Driver("standing", "standing relation (what the drivers leave unexplained)",
+           "a fixed effect per dyad, decision record 0008", standing),
+)
+
+#: Every named part of a month's change, in the order of the terms arrays.
+TERMS: tuple[Driver, ...] = (
+    *DRIVERS,
+    Driver("memory", "the relation's long memory", "path dependence; Goertz & Diehl 1993",
+           None),
+    *(Driver(f"episode_{c}", EPISODE_LABELS[c], "episodes with a half-life", None)
+      for c in EPISODE_CLASSES),
+    Driver("adjustment", "adjustments by hand (White cell), as they fade",
+           "a hand-set level settling back to what the drivers sustain", None),
+    Driver("noise", "unmodelled shocks", "stochastic residual", None),
 )
 
 DRIVER_NAMES: tuple[str, ...] = tuple(d.name for d in DRIVERS)
+TERM_NAMES: tuple[str, ...] = tuple(d.name for d in TERMS)
 
-__all__ = ["DRIVERS", "DRIVER_NAMES", "Driver", "StepInputs"]
+__all__ = ["DRIVERS", "DRIVER_NAMES", "TERMS", "TERM_NAMES", "Driver", "StepInputs"]

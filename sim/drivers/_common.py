@@ -19,13 +19,11 @@ class StepInputs:
     """What the drivers read besides the state: this month's actions and environment."""
 
     delivered: np.ndarray  # (R, N, N) what i delivered to j this month (action value)
-    treaty_signal: np.ndarray  # (R, N, N) i's verdict on j's treaty conduct this month
     sanctions: np.ndarray  # (R, N, N) total sanctions [imposer, target], scheduled + own
     sanctions_bite: np.ndarray  # (R, N) how hard sanctions press on each target
     secondary: np.ndarray  # (N, N) secondary sanctions [imposer, target]
-    treaty_strength: np.ndarray  # (N, N) commitment of treaties in force
-    treaty_anchor: np.ndarray  # (N, N) alignment those treaties codify
-    noise: np.ndarray  # (R, N, N) standard normal draws
+    treaty_strength: np.ndarray  # (N, N) institutional strength of treaties in force
+    guarantee: np.ndarray  # (N, N) [p, q] = 1 where q is bound to defend p
 
 
 def pair_sum(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -3,9 +3,9 @@
 Theory: cross-pressure and alliance management (Snyder 1997's alliance security dilemma;
 Lazarsfeld's cross-pressures applied to states); the documents: Russia's ties with Israel
 and the Gulf monarchies restrain it towards Iran. Unlike structural balance, the weight is
-material (how much i has to lose with k), not sentiment, and it only holds closeness back
-(it scales with the warm part of the relation, max(0, a_ij)): a valued partner's enemy is
-kept at arm's length, not turned into one's own enemy; that is structural balance's work.
+material (how much i has to lose with k), not sentiment. It lowers i's target towards j by
+its weight times what i stands to lose; it does not read a_ij itself, so it is no hidden
+restoring force on the relation it restrains.
 """
 
 from __future__ import annotations
@@ -27,9 +27,6 @@ def _hostile(a):
     return max(0.0, -a)
 
 
-@vectorize(["float64(float64, float64, float64)"], cache=True)
-def _force(rate, cp, a):
-    return -rate * cp * max(0.0, a)
 
 
 def cross_pressure_matrix(state) -> np.ndarray:
@@ -41,5 +38,4 @@ def cross_pressure_matrix(state) -> np.ndarray:
 
 
 def cross_pressure(state, world, x: StepInputs):
-    return _force(world.p.cross_pressure_rate, cross_pressure_matrix(state), state.alignment,
-                  out=np.empty_like(state.alignment))
+    return -world.p.cross_pressure_weight * cross_pressure_matrix(state)

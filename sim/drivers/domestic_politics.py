@@ -2,8 +2,9 @@
 
 Theory: two-level games (Putnam 1988) and selectorate politics; the documents' Iran, where
 the security establishment sets the "big game" and the elected government plays the
-"small game". The actor's target alignment is the balance-weighted mix of the factions'
-ideals; only actors with factions (and only the partners they name) feel this driver.
+"small game". The contribution is the balance-weighted mix of the factions' ideals times
+the driver's weight; only actors with factions (and only the partners they name) feel it,
+so a shift of the balance moves the target by weight x shift x (hardline - reform).
 """
 
 from __future__ import annotations
@@ -14,16 +15,15 @@ from numba import vectorize
 from sim.drivers._common import StepInputs
 
 
-@vectorize(["float64(float64, float64, float64, float64, float64, float64)"], cache=True)
-def _force(rate, mask, b, hardline, reform, a):
-    """rate (target - a) where the actor has factions naming the partner, the target being
-    the factions' ideals mixed by the hardliners' weight b; one compiled pass."""
-    target = b * hardline + (1.0 - b) * reform
-    return rate * mask * (target - a)
+@vectorize(["float64(float64, float64, float64, float64, float64)"], cache=True)
+def _contribution(weight, mask, b, hardline, reform):
+    """weight x the factions' ideals mixed by the hardliners' weight b, where the actor has
+    factions naming the partner; one compiled pass."""
+    return weight * mask * (b * hardline + (1.0 - b) * reform)
 
 
 def domestic_politics(state, world, x: StepInputs):
     ro = world.roster
-    return _force(world.p.domestic_rate, ro.domestic_mask[None], state.balance[:, :, None],
-                  ro.domestic_hardline[None], ro.domestic_reform[None], state.alignment,
-                  out=np.empty_like(state.alignment))
+    return _contribution(world.p.domestic_weight, ro.domestic_mask[None],
+                         state.balance[:, :, None], ro.domestic_hardline[None],
+                         ro.domestic_reform[None], out=np.empty_like(state.alignment))

@@ -12,4 +12,4 @@ from sim.drivers._common import StepInputs
 
 
 def interdependence(state, world, x: StepInputs):
-    return world.p.interdependence_rate * state.interdependence
+    return world.p.interdependence_weight * state.interdependence

@@ -14,11 +14,11 @@ from sim.drivers._common import StepInputs
 
 
 @vectorize(["float64(float64, float64, float64)"], cache=True)
-def _force(rate, received, asked):
-    return rate * (received - asked)
+def _contribution(weight, received, asked):
+    return weight * (received - asked)
 
 
 def reciprocity(state, world, x: StepInputs):
     received = np.swapaxes(x.delivered, 1, 2)  # [i, j] = what j delivered to i
-    return _force(world.p.reciprocity_rate, received, world.roster.asks[None],
-                  out=np.empty_like(state.alignment))
+    return _contribution(world.p.reciprocity_weight, received, world.roster.asks[None],
+                         out=np.empty_like(state.alignment))

@@ -42,8 +42,8 @@ def sanctions_pressure(state, world, x: StepInputs) -> np.ndarray:
     imposer is no sanctions-busting partner at any level: the weight falls to zero at
     IMPOSER_THRESHOLD, a ramp, so a decaying own sanction fades out); minus resentment of
     the imposers; minus what secondary sanctions put at stake: they deter i from closing
-    with target j in proportion to i's ties with the imposers and, like cross-pressure,
-    hold closeness back (the warm part of a[i, j]) without turning i against j."""
+    with target j in proportion to i's ties with the imposers (like cross-pressure, this
+    does not read a[i, j], so it is no hidden restoring force on that relation)."""
     p, ro = world.p, world.roster
     s = x.sanctions  # [imposer, target]
     shared = bite(pair_sum(np.swapaxes(s, 1, 2), s))  # sanctioned by the same imposers

@@ -21,4 +21,4 @@ def structural_balance(state, world, x: StepInputs) -> np.ndarray:
     a = zero_diagonal(state.alignment)
     tie = 0.5 * (a + np.swapaxes(a, 1, 2))
     n = a.shape[-1]
-    return world.p.balance_rate * pair_sum(a, tie) / max(1, n - 2)
+    return world.p.balance_weight * pair_sum(a, tie) / max(1, n - 2)

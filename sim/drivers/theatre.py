@@ -20,4 +20,4 @@ def theatre(state, world, x: StepInputs):
     out = np.empty_like(state.alignment)
     theatre_affinity(state.intensity, state.engagement, state.position,
                      world.roster.theatre_competition, out)
-    return world.p.theatre_rate * out
+    return world.p.theatre_weight * out

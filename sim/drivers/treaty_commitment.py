@@ -1,29 +1,41 @@
-"""Treaty commitment: a treaty in force resists decline, and its clauses are kept or broken.
+"""Treaty commitment: what a treaty is worth to its parties at all times, war or no war.
 
-Theory: institutionalist commitment and audience costs (Keohane 1984; Leeds 2003 on
-alliance reliability): parties pay to fall below what they signed. The restoring pull acts
-only below the treaty's anchor; above it a small institutional bonus remains. Clause
-verdicts (kept or broken this month) come from `sim.treaties.adjudicate_clauses`.
+Theory: institutionalist commitment (Keohane 1984) and the reassurance and deterrence value
+of alliances (Snyder 1997; Leeds 2003). A treaty in force lifts its parties' targets by its
+institutional strength; a mutual-defence clause is worth more to the party it protects
+(``defence_weight``), lowers the threat that party perceives (the common-threat driver's
+deterrence shield), and turns the protected party's enemies against the guarantor and the
+guarantor against them (``defence_third``): a guarantor becomes a party to the conflict.
+
+How a party behaves when a clause comes due is judged once per crisis, against the expected
+reliability of alliances (`sim.treaties.judge_crises`), and registers as a treaty episode,
+not as a monthly force: a missed month no longer outweighs a year of help.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import vectorize
 
-from sim.drivers._common import StepInputs
+from sim.drivers._common import StepInputs, pair_sum
 
 
-@vectorize(["float64(float64, float64, float64, float64, float64, float64)"], cache=True)
-def _force(restoring, institutional, strength, anchor, a, signal):
-    """Restoring pull below the anchor, a standing bonus, and this month's clause verdicts;
-    one compiled pass."""
-    below = max(0.0, anchor - a)
-    return restoring * strength * below + institutional * strength + signal
+def guarantor_of_enemy(alignment: np.ndarray, guarantee: np.ndarray) -> np.ndarray:
+    """(R, N, N) how far j guarantees i's enemies, plus how far i guarantees j's enemies,
+    capped at 1: the hostility of a pair, max(0, -(a_pq + a_qp) / 2), through the guarantee
+    matrix G[p, q] (q guards p)."""
+    hostile = np.maximum(0.0, -0.5 * (alignment + np.swapaxes(alignment, -1, -2)))
+    n = alignment.shape[-1]
+    hostile[..., np.arange(n), np.arange(n)] = 0.0
+    # i hostile to p, j guards p: sum_p hostile[i, p] G[p, j]
+    guards_enemy = pair_sum(hostile, guarantee)
+    # i guards p, p hostile to j: sum_p G[p, i] hostile[p, j]
+    guards_against = pair_sum(guarantee.T, hostile)
+    return np.minimum(1.0, guards_enemy + guards_against)
 
 
 def treaty_commitment(state, world, x: StepInputs):
     p = world.p
-    return _force(p.treaty_restoring, p.treaty_institutional, x.treaty_strength[None],
-                  x.treaty_anchor[None], state.alignment, x.treaty_signal,
-                  out=np.empty_like(state.alignment))
+    standing = p.treaty_weight * x.treaty_strength + p.defence_weight * x.guarantee
+    if not x.guarantee.any():
+        return np.broadcast_to(standing, state.alignment.shape).copy()
+    return standing[None] - p.defence_third * guarantor_of_enemy(state.alignment, x.guarantee)

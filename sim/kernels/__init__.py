@@ -15,15 +15,16 @@ The rules the kernels keep, so that speed never changes a number:
 """
 
 from sim.kernels.choice import (
+    cap_moves_kernel,
     dyadic_utilities_kernel,
     logit_choice_kernel,
     theatre_utilities_kernel,
 )
 from sim.kernels.drivers import sanctions_force, theatre_affinity
-from sim.kernels.settle import saturate, settle_month
+from sim.kernels.settle import settle_month
 from sim.kernels.stocks import update_stocks
 
 __all__ = [
-    "dyadic_utilities_kernel", "logit_choice_kernel", "sanctions_force", "saturate",
+    "cap_moves_kernel", "dyadic_utilities_kernel", "logit_choice_kernel", "sanctions_force",
     "settle_month", "theatre_affinity", "theatre_utilities_kernel", "update_stocks",
 ]

@@ -23,12 +23,14 @@ from sim.kernels.codes import (
 
 
 @njit(cache=True, nogil=True)
-def dyadic_utilities_kernel(value, cross, pressure, obligations, slot, rows,
+def dyadic_utilities_kernel(value, gap, cross, pressure, obligations, slot, rows, last,
                             hedging, arms_capacity, arms_need, asks, sanction_capacity,
-                            move_cost, arms_cost, cover_cost, sanction_cost, out):
+                            gap_weight, move_cost, arms_cost, cover_cost, sanction_cost,
+                            switch_cost, out):
     """Fill ``out`` (R, len(rows), N, 7) with each dyadic action's utility; see
     `sim.decisions.dyadic_utilities` for the formulas (docs/ODD.md §7.4). Actor i's treaty
-    obligations are ``obligations[:, slot[i]]`` where ``slot[i] >= 0``."""
+    obligations are ``obligations[:, slot[i]]`` where ``slot[i] >= 0``; every action but
+    last month's (``last`` (R, N, N)) costs ``switch_cost`` more: policies persist."""
     n_rep = value.shape[0]
     n = value.shape[2]
     for r in range(n_rep):
@@ -45,11 +47,12 @@ def dyadic_utilities_kernel(value, cross, pressure, obligations, slot, rows,
                     out[r, k, j, MAINTAIN] = 0.0
                     continue
                 v = value[r, i, j]
+                g = gap_weight * gap[r, i, j]
                 cp = cross[r, i, j]
-                u0 = -v - move_cost
-                u1 = h * (1.0 - abs(v)) - 0.5 * v - move_cost
+                u0 = -g - move_cost
+                u1 = h * (1.0 - abs(v)) - 0.5 * g - move_cost
                 u2 = 0.0
-                u3 = v - move_cost - cp
+                u3 = g - move_cost - cp
                 u4 = arms_capacity[i] * arms_need[j] * (v + asks[j, i]) - arms_cost - 2.0 * cp
                 u5 = pressure[r, j] * v - cover_cost
                 u6 = sanction_capacity[i] * (-v) - sanction_cost
@@ -68,6 +71,10 @@ def dyadic_utilities_kernel(value, cross, pressure, obligations, slot, rows,
                 out[r, k, j, 4] = u4 if arms_ok else -np.inf
                 out[r, k, j, 5] = u5
                 out[r, k, j, 6] = u6 if sanction_ok else -np.inf
+                before = last[r, i, j]
+                for a in range(7):
+                    if a != before:
+                        out[r, k, j, a] -= switch_cost
 
 
 @njit(cache=True, nogil=True)
@@ -84,7 +91,7 @@ def theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging
             h = hedging[i]
             pw = power[i]
             for t in range(n_th):
-                if stake[t, i] == 0.0:
+                if stake[r, t, i] == 0.0:
                     for a in range(5):
                         out[r, k, t, a] = -np.inf
                     out[r, k, t, T_SUPPORT] = 0.0
@@ -140,3 +147,35 @@ def logit_choice_kernel(util, precision, draws, out):
                     best = a
             choice = best
         out[m] = choice
+
+
+@njit(cache=True, nogil=True)
+def cap_moves_kernel(choice, util, max_moves):
+    """Keep at most ``max_moves`` departures from "maintain" per (replicate, actor): those
+    with the largest utility gain over maintaining (ties to the lower partner index); the
+    rest fall back to maintain. ``choice`` (R, M, N) int8 in place, ``util`` (R, M, N, A).
+
+    Why: a government makes a few deliberate moves a month, each large enough to see, not
+    a small move towards every partner (decision record 0008)."""
+    n_rep, m_rows, n = choice.shape
+    kept = np.empty(n, dtype=np.int64)
+    for r in range(n_rep):
+        for k in range(m_rows):
+            count = 0
+            for j in range(n):
+                if choice[r, k, j] != MAINTAIN:
+                    kept[count] = j
+                    count += 1
+            while count > max_moves:
+                worst = 0
+                worst_gain = np.inf
+                for c in range(count):
+                    j = kept[c]
+                    gain = util[r, k, j, choice[r, k, j]] - util[r, k, j, MAINTAIN]
+                    if gain <= worst_gain:  # ties: drop the higher index (seen later)
+                        worst_gain = gain
+                        worst = c
+                choice[r, k, kept[worst]] = MAINTAIN
+                for c in range(worst, count - 1):
+                    kept[c] = kept[c + 1]
+                count -= 1

@@ -46,5 +46,5 @@ def sanctions_force(s, pressure, shared, secondary_stake, alignment, exposure, p
                     outside = min(max(1.0 - s_t / threshold, 0.0), 1.0)
                     value = (exposure[i] * pressure[r, i] * outside * power[j] * willing
                              * (1.0 + shared[r, i, j]))
-                held = secondary_stake[r, i, j] * max(0.0, alignment[r, i, j])
+                held = secondary_stake[r, i, j]
                 out[r, i, j] = value_rate * value - resentment_rate * s_t - secondary_rate * held

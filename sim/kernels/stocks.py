@@ -17,7 +17,7 @@ def update_stocks(dyadic, theatre, interdependence, interdependence_base, sancti
     the rules): interdependence, sanctions imposed by action, theatre engagement and
     theatre intensity, written into the ``new_*`` arrays."""
     n_rep, n, _ = dyadic.shape
-    n_th = stake.shape[0]
+    n_th = stake.shape[1]
     keep_own = 1.0 - sanction_decay
     for r in range(n_rep):
         for i in range(n):
@@ -41,7 +41,7 @@ def update_stocks(dyadic, theatre, interdependence, interdependence_base, sancti
             push = 0.0
             calm = 0.0
             for i in range(n):
-                st = stake[t, i]
+                st = stake[r, t, i]
                 act = theatre[r, i, t]
                 target = engagement_target[act] * st
                 if act == T_INTERVENE:

@@ -25,7 +25,7 @@ import numpy as np
 
 from sim.actions import DYADIC_NAMES, THEATRE_NAMES
 from sim.decisions import choose, dyadic_utilities, theatre_utilities
-from sim.engine import apply_overrides, open_month, resolve_month
+from sim.engine import apply_overrides, deliberate_mask, open_month, resolve_month
 from sim.seminar.moves import DEFAULT, MENU, Cell, to_overrides
 from sim.state import State
 from sim.world import World
@@ -158,12 +158,14 @@ def expected_effects(state: State, world: World, decided: Mapping[Cell, int],
     opening = open_month(batch, world)
     rows = np.arange(world.n)
     dyadic, theatre = choose(opening.perception, batch, world, rows)
-    dyadic, theatre = apply_overrides(dyadic, theatre, opening.forced, to_overrides(decided))
+    overrides = to_overrides(decided)
+    dyadic, theatre = apply_overrides(dyadic, theatre, opening.forced, overrides)
     for c, ((kind, i, x), code) in enumerate(candidates):
         arr = dyadic if kind == "dyadic" else theatre
         arr[2 * c, i, x] = code
         arr[2 * c + 1, i, x] = DEFAULT[kind]
-    result = resolve_month(batch, world, opening, dyadic, theatre, keep_terms=False)
+    result = resolve_month(batch, world, opening, dyadic, theatre, keep_terms=False,
+                           deliberate=deliberate_mask(opening.forced, overrides))
     delta = result.alignment[0::2] - result.alignment[1::2]
     out = []
     for c, ((kind, i, x), code) in enumerate(candidates):

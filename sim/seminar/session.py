@@ -78,7 +78,7 @@ from sim.seminar.records import (
 )
 from sim.seminar.roles import Roles, TeamView, check_team_name
 from sim.seminar.why import Why, dyad_why
-from sim.state import State, initial_state
+from sim.state import State, initial_state, set_alignment
 from sim.world import World
 
 IN_TURN: tuple[Phase, ...] = ("collect", "propose", "adjudicate")
@@ -563,7 +563,7 @@ class Session:
         elif kind == "adjust":
             self._require(("resolved",), "adjusting an outcome")
             i, j = self._pair(body.source, body.target)
-            self._state.alignment[0, i, j] = body.value
+            set_alignment(self._state, [0], i, j, body.value)
             self._starts[-1] = self._state.copy()
             self._pending = _Pending()
         elif kind == "branch":

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.actions import DYADIC_NAMES, Dyadic
-from sim.drivers import DRIVERS
+from sim.drivers import TERMS
 from sim.engine import MonthResult
 from sim.state import State
 from sim.world import World
@@ -116,7 +116,7 @@ def dyad_why(world: World, starts: Sequence[State], results: Sequence[MonthResul
     terms = np.stack([results[t].terms[0, :, i, j] for t in span])
     total = terms.sum(axis=0)
     order = np.argsort(-np.abs(total), kind="stable")
-    parts = tuple(DriverPart(DRIVERS[k].name, DRIVERS[k].label, float(total[k])) for k in order)
+    parts = tuple(DriverPart(TERMS[k].name, TERMS[k].label, float(total[k])) for k in order)
     before = float(starts[first].alignment[0, i, j])
     after = float(starts[last + 1].alignment[0, i, j])
     resolved = sum(float(results[t].alignment[0, i, j] - starts[t].alignment[0, i, j])

@@ -1,0 +1,167 @@
+"""The standing residual: the documented starting relations as an equilibrium of the drivers.
+
+See `sim.drivers.standing` and decision record 0008 for why. The residual of dyad (i, j)
+is the latent level of its documented starting alignment minus the target the other
+drivers give it at the start of the family's root scenario, everyone maintaining and no
+event yet: so with nothing changed, nothing moves but noise and the model's own moves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from sim.actions import DELIVERED, Dyadic
+from sim.adjudication import total_sanctions
+from sim.drivers import DRIVERS, StepInputs
+from sim.drivers.sanctions_pressure import sanctions_bite
+from sim.state import initial_state, latent_of
+
+
+def drivers_target(state, world, delivered: np.ndarray | None = None) -> np.ndarray:
+    """(R, N, N) the drivers' target (sum of contributions) in ``state``; ``delivered`` as
+    in `driver_contributions`."""
+    parts = driver_contributions(state, world, delivered)
+    total = parts[0].copy()
+    for k in range(1, parts.shape[0]):
+        total = total + parts[k]
+    return total
+
+
+def driver_contributions(state, world, delivered: np.ndarray | None = None) -> np.ndarray:
+    """(D, R, N, N) each driver's contribution in ``state``, with ``delivered`` [i, j] what
+    i delivers to j this month (default: nothing, everyone maintaining); zero on the
+    diagonal."""
+    r, n = state.replicates, world.n
+    if delivered is None:
+        delivered = np.zeros((r, n, n))
+    sanctions = total_sanctions(state, world)
+    _, secondary = world.sanctions_at(state.step)
+    inputs = StepInputs(
+        delivered=np.broadcast_to(delivered, (r, n, n)), sanctions=sanctions,
+        sanctions_bite=sanctions_bite(sanctions, secondary[None], world.roster.power),
+        secondary=secondary, treaty_strength=world.treaties.commitment(
+            state.step, world.p.treaty_maturity_half_life)[0],
+        guarantee=world.treaties.guarantee(state.step),
+    )
+    out = np.empty((len(DRIVERS), r, n, n))
+    for k, d in enumerate(DRIVERS):
+        out[k] = d.force(state, world, inputs)
+    out[:, :, np.arange(n), np.arange(n)] = 0.0
+    return out
+
+
+def habitual_moves(state, world) -> tuple[np.ndarray, np.ndarray]:
+    """The model's habits at the start, per dyad: how often each move is the policy in
+    force, and how often a month changes course into it, each (N, N, A).
+
+    Monthly choices are a Markov chain over the last move (a change of course costs
+    ``switch_cost``): with utilities u at the start, T[l, a] = logit(lam (u - switch [a != l]))
+    and the habits are its stationary distribution pi and the flows pi_l T[l, a], l != a.
+    The departures from maintain are scaled to at most ``max_moves`` per actor on average.
+    """
+    from sim.decisions import dyadic_utilities, perceive
+
+    _, secondary = world.sanctions_at(state.step)
+    bite = sanctions_bite(total_sanctions(state, world), secondary[None], world.roster.power)
+    per = perceive(state, world, bite)
+    n = world.n
+    n_act = len(DELIVERED)
+    base = np.empty((n_act, n, n, n_act))  # by last move l
+    for last in range(n_act):
+        per.last = np.full_like(per.last, last)
+        base[last] = dyadic_utilities(per, world, np.arange(n))[0]
+    lam = world.roster.rationality[None, :, None, None]
+    with np.errstate(invalid="ignore"):
+        z = np.where(np.isfinite(base), lam * base, -np.inf)
+        z = z - z.max(axis=-1, keepdims=True)
+        w = np.exp(z)
+    trans = np.moveaxis(w / w.sum(axis=-1, keepdims=True), 0, 2)  # (N, N, L, A)
+    pi = np.full((n, n, n_act), 1.0 / n_act)
+    for _ in range(200):  # power iteration; the chains are small and mix fast
+        pi = np.einsum("ijl,ijla->ija", pi, trans)
+    flows = pi[..., None] * trans  # (N, N, L, A)
+    change = flows.sum(axis=2) - np.einsum("ijaa->ija", flows)
+    departures = 1.0 - pi[:, :, Dyadic.MAINTAIN]
+    departures[np.arange(n), np.arange(n)] = 0.0
+    scale = np.minimum(1.0, world.p.max_moves / np.maximum(departures.sum(axis=1), 1e-12))
+    pi = pi * scale[:, None, None]
+    pi[:, :, Dyadic.MAINTAIN] = 1.0 - (pi.sum(axis=-1) - pi[:, :, Dyadic.MAINTAIN])
+    change = change * scale[:, None, None]
+    pi[np.arange(n), np.arange(n)] = 0.0
+    pi[np.arange(n), np.arange(n), Dyadic.MAINTAIN] = 1.0
+    change[np.arange(n), np.arange(n)] = 0.0
+    return pi, change
+
+
+def expected_move_offsets(change: np.ndarray, world) -> np.ndarray:
+    """(N, N) the latent offset the model's habitual changes of course keep up: the rate of
+    changes into each move times its impulse, accumulated over its class's half-life (a
+    geometric sum)."""
+    from sim.episodes import MOVE_CLASS, decay_factors, move_impulse_table
+
+    n = world.n
+    table, decay = move_impulse_table(world.p), decay_factors(world.p)
+    out = np.zeros((n, n))
+    for act in range(table.shape[0]):
+        hold = 1.0 / (1.0 - decay[MOVE_CLASS[act]])
+        out += change[:, :, act] * table[act, 0] * hold
+        out += change[:, :, act].T * table[act, 1] * hold
+    out[np.arange(n), np.arange(n)] = 0.0
+    return out
+
+
+def family_contributions(state, world) -> np.ndarray:
+    """(D, R, N, N) the drivers' contributions at the start of the world's family root (the
+    documented equilibrium, with the model's habitual deliveries), or of the world itself
+    when it is its own root or the rosters differ: what each cause gave the relations
+    before the scenario changed anything."""
+    source = world.standing_world
+    if source is None or source.roster.ids != world.roster.ids:
+        source = world
+    start = initial_state(source, state.seeds[:1], shares=False)
+    parts = driver_contributions(start, source, habitual_delivery(start, source))
+    return np.repeat(parts, state.replicates, axis=1)
+
+
+def habitual_delivery(state, world) -> np.ndarray:
+    """(N, N) what i delivers to j in an average month at the start."""
+    return _delivery(habitual_moves(state, world)[0])
+
+
+def _delivery(prob: np.ndarray) -> np.ndarray:
+    out = prob @ DELIVERED
+    n = out.shape[0]
+    out[np.arange(n), np.arange(n)] = 0.0
+    return out
+
+
+def standing_residual(world) -> np.ndarray:
+    """(N, N) latent starting level minus the other drivers' target at the start, with the
+    model's habitual deliveries, and minus what its habitual moves keep up as episodes."""
+    zero = dataclasses.replace(world, standing=np.zeros((world.n, world.n)))
+    state = initial_state(zero, [0], shares=False)
+    pi, change = habitual_moves(state, zero)
+    return (latent_of(world.initial_alignment)
+            - drivers_target(state, zero, _delivery(pi))[0]
+            - expected_move_offsets(change, zero))
+
+
+def with_standing(world, root=None):
+    """``world`` with its residual fixed on ``root`` (or on itself), restricted to the
+    actors both share (an actor only the scenario has gets none)."""
+    source = root if root is not None else world
+    residual = standing_residual(source)
+    if root is not None:
+        root = dataclasses.replace(root, standing=residual)
+    if root is not None and root.roster.ids != world.roster.ids:
+        out = np.zeros((world.n, world.n))
+        pos = {a: k for k, a in enumerate(root.roster.ids)}
+        idx = [pos.get(a, -1) for a in world.roster.ids]
+        for i, a in enumerate(idx):
+            for j, b in enumerate(idx):
+                if a >= 0 and b >= 0:
+                    out[i, j] = residual[a, b]
+        residual = out
+    return dataclasses.replace(world, standing=residual, standing_world=root)
