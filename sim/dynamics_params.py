@@ -53,6 +53,7 @@ RANGES: dict[str, tuple[float, float]] = {
     **{f"episode_half_life_{c}": (0.5, 120.0) for c in (
         "diplomacy", "arms", "sanctions", "violence", "recrimination", "treaty", "deal",
         "upheaval")},
+    "repeat_share": (0.0, 1.0),
     "impulse_deepen_self": (0.0, 2.0),
     "impulse_deepen_partner": (0.0, 2.0),
     "impulse_distance_self": (-2.0, 0.0),

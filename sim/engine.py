@@ -132,16 +132,6 @@ def structural_view(state: State) -> State:
     return dataclasses.replace(state, alignment=state.perceived)
 
 
-def deliberate_mask(forced: np.ndarray, overrides: Overrides | None) -> np.ndarray:
-    """(R, N, N) bool: the dyadic moves decided outside the model (by an event or a
-    player), each a deliberate act and an episode every month it is taken."""
-    mask = forced != FREE
-    if overrides:
-        for i, j in overrides.dyadic:
-            mask[:, i, j] = True
-    return mask
-
-
 def _war_episodes(state: State, world: World, dyadic: np.ndarray) -> None:
     """Impulses of the month's fighting: every month of strikes is an episode for the
     struck and the striker, and a state under attack that asked a partner for arms (the
@@ -181,18 +171,15 @@ def _scheduled_episodes(state: State, world: World) -> None:
 
 
 def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.ndarray,
-                  theatre: np.ndarray, keep_terms: bool = True,
-                  deliberate: np.ndarray | None = None) -> MonthResult:
+                  theatre: np.ndarray, keep_terms: bool = True) -> MonthResult:
     """Phase 3: adjudicate, compute the drivers, move alignment, update memory.
 
     ``keep_terms=False`` skips storing the terms (the explanation) when only the
-    trajectories are wanted (sweeps, cones). ``deliberate`` marks the moves decided
-    outside the model (`deliberate_mask`; default: the event-forced ones): those are
-    episodes every month; the model's own moves only when they change course.
+    trajectories are wanted (sweeps, cones). A move is an episode at its full impulse the
+    month it changes course, and at ``repeat_share`` of it each month it is carried on,
+    whoever decided it (the model, an event, a player): one rule for every path.
     """
     step, p = state.step, world.p
-    if deliberate is None:
-        deliberate = opening.forced != FREE
     apply_actions(state, world, dyadic, theatre)
     verdicts = judge_crises(world.treaties, state, dyadic, step, float(p.treaty_reliability))
     given = delivered(dyadic)
@@ -207,8 +194,8 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
     seen = structural_view(state)
     for k, d in enumerate(DRIVERS):
         contributions[k] = d.force(seen, world, inputs)
-    counts = deliberate | (dyadic != state.last_dyadic)
-    add_move_impulses(dyadic, counts, move_impulse_table(p), MOVE_CLASS, state.pending)
+    add_move_impulses(dyadic, state.last_dyadic, float(p.repeat_share),
+                      move_impulse_table(p), MOVE_CLASS, state.pending)
     _war_episodes(state, world, dyadic)
     state.last_dyadic = dyadic.copy()
     state.pending[:, TREATY] += p.impulse_treaty_verdict * verdicts
@@ -247,5 +234,4 @@ def advance(state: State, world: World, overrides: Overrides | None = None,
     everyone = np.arange(world.n)
     dyadic, theatre = choose(opening.perception, state, world, everyone)
     dyadic, theatre = apply_overrides(dyadic, theatre, opening.forced, overrides)
-    return resolve_month(state, world, opening, dyadic, theatre, keep_terms,
-                         deliberate_mask(opening.forced, overrides))
+    return resolve_month(state, world, opening, dyadic, theatre, keep_terms)

@@ -68,18 +68,20 @@ MOVE_CLASS = np.array([DIPLOMACY, DIPLOMACY, DIPLOMACY, DIPLOMACY, ARMS_CLASS, D
 
 
 @njit(cache=True, nogil=True)
-def add_move_impulses(dyadic, counts, table, move_class, pending):
-    """Add the impulses of the significant moves where ``counts`` (R, N, N) holds to
-    ``pending`` (R, C, N, N), in place."""
+def add_move_impulses(dyadic, last, repeat_share, table, move_class, pending):
+    """Add every significant move's impulses to ``pending`` (R, C, N, N), in place: in
+    full where the move changes course from ``last`` month's, at ``repeat_share`` where
+    it carries a policy on (a year of arms deliveries is not twelve first deliveries)."""
     n_rep, n, _ = dyadic.shape
     for r in range(n_rep):
         for i in range(n):
             for j in range(n):
-                if i == j or not counts[r, i, j]:
+                if i == j:
                     continue
                 act = dyadic[r, i, j]
-                own = table[act, 0]
-                other = table[act, 1]
+                scale = 1.0 if act != last[r, i, j] else repeat_share
+                own = table[act, 0] * scale
+                other = table[act, 1] * scale
                 if own == 0.0 and other == 0.0:
                     continue
                 c = move_class[act]

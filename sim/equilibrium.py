@@ -95,19 +95,20 @@ def habitual_moves(state, world) -> tuple[np.ndarray, np.ndarray]:
     return pi, change
 
 
-def expected_move_offsets(change: np.ndarray, world) -> np.ndarray:
-    """(N, N) the latent offset the model's habitual changes of course keep up: the rate of
-    changes into each move times its impulse, accumulated over its class's half-life (a
-    geometric sum)."""
+def expected_move_offsets(pi: np.ndarray, change: np.ndarray, world) -> np.ndarray:
+    """(N, N) the latent offset the model's habitual moves keep up: the rate of changes into
+    each move at its full impulse plus the months it is carried on at ``repeat_share`` of
+    it, accumulated over its class's half-life (a geometric sum)."""
     from sim.episodes import MOVE_CLASS, decay_factors, move_impulse_table
 
     n = world.n
     table, decay = move_impulse_table(world.p), decay_factors(world.p)
     out = np.zeros((n, n))
+    rate = change + world.p.repeat_share * np.maximum(pi - change, 0.0)
     for act in range(table.shape[0]):
         hold = 1.0 / (1.0 - decay[MOVE_CLASS[act]])
-        out += change[:, :, act] * table[act, 0] * hold
-        out += change[:, :, act].T * table[act, 1] * hold
+        out += rate[:, :, act] * table[act, 0] * hold
+        out += rate[:, :, act].T * table[act, 1] * hold
     out[np.arange(n), np.arange(n)] = 0.0
     return out
 
@@ -145,7 +146,7 @@ def standing_residual(world) -> np.ndarray:
     pi, change = habitual_moves(state, zero)
     return (latent_of(world.initial_alignment)
             - drivers_target(state, zero, _delivery(pi))[0]
-            - expected_move_offsets(change, zero))
+            - expected_move_offsets(pi, change, zero))
 
 
 def with_standing(world, root=None):

@@ -19,7 +19,6 @@ from sim.engine import (
     MonthResult,
     Overrides,
     apply_overrides,
-    deliberate_mask,
     open_month,
     resolve_month,
 )
@@ -72,10 +71,9 @@ class AlignmentModel(mesa.Model):
         self.agents.shuffle_do("decide")
         dyadic, theatre = apply_overrides(self.dyadic_choices, self.theatre_choices,
                                           self.opening.forced, self.overrides)
-        deliberate = deliberate_mask(self.opening.forced, self.overrides)
         self.overrides = Overrides()  # a player's or White's move is for one month only
         self.last_result = resolve_month(self.state, w, self.opening, dyadic, theatre,
-                                         self.recorder.keep_terms, deliberate)
+                                         self.recorder.keep_terms)
         self.recorder.record(self.last_result, self.state)
         self.running = self.state.step < w.horizon
 

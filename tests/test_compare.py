@@ -182,8 +182,10 @@ def test_a_deal_with_washington_differs_from_the_baseline():
         row = d.loc[key]
         assert row["verdict"] == VERDICT_DIFFERS, key
         assert sign * row["ci_high"] > 0 and sign * row["ci_low"] > 0, key  # excludes 0
-        assert abs(row["effect_size"]) > 3, key  # large against the paired noise
-        assert row["p_holm"] < 1e-6
+        # large against the paired noise (Cohen's "large" is 0.8; episodes and policies
+        # that persist make replicates differ more since the redesign, record 0008)
+        assert abs(row["effect_size"]) > 1.0, key
+        assert row["p_holm"] < 1e-4
     assert c.scenarios[0].seeds.tolist() == c.scenarios[1].seeds.tolist()  # paired
     assert c.months == MONTHS and c.tables.bands["step"].max() == MONTHS
 

@@ -197,8 +197,9 @@ class TestSanctions:
         w = self.world([{"imposers": [C], "targets": [A], "level": level}])
         s = state_of(w, alignment={(C, A): c_view_of_a})
         assert force_at("sanctions_pressure", s, w, A, C) < 0.0
-        # and the imposer itself feels nothing towards the target from its own sanctions
-        assert force_at("sanctions_pressure", s, w, C, A) == 0.0
+        # and the imposer has taken sides: its own sanctions hold it at the same distance
+        assert force_at("sanctions_pressure", s, w, C, A) == pytest.approx(
+            -w.p.sanctions_resentment * level)
 
     @pytest.mark.parametrize("level", [0.1, 0.3, 0.5, 0.9])
     def test_target_resents_even_a_partial_friendly_imposer(self, level):
@@ -273,8 +274,14 @@ class TestTreaty:
         w = self.world()
         f = {a: force_at("treaty_commitment", state_of(w, alignment={(A, B): a}), w, A, B)
              for a in (-0.2, 0.2, 0.5, 0.8)}
+        grown = 1.0 - 2.0 ** (-1.0 / w.p.treaty_maturity_half_life)  # its first month
         for v in f.values():
-            assert v == pytest.approx(w.p.treaty_weight * 0.6)
+            assert v == pytest.approx(w.p.treaty_weight * 0.6 * grown)
+        # its institutional value builds up: half after the maturity half-life
+        s = state_of(w, alignment={(A, B): 0.2})
+        s.step = int(w.p.treaty_maturity_half_life) - 1
+        assert force_at("treaty_commitment", s, w, A, B) == pytest.approx(
+            w.p.treaty_weight * 0.6 * 0.5)
         s = state_of(w, alignment={(A, C): -0.5})
         assert force_at("treaty_commitment", s, w, A, C) == 0.0
 
@@ -308,7 +315,7 @@ class TestTreaty:
 
     def test_a_treaty_in_force_holds_a_relation_up(self):
         """Distrust pushes A-B down; with a treaty the relation settles higher."""
-        rates = only(distrust_weight=1.0, treaty_weight=0.5)
+        rates = only(distrust_weight=1.0, treaty_weight=0.5, treaty_maturity_half_life=0.0)
         finals = {}
         for label, treaties in (("treaty", [{"parties": [A, B], "strength": 0.8,
                                               "anchor": 0.5}]), ("none", [])):

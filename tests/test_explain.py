@@ -29,6 +29,6 @@ def test_explanation_ranks_and_totals(baseline_world, baseline_record):
     assert abs(net - (ex.end_value - ex.start_value)) < 1e-9
     assert len(ex.years) == 10
     text = ex.text()
-    assert "IRN -> RUS" in text and "historical distrust" in text
+    assert "IRN -> RUS" in text and ex.whole[0].label in text and ex.whole[1].label in text
     one = explain(hist, replicate=3)
     assert one.scope == "replicate 3" and one.end_band is None

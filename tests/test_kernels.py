@@ -95,7 +95,7 @@ def test_sanctions_force_matches_the_numpy_formula(g):
     outside = np.clip(1.0 - s_t / 0.1, 0.0, 1.0)
     value = _zero_diag(exposure[None, :, None] * pressure[:, :, None] * outside
                        * power[None, None, :] * willing * (1.0 + shared))
-    want = sv * value - sr * s_t - ss * stake
+    want = sv * value - sr * (s_t + _zero_diag(s)) - ss * stake
     got = np.empty_like(a)
     sanctions_force(s, pressure, shared, stake, a, exposure, power, 0.1, sv, sr, ss, got)
     assert np.array_equal(got, want)

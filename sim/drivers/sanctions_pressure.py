@@ -41,7 +41,9 @@ def sanctions_pressure(state, world, x: StepInputs) -> np.ndarray:
     the partner's power and doubled at most for partners under the same imposers (an
     imposer is no sanctions-busting partner at any level: the weight falls to zero at
     IMPOSER_THRESHOLD, a ramp, so a decaying own sanction fades out); minus resentment of
-    the imposers; minus what secondary sanctions put at stake: they deter i from closing
+    the imposers, and the imposer's own distance from the state it sanctions (a state that
+    sanctions another has taken sides against it: the same weight, read from i's own
+    sanctions on j); minus what secondary sanctions put at stake: they deter i from closing
     with target j in proportion to i's ties with the imposers (like cross-pressure, this
     does not read a[i, j], so it is no hidden restoring force on that relation)."""
     p, ro = world.p, world.roster

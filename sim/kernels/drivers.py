@@ -47,4 +47,6 @@ def sanctions_force(s, pressure, shared, secondary_stake, alignment, exposure, p
                     value = (exposure[i] * pressure[r, i] * outside * power[j] * willing
                              * (1.0 + shared[r, i, j]))
                 held = secondary_stake[r, i, j]
-                out[r, i, j] = value_rate * value - resentment_rate * s_t - secondary_rate * held
+                s_own = 0.0 if i == j else s[r, i, j]  # i's sanctions on j
+                out[r, i, j] = (value_rate * value - resentment_rate * (s_t + s_own)
+                                - secondary_rate * held)

@@ -25,7 +25,7 @@ import numpy as np
 
 from sim.actions import DYADIC_NAMES, THEATRE_NAMES
 from sim.decisions import choose, dyadic_utilities, theatre_utilities
-from sim.engine import apply_overrides, deliberate_mask, open_month, resolve_month
+from sim.engine import apply_overrides, open_month, resolve_month
 from sim.seminar.moves import DEFAULT, MENU, Cell, to_overrides
 from sim.state import State
 from sim.world import World
@@ -164,8 +164,7 @@ def expected_effects(state: State, world: World, decided: Mapping[Cell, int],
         arr = dyadic if kind == "dyadic" else theatre
         arr[2 * c, i, x] = code
         arr[2 * c + 1, i, x] = DEFAULT[kind]
-    result = resolve_month(batch, world, opening, dyadic, theatre, keep_terms=False,
-                           deliberate=deliberate_mask(opening.forced, overrides))
+    result = resolve_month(batch, world, opening, dyadic, theatre, keep_terms=False)
     delta = result.alignment[0::2] - result.alignment[1::2]
     out = []
     for c, ((kind, i, x), code) in enumerate(candidates):
