@@ -471,6 +471,20 @@ class Session:
         self._apply(rec)
         self._log.append(rec)
 
+    def _check_move_count(self, actor: str, cells: Mapping[Cell, int]) -> None:
+        """A player, like the model, makes at most ``max_moves`` departures from "maintain"
+        towards partners a month (decision record 0008): each is an episode large enough
+        to see, and a month of small moves towards everyone is not a policy."""
+        i = self.world.roster.index(actor)
+        mine = {c: v for c, v in self._decisions.players.items()
+                if c[0] == "dyadic" and c[1] == i}
+        mine.update({c: v for c, v in cells.items() if c[0] == "dyadic"})
+        moves = sum(v != Dyadic.MAINTAIN for v in mine.values())
+        limit = int(self.world.p.max_moves)
+        if moves > limit:
+            raise SessionError(f"{actor}: {moves} moves towards partners this month; at most "
+                               f"{limit} other than 'maintain' (max_moves)")
+
     def _require(self, phases: Sequence[Phase], what: str) -> None:
         if self._phase not in phases:
             raise SessionError(f"{what} is allowed in phase {' or '.join(phases)} only; turn "
@@ -539,6 +553,8 @@ class Session:
                           "a team's move" if kind == "move" else "accepting a proposal")
             self.roles.check_controls(check_team_name(rec.author), body.actor)
             _, cells = self._moves_cells(rec)
+            if kind == "move":
+                self._check_move_count(body.actor, cells)
             layer = self._decisions.players if kind == "move" else self._decisions.accepted
             layer.update(cells)
             self._started = True
