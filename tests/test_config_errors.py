@@ -66,7 +66,7 @@ def test_toml_syntax_error_gives_line(tmp_path):
 
 
 def test_dynamics_value_out_of_range(tmp_path):
-    bad = _edited(tmp_path, DEFAULT_DYNAMICS, "dynamics.toml", "noise_sd = { value = 0.03",
+    bad = _edited(tmp_path, DEFAULT_DYNAMICS, "dynamics.toml", "noise_sd = { value = 0.02",
                   "noise_sd = { value = 0.9")
     with pytest.raises(ConfigError) as exc:
         load_dynamics_file(bad)

@@ -80,6 +80,16 @@ class Episode(_Strict):
     evidence: Citation
     size_evidence: Citation
     checks: list[Check] = Field(min_length=1)
+    model_agrees: bool = True
+    disagreement: str | None = Field(
+        default=None, description="where the model misses the episode, what it measures and "
+                                  "why: the episode runs as a strict xfail, reported, not hidden")
+
+    @model_validator(mode="after")
+    def _explained(self) -> Episode:
+        if not self.model_agrees and len(self.disagreement or "") < 40:
+            raise ValueError("an episode the model misses needs its disagreement explained")
+        return self
 
 
 class Exemption(_Strict):
@@ -125,11 +135,17 @@ def load_episodes(path: Path = EPISODES_FILE) -> EpisodeFile:
     return validate_file(path, EpisodeFile)
 
 
-def _episode_ids() -> list[str]:
+def _episode_ids() -> list:
+    """One test per episode; an episode the model is known to miss (``model_agrees =
+    false``, with its disagreement) is a strict xfail: the day it registers, it must be
+    lifted."""
     try:
-        return [e.id for e in load_episodes().episodes]
+        episodes = load_episodes().episodes
     except ConfigError:
         return []  # test_the_episode_file_is_valid_and_cited reports why
+    return [e.id if e.model_agrees else
+            pytest.param(e.id, marks=pytest.mark.xfail(strict=True, reason=e.disagreement))
+            for e in episodes]
 
 
 EPISODE_IDS = _episode_ids()
