@@ -37,6 +37,7 @@ from machine import baseline_experiment, machine
 from sim.cone import cone_of_futures
 from sim.engine import advance
 from sim.ensemble import run_batched, run_mesa
+from sim.equilibrium import with_standing
 from sim.roster import RosterFile, compile_roster, default_roster_file
 from sim.scenario import load_scenario
 from sim.state import initial_state
@@ -132,12 +133,13 @@ def scaling(world) -> dict:
                                     world.treaties, parties=np.zeros(
                                         (0, roster.n), dtype=bool), ids=(), start=np.zeros(0, int),
                                     end=np.zeros(0, int), strength=np.zeros(0),
-                                    anchor=np.zeros(0), clauses=()),
+                                    anchor=np.zeros(0), clauses=(), clause_pairs=()),
                                 sanctions=dataclasses.replace(
                                     world.sanctions,
                                     primary=np.zeros((world.horizon, roster.n, roster.n)),
                                     secondary=np.zeros((world.horizon, roster.n, roster.n))),
-                                hazards=[], scheduled={})
+                                hazards=[], scheduled={}, standing_world=None)
+        w = with_standing(w)
         reps, months = 200, 24
         t = time.perf_counter()
         run_batched(w, np.arange(reps), keep_terms=False, months=months)

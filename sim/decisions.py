@@ -42,7 +42,7 @@ class Perception:
 
 def perceive(state, world, sanctions_bite: np.ndarray) -> Perception:
     """What actors see, given how hard sanctions press on each of them (R, N)."""
-    p, ro = world.p, world.roster
+    p = world.p
     attacked = (ordered_sum(state.war, axis=1) > 0).astype(np.float64)
     salience = np.swapaxes(state.stake * state.intensity[:, :, None], 1, 2)
     # Actors see the relation without its noise share: noise stands for what the model
@@ -51,7 +51,7 @@ def perceive(state, world, sanctions_bite: np.ndarray) -> Perception:
     # between what their interests sustain (episodes included) and where it stands.
     seen = state.perceived
     value = np.clip(seen + p.trend_weight * (seen - state.previous_seen), -1.0, 1.0)
-    sustained = np.tanh(state.target + state.episodes.sum(axis=1))
+    sustained = np.tanh(state.target + state.episode_total)
     return Perception(
         step=state.step, value=value, gap=sustained - seen, last=state.last_dyadic,
         cross=cross_pressure_matrix(state),

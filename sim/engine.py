@@ -37,7 +37,7 @@ from sim.episodes import (
 )
 from sim.kernels import settle_month
 from sim.kernels.codes import ARMS
-from sim.state import State, alignment_of
+from sim.state import State
 from sim.treaties import judge_crises
 from sim.world import World
 
@@ -83,8 +83,7 @@ def open_month(state: State, world: World) -> MonthOpening:
     r, n = state.replicates, world.n
     forced = np.full((r, n, n), FREE, dtype=np.int8)
     fired: list[tuple[str, np.ndarray]] = []
-    state.pending = np.zeros_like(state.episodes)
-    _scheduled_episodes(state, world)
+    _scheduled_episodes(state, world)  # into state.pending, cleared by the last settlement
     everyone = np.ones(r, dtype=bool)
     for ev in world.scheduled.get(state.step, []):
         ev.apply(state, world, everyone, forced)
@@ -118,6 +117,18 @@ def apply_overrides(dyadic: np.ndarray, theatre: np.ndarray, forced: np.ndarray,
         for (i, t), code in overrides.theatre.items():
             theatre[:, i, t] = code
     return dyadic, theatre
+
+
+def _full(x, shape: tuple[int, ...]) -> np.ndarray:
+    """A driver's contribution as a writable C-ordered float64 array of the state's shape
+    (the compiled settlement takes a tuple of like arrays); most drivers return one already,
+    and it is passed on without a copy."""
+    if (isinstance(x, np.ndarray) and x.shape == shape and x.dtype == np.float64
+            and x.flags.c_contiguous and x.flags.writeable):
+        return x
+    out = np.empty(shape)
+    out[...] = x
+    return out
 
 
 def structural_view(state: State) -> State:
@@ -186,14 +197,13 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
     _, secondary = world.sanctions_at(step)
     inputs = StepInputs(
         delivered=given, sanctions=opening.sanctions, sanctions_bite=opening.sanctions_bite,
-        secondary=secondary, treaty_strength=world.treaties.commitment(step, p.treaty_maturity_half_life)[0],
+        secondary=secondary,
+        treaty_strength=world.treaties.commitment(step, p.treaty_maturity_half_life)[0],
         guarantee=world.treaties.guarantee(step),
     )
     a = state.alignment
-    contributions = np.empty((len(DRIVERS), *a.shape))
     seen = structural_view(state)
-    for k, d in enumerate(DRIVERS):
-        contributions[k] = d.force(seen, world, inputs)
+    contributions = tuple(_full(d.force(seen, world, inputs), a.shape) for d in DRIVERS)
     add_move_impulses(dyadic, state.last_dyadic, float(p.repeat_share),
                       move_impulse_table(p), MOVE_CLASS, state.pending)
     _war_episodes(state, world, dyadic)
@@ -202,23 +212,18 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
     noise = rng.normal(state.seeds, step, rng.Stream.NOISE, (world.n, world.n))
     shape = (a.shape[0], len(TERMS), world.n, world.n) if keep_terms else (0, 0, 0, 0)
     terms = np.empty(shape)
-    new_shares = np.empty_like(state.shares)
-    new_latent, new_memory = np.empty_like(a), np.empty_like(a)
-    new_episodes, new_alignment = np.empty_like(state.episodes), np.empty_like(a)
-    trend, target = np.empty_like(a), np.empty_like(a)
+    new_alignment, trend, target = np.empty_like(a), np.empty_like(a), np.empty_like(a)
+    seen, total = np.empty_like(a), np.empty_like(a)
     settle_month(contributions, state.shares, state.latent, state.memory, state.episodes,
                  state.pending, a, noise, world.kappa, float(p.memory_weight),
                  world.memory_rate, decay_factors(p), float(p.noise_sd), keep_terms, terms,
-                 new_shares, new_latent, new_memory, new_episodes, new_alignment, trend,
-                 target)
-    state.shares = new_shares
-    state.previous_seen = state.perceived
-    state.perceived = alignment_of(new_latent - new_shares[:, -1] + new_episodes.sum(axis=1))
-    state.latent, state.memory, state.episodes = new_latent, new_memory, new_episodes
+                 new_alignment, trend, target, seen, total)
     state.target = target
-    state.pending = np.zeros_like(state.pending)
     state.trend = trend
     state.alignment = new_alignment
+    state.previous_seen = state.perceived
+    state.perceived = seen
+    state.episode_total = total
     learn_distrust(state, world, given, verdicts)
     state.war = np.maximum(0.0, state.war - 1.0)
     state.step = step + 1

@@ -46,6 +46,7 @@ class State:
     trend: np.ndarray  # (R, N, N) last month's change of alignment
     perceived: np.ndarray  # (R, N, N) alignment without its noise share: what actors see
     previous_seen: np.ndarray  # (R, N, N) the same a month before (for the trend they see)
+    episode_total: np.ndarray  # (R, N, N) sum of the live episode offsets
     last_dyadic: np.ndarray  # (R, N, N) int8 last month's moves (a change of course is an
     # episode; a policy carried on is not)
 
@@ -90,14 +91,14 @@ def set_alignment(state: State, rows, i: int, j: int, value: float) -> None:
     """Put a dyad at an alignment (White's adjustment, a hand-set test state): the latent
     level takes what the live episodes do not already give."""
     target = float(np.arctanh(np.clip(value, -MAX_START, MAX_START)))
-    new = target - state.episodes[rows, :, i, j].sum(axis=-1)
+    new = target - state.episode_total[rows, i, j]
     state.shares[rows, -2, i, j] += new - state.latent[rows, i, j]
     state.latent[rows, i, j] = new
     state.alignment[rows, i, j] = np.tanh(state.latent[rows, i, j]
-                                          + state.episodes[rows, :, i, j].sum(axis=-1))
+                                          + state.episode_total[rows, i, j])
     state.perceived[rows, i, j] = np.tanh(state.latent[rows, i, j]
                                           - state.shares[rows, -1, i, j]
-                                          + state.episodes[rows, :, i, j].sum(axis=-1))
+                                          + state.episode_total[rows, i, j])
 
 
 def initial_state(world: World, seeds: np.ndarray | list[int], shares: bool = True
@@ -135,6 +136,7 @@ def initial_state(world: World, seeds: np.ndarray | list[int], shares: bool = Tr
         balance=rep(world.initial_balance), trend=np.zeros((r, n, n)),
         last_dyadic=np.full((r, n, n), MAINTAIN, dtype=np.int8),
         perceived=rep(alignment_of(latent)), previous_seen=rep(alignment_of(latent)),
+        episode_total=np.zeros((r, n, n)),
     )
     if shares:
         state.shares = starting_shares(state, world)
@@ -151,9 +153,9 @@ def n_shares() -> int:
 def starting_shares(state: State, world: World) -> np.ndarray:
     """The starting latent level split by cause: each driver's part of the target at the
     family's documented start (`sim.equilibrium.family_contributions`), the memory's, the
-    rest as an adjustment (zero when the start is the drivers' equilibrium), no noise yet. A scenario that changes a
-    driver's input from the start (no treaty, say) then shows that driver moving the
-    relation away from the documented start, by name."""
+    rest as an adjustment (zero when the start is the drivers' equilibrium), no noise yet.
+    A scenario that changes a driver's input from the start (no treaty, say) then shows
+    that driver moving the relation away from the documented start, by name."""
     from sim.equilibrium import family_contributions
 
     w = world.p.memory_weight

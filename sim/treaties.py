@@ -135,9 +135,9 @@ class CompiledTreaties:
         for k in np.flatnonzero(self.in_force(step)):
             pair = np.outer(self.parties[k], self.parties[k])
             np.fill_diagonal(pair, False)
-            age = step - self.start[k] + 1
-            grown = (1.0 - 2.0 ** (-age / maturity_half_life) if maturity_half_life > 0
-                     else 1.0)
+            age = float(step - self.start[k] + 1)
+            grown = (1.0 - 2.0 ** -min(age / maturity_half_life, 1e6)
+                     if maturity_half_life > 0 else 1.0)
             strength = np.where(pair, np.minimum(1.0, strength + grown * self.strength[k]),
                                 strength)
             anchor = np.where(pair, np.maximum(anchor, self.anchor[k]), anchor)

@@ -12,8 +12,8 @@ import numpy as np
 
 from sim.drivers import DRIVER_NAMES
 from sim.equilibrium import driver_contributions
-from sim.state import initial_state
 from sim.reporting import ALLIANCE_LEVEL
+from sim.state import initial_state
 from tests.conftest import dyad
 
 YEAR_2025 = slice(1, 13)

@@ -102,8 +102,9 @@ def test_an_episode_decays_with_its_class_half_life_on_every_class_of_dyad(world
     def shock(state, k, i, j):
         state.episodes[k, c, i, j] += SHOCK
         # the month's settlement has run: put the offset into alignment as it would
+        state.episode_total[k, i, j] += SHOCK
         state.alignment[k, i, j] = np.tanh(state.latent[k, i, j]
-                                           + state.episodes[k, :, i, j].sum())
+                                           + state.episode_total[k, i, j])
 
     control, shocked = _paired_runs(world, [(i, j) for _, i, j in named], shock)
     want = world.p[f"episode_half_life_{cls}"]

@@ -165,20 +165,23 @@ def test_settle_month_matches_the_documented_update(g, keep_terms):
     a_new[:, np.arange(N), np.arange(N)] = 1.0
 
     terms = np.empty((R, d + 3 + c, N, N)) if keep_terms else np.empty((0, 0, 0, 0))
-    out = [np.empty_like(z) for _ in range(2)]
-    new_e, new_a, trend, target = (np.empty_like(e), np.empty_like(z), np.empty_like(z),
-                                   np.empty_like(z))
-    new_shares = np.empty_like(shares)
-    settle_month(contributions, shares, z, m, e, pending, a, noise, kappa, w, rate, decay, sd,
-                 keep_terms, terms, new_shares, out[0], out[1], new_e, new_a, trend, target)
-    np.testing.assert_allclose(new_shares.sum(axis=1)[:, off], out[0][:, off], atol=1e-12)
-    np.testing.assert_allclose(out[0][:, off], z_new[:, off], rtol=0, atol=1e-12)
+    z_io, m_io, e_io, s_io, p_io = z.copy(), m.copy(), e.copy(), shares.copy(), pending.copy()
+    new_a, trend, target, seen, total = (np.empty_like(z) for _ in range(5))
+    settle_month(contributions, s_io, z_io, m_io, e_io, p_io, a, noise, kappa, w, rate, decay,
+                 sd, keep_terms, terms, new_a, trend, target, seen, total)
+    if keep_terms:  # the drivers' and memory's shares serve the explanation only
+        np.testing.assert_allclose(s_io.sum(axis=1)[:, off], z_io[:, off], atol=1e-12)
+    np.testing.assert_allclose(z_io[:, off], z_new[:, off], rtol=0, atol=1e-12)
     np.testing.assert_allclose(new_a, a_new, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(new_e[:, :, off], e_new[:, :, off], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(out[1][:, off], (m + rate * (x_new - m))[:, off], atol=1e-12)
+    np.testing.assert_allclose(e_io[:, :, off], e_new[:, :, off], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(m_io[:, off], (m + rate * (x_new - m))[:, off], atol=1e-12)
     np.testing.assert_allclose(trend, a_new - a, atol=1e-12)
     want_target = (1.0 - w) * contributions.sum(axis=0) + w * m
     np.testing.assert_allclose(target[:, off], want_target[:, off], atol=1e-12)
+    np.testing.assert_allclose(total[:, off], e_new.sum(axis=1)[:, off], atol=1e-12)
+    want_seen = np.tanh(z_new - s_io[:, -1] + e_new.sum(axis=1))
+    np.testing.assert_allclose(seen[:, off], want_seen[:, off], atol=1e-12)
+    assert not p_io.any()  # cleared for the next month
     if keep_terms:
         np.testing.assert_allclose(terms.sum(axis=1), a_new - a, atol=1e-12)
         scale = (a_new - a) / (x_new - z - e.sum(axis=1))

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 
 @njit(cache=True, nogil=True)
 def settle_month(contributions, shares, latent, memory, episodes, pending, alignment, noise,
                  kappa, memory_weight, memory_rate, decay, noise_sd, keep_terms, terms,
-                 new_shares, new_latent, new_memory, new_episodes, new_alignment, trend,
-                 target):
+                 new_alignment, trend, target, seen, episode_total):
     """Settle one month in one pass over (replicate, i, j).
 
     With z the latent level, m the memory, E_c the episode offsets, x = z + sum E_c and
-    a = tanh(x), c_k the drivers' ``contributions`` (each weight x input, (D, R, N, N)):
+    a = tanh(x), c_k the drivers' ``contributions`` (each weight x input; one (R, N, N)
+    array per driver, as a tuple or a (D, R, N, N) array):
 
         z' = z + kappa ((1 - w_m) sum_k c_k + w_m m - z) + sd eps + sd^2 a / 2
         E_c' = decay_c E_c + pending_c
@@ -28,6 +29,10 @@ def settle_month(contributions, shares, latent, memory, episodes, pending, align
 
     Why shares: z is kept split by cause, ``shares`` (R, D + 3, N, N) = one per driver,
     the memory, adjustments (White's, or a start off its target) and noise, summing to z.
+    The drivers' and the memory's shares serve only the explanation: they are kept up to
+    date while terms are kept (a run keeps terms all through or not at all); the
+    adjustments' and the noise share are always kept, since actors read the relation
+    without its noise.
     Each share moves a share of the way towards what its cause now gives:
     s_k' = s_k + kappa ((1 - w_m) c_k - s_k), s_mem' = s_mem + kappa (w_m m - s_mem),
     s_adj' = s_adj - kappa s_adj, s_noise' = s_noise - kappa s_noise + noise. Their changes
@@ -40,8 +45,14 @@ def settle_month(contributions, shares, latent, memory, episodes, pending, align
     (to rounding), and each keeps its sign. ``target`` receives the month's
     latent target (1 - w_m) sum c + w_m m, which actors read next month as what their
     interests sustain.
+
+    ``shares``, ``latent``, ``memory`` and ``episodes`` are updated in place (each cell is
+    read before it is written, and no cell reads another); ``pending`` is cleared for the
+    next month. ``seen`` receives the alignment without its noise share (what actors and
+    drivers read) and ``episode_total`` the sum of the episode offsets: both are computed
+    here so that a month makes no further pass over the (R, C, N, N) arrays.
     """
-    n_drv = contributions.shape[0]
+    n_drv = len(contributions)
     n_rep, n_cls, n, _ = episodes.shape
     k_mem = n_drv  # in shares and in terms
     s_adj = n_drv + 1  # in shares: adjustments
@@ -49,72 +60,103 @@ def settle_month(contributions, shares, latent, memory, episodes, pending, align
     k_epi = n_drv + 1  # in terms: the first episode class
     k_adj = n_drv + 1 + n_cls  # in terms: the adjustments' change
     k_noise = n_drv + 2 + n_cls  # in terms: the noise share's change
+    n_terms = k_noise + 1
+    # Pass by pass over contiguous (N, N) blocks of one replicate: a cell's arithmetic is
+    # the same as cell by cell (each sum in the same order), but memory is read in order.
+    dz = np.empty((n, n))
+    drivers = np.empty((n, n))
+    total = np.empty((n, n))
     for r in range(n_rep):
         for i in range(n):
             for j in range(n):
-                if i == j:
-                    for k in range(n_drv + 3):
-                        new_shares[r, k, i, j] = 0.0
-                    new_latent[r, i, j] = 0.0
-                    new_memory[r, i, j] = 0.0
-                    for c in range(n_cls):
-                        new_episodes[r, c, i, j] = 0.0
-                    new_alignment[r, i, j] = 1.0
-                    trend[r, i, j] = 0.0
-                    target[r, i, j] = 0.0
+                dz[i, j] = 0.0
+                drivers[i, j] = 0.0
+                total[i, j] = 0.0
+        for k in range(n_drv):
+            block = contributions[k]
+            for i in range(n):
+                for j in range(n):
+                    c_k = block[r, i, j]
+                    drivers[i, j] += c_k
                     if keep_terms:
-                        for k in range(k_noise + 1):
-                            terms[r, k, i, j] = 0.0
-                    continue
+                        s_k = shares[r, k, i, j]
+                        part = kappa * ((1.0 - memory_weight) * c_k - s_k)
+                        shares[r, k, i, j] = s_k + part
+                        terms[r, k, i, j] = part
+        for i in range(n):
+            for j in range(n):
                 m = memory[r, i, j]
                 a = alignment[r, i, j]
-                dz = 0.0
-                drivers = 0.0
-                for k in range(n_drv):
-                    c_k = contributions[k, r, i, j]
-                    drivers += c_k
-                    s_k = shares[r, k, i, j]
-                    part = kappa * ((1.0 - memory_weight) * c_k - s_k)
-                    new_shares[r, k, i, j] = s_k + part
-                    dz += part
-                    if keep_terms:
-                        terms[r, k, i, j] = part
-                target[r, i, j] = (1.0 - memory_weight) * drivers + memory_weight * m
-                s_mem = shares[r, k_mem, i, j]
-                part_mem = kappa * (memory_weight * m - s_mem)
-                new_shares[r, k_mem, i, j] = s_mem + part_mem
-                part_adj = -kappa * shares[r, s_adj, i, j]
-                new_shares[r, s_adj, i, j] = shares[r, s_adj, i, j] + part_adj
-                s_n = shares[r, s_noise, i, j]
-                part_noise = (-kappa * s_n + noise_sd * noise[r, i, j]
+                aim = (1.0 - memory_weight) * drivers[i, j] + memory_weight * m
+                target[r, i, j] = aim
+                adj = shares[r, s_adj, i, j]
+                wobble = shares[r, s_noise, i, j]
+                part_adj = -kappa * adj
+                part_noise = (-kappa * wobble + noise_sd * noise[r, i, j]
                               + 0.5 * noise_sd * noise_sd * a)
-                new_shares[r, s_noise, i, j] = s_n + part_noise
-                dz += part_mem
-                dz += part_adj
-                dz += part_noise
-                z_new = latent[r, i, j] + dz
-                x_new = z_new
-                dx = dz
-                for c in range(n_cls):
-                    e = episodes[r, c, i, j]
-                    e_new = decay[c] * e + pending[r, c, i, j]
-                    new_episodes[r, c, i, j] = e_new
-                    x_new += e_new
-                    if keep_terms:
-                        terms[r, k_epi + c, i, j] = e_new - e
-                    dx += e_new - e
-                a_new = math.tanh(x_new)
-                if abs(dx) > 1e-9:
-                    scale = (a_new - a) / dx
-                else:
-                    scale = 1.0 - a * a
+                shares[r, s_adj, i, j] = adj + part_adj
+                shares[r, s_noise, i, j] = wobble + part_noise
+                # The modelled part of z (drivers' and memory's shares) moves towards the
+                # target; computed from z itself, so the arithmetic is the same with or
+                # without terms (the drivers' share parts add up to it, to rounding).
+                modelled = latent[r, i, j] - adj - wobble
+                dz[i, j] = kappa * (aim - modelled) + part_adj + part_noise
                 if keep_terms:
+                    part_mem = kappa * (memory_weight * m - shares[r, k_mem, i, j])
+                    shares[r, k_mem, i, j] += part_mem
                     terms[r, k_mem, i, j] = part_mem
                     terms[r, k_adj, i, j] = part_adj
                     terms[r, k_noise, i, j] = part_noise
-                    for k in range(k_noise + 1):
+        dx = dz.copy()
+        for c in range(n_cls):
+            for i in range(n):
+                for j in range(n):
+                    e = episodes[r, c, i, j]
+                    impulse = pending[r, c, i, j]
+                    if e == 0.0 and impulse == 0.0:  # most cells, most months: no writes
+                        if keep_terms:
+                            terms[r, k_epi + c, i, j] = 0.0
+                        continue
+                    e_new = decay[c] * e + impulse
+                    if abs(e_new) < 1e-12:  # faded beyond any effect: dropped, then skipped
+                        e_new = 0.0
+                    episodes[r, c, i, j] = e_new
+                    if impulse != 0.0:
+                        pending[r, c, i, j] = 0.0
+                    total[i, j] += e_new
+                    dx[i, j] += e_new - e
+                    if keep_terms:
+                        terms[r, k_epi + c, i, j] = e_new - e
+        for i in range(n):
+            for j in range(n):
+                a = alignment[r, i, j]
+                if i == j:
+                    latent[r, i, j] = 0.0
+                    memory[r, i, j] = 0.0
+                    for k in range(n_drv + 3):
+                        shares[r, k, i, j] = 0.0
+                    for c in range(n_cls):
+                        episodes[r, c, i, j] = 0.0
+                    new_alignment[r, i, j] = 1.0
+                    trend[r, i, j] = 0.0
+                    target[r, i, j] = 0.0
+                    seen[r, i, j] = 1.0
+                    episode_total[r, i, j] = 0.0
+                    if keep_terms:
+                        for k in range(n_terms):
+                            terms[r, k, i, j] = 0.0
+                    continue
+                z_new = latent[r, i, j] + dz[i, j]
+                x_new = z_new + total[i, j]
+                a_new = math.tanh(x_new)
+                scale = (a_new - a) / dx[i, j] if abs(dx[i, j]) > 1e-9 else 1.0 - a * a
+                if keep_terms:
+                    for k in range(n_terms):
                         terms[r, k, i, j] *= scale
-                new_latent[r, i, j] = z_new
-                new_memory[r, i, j] = m + memory_rate * (x_new - m)
+                m = memory[r, i, j]
+                latent[r, i, j] = z_new
+                memory[r, i, j] = m + memory_rate * (x_new - m)
                 new_alignment[r, i, j] = a_new
                 trend[r, i, j] = a_new - a
+                seen[r, i, j] = math.tanh(z_new - shares[r, s_noise, i, j] + total[i, j])
+                episode_total[r, i, j] = total[i, j]
