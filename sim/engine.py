@@ -204,6 +204,9 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
     a = state.alignment
     seen = structural_view(state)
     contributions = tuple(_full(d.force(seen, world, inputs), a.shape) for d in DRIVERS)
+    if state.shares.shape[1] != len(contributions) + 3:  # the compiled settlement trusts it
+        raise ValueError(f"the state holds {state.shares.shape[1]} shares for "
+                         f"{len(contributions)} drivers; it was made for another driver set")
     add_move_impulses(dyadic, state.last_dyadic, float(p.repeat_share),
                       move_impulse_table(p), MOVE_CLASS, state.pending)
     _war_episodes(state, world, dyadic)

@@ -24,12 +24,12 @@ EPISODE_CLASSES: tuple[str, ...] = (
 )
 
 EPISODE_LABELS: dict[str, str] = {
-    "diplomacy": "episodes: deliberate warming or cooling",
+    "diplomacy": "episodes: deliberate warming or cooling, summits and signings",
     "arms": "episodes: arms delivered or withheld",
     "sanctions": "episodes: sanctions imposed or lifted",
     "violence": "episodes: strikes, wars and ceasefires",
     "recrimination": "episodes: public rows and blame",
-    "treaty": "episodes: treaties signed, honoured or failed",
+    "treaty": "episodes: treaty pledges honoured or failed in a crisis",
     "deal": "episodes: settlements",
     "upheaval": "episodes: a regime's fall",
 }

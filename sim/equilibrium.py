@@ -144,9 +144,11 @@ def standing_residual(world) -> np.ndarray:
     zero = dataclasses.replace(world, standing=np.zeros((world.n, world.n)))
     state = initial_state(zero, [0], shares=False)
     pi, change = habitual_moves(state, zero)
+    # the memory follows the realised level, episodes included, so at rest z settles at
+    # D + w E / (1 - w) and the relation at D + E / (1 - w): the offsets count that much
+    offsets = expected_move_offsets(pi, change, zero) / (1.0 - world.p.memory_weight)
     return (latent_of(world.initial_alignment)
-            - drivers_target(state, zero, _delivery(pi))[0]
-            - expected_move_offsets(pi, change, zero))
+            - drivers_target(state, zero, _delivery(pi))[0] - offsets)
 
 
 def with_standing(world, root=None):
@@ -165,4 +167,7 @@ def with_standing(world, root=None):
                 if a >= 0 and b >= 0:
                     out[i, j] = residual[a, b]
         residual = out
-    return dataclasses.replace(world, standing=residual, standing_world=root)
+    out = dataclasses.replace(world, standing=residual, standing_world=root,
+                              start_contributions=None)
+    start = initial_state(out, [0], shares=False)
+    return dataclasses.replace(out, start_contributions=family_contributions(start, out)[:, 0])

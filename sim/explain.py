@@ -1,8 +1,9 @@
 """Why did a dyad move? Driver attribution in plain words and numbers.
 
-Every month's change of a[i, j] is the sum of the drivers' bounded terms (plus, rarely, a
-clip at ±1, reported when it happens), so the change over any period is the sum of each
-driver's terms over it (to the float32 precision in which terms are stored). This module
+Every month's change of a[i, j] is the sum of its named terms: the drivers, the memory, the
+episode classes, adjustments by hand and noise (decision record 0008), so the change over
+any period is the sum of each term over it (to the float32 precision in which terms are
+stored; the residual, once a clip at ±1, is now rounding only). This module
 adds them up, ranks them, and tells the story: over the whole run, year by year, and for
 the largest single months with the events and moves that went with them. It works on a run
 written to ``results/`` or on a record in memory (the seminar), through the same
@@ -113,7 +114,7 @@ class Explanation:
     end_value: float
     end_band: tuple[float, float] | None
     whole: list[Contribution]
-    residual: float  # clip effect: change not accounted for by the terms
+    residual: float  # change not accounted for by the terms (rounding only)
     years: list[tuple[str, float, list[Contribution]]]
     big_months: list[tuple[str, float, list[Contribution], list[str]]]
 

@@ -159,7 +159,10 @@ def starting_shares(state: State, world: World) -> np.ndarray:
     from sim.equilibrium import family_contributions
 
     w = world.p.memory_weight
-    parts = (1.0 - w) * family_contributions(state, world)  # (D, R, N, N)
+    if world.start_contributions is not None:  # computed once, when the world was built
+        parts = (1.0 - w) * world.start_contributions[:, None]  # (D, 1, N, N)
+    else:
+        parts = (1.0 - w) * family_contributions(state, world)  # (D, R, N, N)
     shares = np.zeros((state.replicates, parts.shape[0] + 3, world.n, world.n))
     shares[:, :-3] = np.swapaxes(parts, 0, 1)
     shares[:, -3] = w * state.memory

@@ -50,10 +50,12 @@ class Clause(BaseModel):
     trigger: Trigger | None = Field(
         default=None, description="what sets the clause off; each kind has one (TRIGGER_OF)")
     breach_cost: UnitSourced = Field(
-        description="force against the breacher in the victim's treaty-commitment driver "
-                    "(and the utility cost a party weighs before breaching)")
+        description="latent impulse against the breacher in the protected party's view when a "
+                    "crisis passes with no month kept (the utility cost a party weighs before "
+                    "breaching, too); see `verdict`")
     fulfil_value: UnitSourced = Field(
-        description="force for the party in the victim's treaty-commitment driver when honoured")
+        description="latent impulse for the party in the protected party's view when every "
+                    "month of a crisis was kept")
 
 
     @model_validator(mode="after")
@@ -74,7 +76,8 @@ class Treaty(BaseModel):
     signed: Month
     expires: Month | None = None
     strength: UnitSourced = Field(description="institutional weight of the commitment")
-    anchor: SignedSourced = Field(description="the alignment the treaty codifies")
+    anchor: SignedSourced = Field(description="the alignment the treaty codifies (kept as "
+                                              "documentation; the dynamics read strength)")
     clauses: list[Clause] = []
 
     @model_validator(mode="after")

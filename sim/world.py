@@ -48,6 +48,9 @@ class World:
     standing: np.ndarray = None  # type: ignore[assignment]
     #: the world of the scenario that fixes the residual; None: this one
     standing_world: World | None = None
+    #: (D, N, N) each driver's contribution at the family's documented start, from which a
+    #: run's shares of the latent level start (`sim.state.starting_shares`); computed once
+    start_contributions: np.ndarray | None = None
 
     @property
     def n(self) -> int:

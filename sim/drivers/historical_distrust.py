@@ -8,9 +8,6 @@ learns from what the partner delivers and from treaty conduct
 
 from __future__ import annotations
 
-import numpy as np
-from numba import vectorize
-
 from sim.drivers._common import StepInputs
 
 
