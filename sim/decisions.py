@@ -128,15 +128,36 @@ def logit_choice(util: np.ndarray, precision: np.ndarray, draws: np.ndarray) -> 
     return out.reshape(shape)
 
 
-def choose(per: Perception, state, world, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Dyadic choices (R, len(rows), N) and theatre choices (R, len(rows), T) for ``rows``."""
+def move_budget(world, decided: dict[tuple[int, int], int] | None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(fixed (N, N) bool, budget (N,) int): the dyadic cells decided outside the model this
+    month, and how many departures from "maintain" each actor has left for the model to
+    make (``max_moves`` less those decided): a player's moves and the model's together
+    stay within the limit."""
+    n = world.n
+    fixed = np.zeros((n, n), dtype=np.bool_)
+    budget = np.full(n, int(world.p.max_moves), dtype=np.int64)
+    for (i, j), code in (decided or {}).items():
+        fixed[i, j] = True
+        if code != Dyadic.MAINTAIN:
+            budget[i] -= 1
+    return fixed, np.maximum(budget, 0)
+
+
+def choose(per: Perception, state, world, rows: np.ndarray,
+           decided: dict[tuple[int, int], int] | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Dyadic choices (R, len(rows), N) and theatre choices (R, len(rows), T) for ``rows``;
+    ``decided`` are the dyadic moves a player or White will take instead (they use up the
+    actor's budget of moves, see `move_budget`)."""
     rows = np.asarray(rows, dtype=np.intp)
     ro = world.roster
     lam = ro.rationality[rows]
     u_d = dyadic_utilities(per, world, rows)
     draws_d = rng.uniform(state.seeds, state.step, rng.Stream.DYADIC_CHOICE, (ro.n, ro.n))
     dyadic = logit_choice(u_d, lam[None, :, None], draws_d[:, rows, :])
-    cap_moves_kernel(dyadic, u_d, int(world.p.max_moves))
+    fixed, budget = move_budget(world, decided)
+    cap_moves_kernel(dyadic, u_d, rows.astype(np.int64), fixed, budget)
     t = len(ro.theatre_ids)
     u_t = theatre_utilities(per, state, world, rows)
     draws_t = rng.uniform(state.seeds, state.step, rng.Stream.THEATRE_CHOICE, (ro.n, t))

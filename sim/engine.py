@@ -240,6 +240,7 @@ def advance(state: State, world: World, overrides: Overrides | None = None,
     """One month for every replicate at once (the batched path)."""
     opening = open_month(state, world)
     everyone = np.arange(world.n)
-    dyadic, theatre = choose(opening.perception, state, world, everyone)
+    dyadic, theatre = choose(opening.perception, state, world, everyone,
+                             overrides.dyadic if overrides else None)
     dyadic, theatre = apply_overrides(dyadic, theatre, opening.forced, overrides)
     return resolve_month(state, world, opening, dyadic, theatre, keep_terms)

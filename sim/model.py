@@ -37,7 +37,8 @@ class CountryAgent(mesa.Agent):
 
     def decide(self) -> None:
         m = self.model
-        dyadic, theatre = choose(m.opening.perception, m.state, m.world, np.array([self.index]))
+        dyadic, theatre = choose(m.opening.perception, m.state, m.world, np.array([self.index]),
+                                 m.overrides.dyadic)
         m.dyadic_choices[:, self.index, :] = dyadic[:, 0, :]
         m.theatre_choices[:, self.index, :] = theatre[:, 0, :]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.actions import Dyadic
 from sim.ensemble import run_batched
 from sim.seminar import Session, SessionError
 
@@ -76,3 +77,22 @@ def test_a_player_makes_at_most_max_moves_departures_a_month():
     with pytest.raises(SessionError, match="max_moves"):
         s.submit_move("blue", "IRN", dyadic=dict.fromkeys(partners, "deepen"))
     s.submit_move("blue", "IRN", dyadic=dict.fromkeys(partners[:limit], "deepen"))
+
+
+@pytest.mark.parametrize("seed", [5, 14, 20, 25])  # seeds where, unbudgeted, Iran made 3
+def test_a_players_moves_and_the_models_stay_within_the_limit_together(seed):
+    """The model plays the cells a player leaves, within what the player's moves leave of
+    the actor's budget: Iran makes at most max_moves departures from maintain in the month,
+    whoever chose them."""
+    s = Session.create("baseline", seed)
+    s.assign("IRN", "blue")
+    limit = int(s.world.p.max_moves)
+    s.submit_move("blue", "IRN", dyadic={"RUS": "distance"})
+    s.advance_phase()
+    s.advance_phase()
+    s.resolve_turn()
+    i = s.world.roster.index("IRN")
+    taken = s._turns[-1].result.dyadic[0, i]
+    departures = int((np.delete(taken, i) != Dyadic.MAINTAIN).sum())
+    assert departures <= limit, departures
+    assert taken[s.world.roster.index("RUS")] == Dyadic.DISTANCE

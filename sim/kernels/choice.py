@@ -150,10 +150,12 @@ def logit_choice_kernel(util, precision, draws, out):
 
 
 @njit(cache=True, nogil=True)
-def cap_moves_kernel(choice, util, max_moves):
-    """Keep at most ``max_moves`` departures from "maintain" per (replicate, actor): those
+def cap_moves_kernel(choice, util, rows, fixed, budget):
+    """Keep at most ``budget[i]`` departures from "maintain" per (replicate, actor i): those
     with the largest utility gain over maintaining (ties to the lower partner index); the
-    rest fall back to maintain. ``choice`` (R, M, N) int8 in place, ``util`` (R, M, N, A).
+    rest fall back to maintain. ``choice`` (R, M, N) int8 in place, ``util`` (R, M, N, A),
+    ``rows`` (M,) the actors; cells with ``fixed[i, j]`` (decided by a player or White)
+    are neither counted nor capped: their moves come from outside and use up the budget.
 
     Why: a government makes a few deliberate moves a month, each large enough to see, not
     a small move towards every partner (decision record 0008)."""
@@ -161,12 +163,14 @@ def cap_moves_kernel(choice, util, max_moves):
     kept = np.empty(n, dtype=np.int64)
     for r in range(n_rep):
         for k in range(m_rows):
+            i = rows[k]
+            limit = budget[i]
             count = 0
             for j in range(n):
-                if choice[r, k, j] != MAINTAIN:
+                if choice[r, k, j] != MAINTAIN and not fixed[i, j]:
                     kept[count] = j
                     count += 1
-            while count > max_moves:
+            while count > limit:
                 worst = 0
                 worst_gain = np.inf
                 for c in range(count):

@@ -157,8 +157,8 @@ def expected_effects(state: State, world: World, decided: Mapping[Cell, int],
     batch = state.take(np.zeros(2 * len(candidates), dtype=np.intp))
     opening = open_month(batch, world)
     rows = np.arange(world.n)
-    dyadic, theatre = choose(opening.perception, batch, world, rows)
     overrides = to_overrides(decided)
+    dyadic, theatre = choose(opening.perception, batch, world, rows, overrides.dyadic)
     dyadic, theatre = apply_overrides(dyadic, theatre, opening.forced, overrides)
     for c, ((kind, i, x), code) in enumerate(candidates):
         arr = dyadic if kind == "dyadic" else theatre
