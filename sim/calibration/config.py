@@ -12,7 +12,13 @@ Parameter names:
 - ``event.ID.FIELD``: a numeric field of one of the scenario's dated events, such as the
   ``amount`` of a recrimination. The documents date events; their sizes are assumptions
   (``scenarios/history.toml`` says so), and a target on the event's aftermath is exactly
-  the evidence that can set one.
+  the evidence that can set one;
+- ``event.ID.impulses.K.size``: the size of the K-th (from 0) explicit impulse of an event
+  that states its own (decision record 0008): in the new design that, not a field of the
+  event, is how large the episode is.
+
+The optional ``[unga]`` table adds the UN General Assembly votes of 1992-2012 to the
+objective (`sim.calibration.unga_loss` says how and why).
 """
 
 from __future__ import annotations
@@ -21,13 +27,18 @@ from pathlib import Path
 from typing import Literal
 
 from annotated_types import Ge, Le
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sim.calibration import unga as u
 from sim.config_errors import ConfigError, path_exists, validate_file
 from sim.dynamics_params import RANGES, load_dynamics_file
+from sim.events import Impulse
 from sim.experiment import EXPERIMENTS_DIR, experiment_path
 from sim.scenario import Scenario, load_scenario, resolve_scenario_path
 from sim.targets import DEFAULT_TARGETS, TargetFile, load_targets
+
+#: The field of an event parameter: a plain numeric field, or an explicit impulse's size.
+_EVENT_FIELD = r"([a-z_]+|impulses\.[0-9]+\.size)"
 
 
 class _Strict(BaseModel):
@@ -37,7 +48,7 @@ class _Strict(BaseModel):
 class FreeParameter(_Strict):
     """One fitted value and the interval the optimiser searches."""
 
-    name: str = Field(pattern=r"^(dynamics\.[a-z_]+|event\.[a-z0-9_]+\.[a-z_]+)$")
+    name: str = Field(pattern=rf"^(dynamics\.[a-z_]+|event\.[a-z0-9_]+\.{_EVENT_FIELD})$")
     low: float
     high: float
 
@@ -58,6 +69,26 @@ class Optimiser(_Strict):
     mutation: tuple[float, float] = (0.5, 1.0)
     recombination: float = Field(default=0.7, ge=0.0, le=1.0)
     init: Literal["latinhypercube", "sobol", "halton", "random"] = "latinhypercube"
+
+
+class UngaSettings(_Strict):
+    """The UN General Assembly votes as a term of the loss (`sim.calibration.unga_loss`)."""
+
+    weight: float = Field(default=1.0, ge=0.0, le=100.0, description=(
+        "multiplies the votes' deviance: 1 takes the measurement model's likelihood at face "
+        "value; below 1 discounts it (the votes measure one dimension of a relation); 0 "
+        "reports the scores without fitting to them"))
+    measure: str = Field(default=u.PRIMARY_MEASURE, description="measure of the data file")
+    data: str | None = Field(default=None, description=(
+        "the UNGA dyad file, relative to the calibration file (default: the shared data "
+        "folder's unga_dyads_1991_2012.csv)"))
+
+    @field_validator("measure")
+    @classmethod
+    def _known_measure(cls, value: str) -> str:
+        if value not in u.MEASURES:
+            raise ValueError(f"allowed: {', '.join(u.MEASURES)}")
+        return value
 
 
 class Calibration(_Strict):
@@ -81,7 +112,50 @@ class Calibration(_Strict):
     profile_points: int = Field(default=7, ge=0, le=101,
                                 description="grid points per parameter profile (0: none)")
     optimiser: Optimiser = Optimiser()
+    unga: UngaSettings | None = Field(default=None, description=(
+        "fit to the UNGA votes of 1992-2012 too (in-sample years only)"))
     parameters: list[FreeParameter] = Field(min_length=1)
+
+
+def split_name(name: str) -> tuple[str, str, str]:
+    """``("dynamics", NAME, "")`` or ``("event", ID, FIELD)``, FIELD possibly
+    ``impulses.K.size``."""
+    kind, rest = name.split(".", 1)
+    if kind == "dynamics":
+        return kind, rest, ""
+    eid, field = rest.split(".", 1)
+    return kind, eid, field
+
+
+def _impulse_index(field: str) -> int | None:
+    parts = field.split(".")
+    return int(parts[1]) if len(parts) == 3 and parts[0] == "impulses" else None
+
+
+def event_value(event: BaseModel, field: str) -> float:
+    """The value an event parameter has in the scenario (the hand-set value)."""
+    k = _impulse_index(field)
+    if k is None:
+        return float(getattr(event, field))
+    return float(event.impulses[k].size)  # type: ignore[attr-defined]
+
+
+def with_event_values(event: BaseModel, values: dict[str, float]) -> BaseModel:
+    """A copy of ``event`` with the fitted fields (plain fields and impulse sizes) set."""
+    plain = {f: v for f, v in values.items() if _impulse_index(f) is None}
+    sizes = {_impulse_index(f): v for f, v in values.items() if _impulse_index(f) is not None}
+    if sizes:
+        plain["impulses"] = [imp.model_copy(update={"size": sizes[k]}) if k in sizes else imp
+                             for k, imp in enumerate(event.impulses)]  # type: ignore[attr-defined]
+    return event.model_copy(update=plain)
+
+
+def unga_data_path(cal: Calibration, cal_file: Path) -> Path:
+    """The UNGA data file of a calibration with a ``[unga]`` table."""
+    if cal.unga is None or cal.unga.data is None:
+        return u.default_data_file()
+    p = Path(cal.unga.data)
+    return p if p.is_absolute() else cal_file.parent / p
 
 
 def targets_path(cal: Calibration, cal_file: Path) -> Path:
@@ -93,6 +167,8 @@ def targets_path(cal: Calibration, cal_file: Path) -> Path:
 
 def _event_field_bounds(event: BaseModel, field: str) -> tuple[float, float] | None:
     """The allowed interval of a numeric event field, from its pydantic constraints."""
+    if _impulse_index(field) is not None:
+        return _event_field_bounds(Impulse.model_construct(), "size")
     info = type(event).model_fields.get(field)
     if info is None or info.annotation not in (float, "float"):
         return None
@@ -118,9 +194,8 @@ def parameter_problems(cal: Calibration, scenario: Scenario, base: Path) -> list
         if p.name in seen:
             problems.append(f"{where}.name: {p.name!r} is fitted twice")
         seen.add(p.name)
-        kind, *rest = p.name.split(".")
+        kind, pname, field = split_name(p.name)
         if kind == "dynamics":
-            (pname,) = rest
             if pname not in RANGES:
                 problems.append(f"{where}.name: bad value {p.name!r}: unknown dynamics "
                                 f"parameter; allowed: {', '.join('dynamics.' + k for k in RANGES)}")
@@ -132,26 +207,82 @@ def parameter_problems(cal: Calibration, scenario: Scenario, base: Path) -> list
             allowed = RANGES[pname]
             hand = scenario.dynamics.get(pname, table.params[pname].value)
         else:
-            eid, field = rest
-            if eid not in events:
+            if pname not in events:
                 problems.append(f"{where}.name: bad value {p.name!r}: the scenario has no "
-                                f"event {eid!r}; its events: {', '.join(events)}")
+                                f"event {pname!r}; its events: {', '.join(events)}")
                 continue
-            ev = events[eid]
-            bounds = _event_field_bounds(ev, field)
-            if bounds is None:
-                numeric = [f for f in type(ev).model_fields if _event_field_bounds(ev, f)]
-                problems.append(f"{where}.name: bad value {p.name!r}: {ev.type!r} events have "
-                                f"no numeric field {field!r}; allowed: {', '.join(numeric)}")
+            ev = events[pname]
+            problem = _event_field_problem(ev, field)
+            if problem:
+                problems.append(f"{where}.name: bad value {p.name!r}: {problem}")
                 continue
-            allowed = bounds
-            hand = float(getattr(ev, field))
+            allowed = _event_field_bounds(ev, field)  # type: ignore[assignment]
+            hand = event_value(ev, field)
         if not (allowed[0] <= p.low and p.high <= allowed[1]):
             problems.append(f"{where}: bad range [{p.low}, {p.high}] for {p.name}: allowed "
                             f"within [{allowed[0]}, {allowed[1]}]")
         elif not p.low <= hand <= p.high:
             problems.append(f"{where}: bad range [{p.low}, {p.high}] for {p.name}: it must "
                             f"hold the hand-set value {hand}")
+    return problems
+
+
+def _event_field_problem(event: BaseModel, field: str) -> str | None:
+    """Why ``field`` cannot be fitted on ``event`` (None if it can)."""
+    impulses = getattr(event, "impulses", None) or []
+    k = _impulse_index(field)
+    if k is not None and not impulses:
+        return (f"event {event.id!r} states no impulses of its own (its size comes from the "  # type: ignore[attr-defined]
+                "dynamics table: fit that impulse instead)")
+    if k is not None and k >= len(impulses):
+        return (f"event {event.id!r} has {len(impulses)} impulse(s); allowed: "  # type: ignore[attr-defined]
+                + ", ".join(f"impulses.{i}.size" for i in range(len(impulses))))
+    if k is None and _event_field_bounds(event, field) is None:
+        numeric = [f for f in type(event).model_fields if _event_field_bounds(event, f)]
+        numeric += [f"impulses.{i}.size" for i in range(len(impulses))]
+        return (f"{event.type!r} events have no numeric field {field!r}; "  # type: ignore[attr-defined]
+                f"allowed: {', '.join(numeric)}")
+    return None
+
+
+def _whole_years(scenario: Scenario) -> list[int]:
+    """In-sample UNGA years (up to 2012) that a run of the scenario covers whole."""
+    from sim.calendar import month_label
+
+    months = min(scenario.horizon_months, u.months_through(scenario.start))
+    years = [int(month_label(scenario.start, k)[:4]) for k in range(months)]
+    return sorted(y for y in set(years) if years.count(y) == 12 and y >= u.FIRST_YEAR)
+
+
+def unga_problems(cal: Calibration, cal_file: Path, scenario: Scenario, base: Path) -> list[str]:
+    """The data file must load and hold the measure; the run must cover at least three
+    whole in-sample years and two of the data's dyads."""
+    from sim.roster import load_roster_file
+
+    if cal.unga is None:
+        return []
+    path = unga_data_path(cal, cal_file)
+    where = f"unga.data: bad value {cal.unga.data!r}" if cal.unga.data else "unga.data"
+    try:
+        data = u.load_unga(path)
+    except ConfigError as exc:
+        return [f"{where}: {p}" for p in exc.problems]
+    problems = []
+    if not (data["measure"] == cal.unga.measure).any():
+        problems.append(f"unga.measure: bad value {cal.unga.measure!r}: {path} holds no "
+                        f"values of it; it holds {', '.join(sorted(set(data['measure'])))}")
+    years = _whole_years(scenario)
+    if len(years) < 3:
+        problems.append(f"unga: scenario {scenario.name!r} starts {scenario.start} and runs "
+                        f"{scenario.horizon_months} months: {len(years)} whole year(s) in "
+                        f"{u.FIRST_YEAR}-{u.LAST_YEAR}; the votes need at least 3 (years from "
+                        f"{u.HELD_OUT_FROM} are held out)")
+    ids = {a.id for a in load_roster_file(scenario.roster_path(base)).actors}
+    ids = (ids | {a.id for a in scenario.add_actors}) - set(scenario.drop_actors)
+    dyads = [d for d in data["dyad"].unique() if set(u.roster_pair(d)) <= ids]
+    if len(dyads) < 2:
+        problems.append(f"unga: the scenario's actors make {len(dyads)} of the data's dyads; "
+                        "the scores need at least 2")
     return problems
 
 
@@ -162,6 +293,7 @@ def _problems(cal: Calibration, path: Path) -> list[str]:
     except ConfigError as exc:
         return [f"scenario: bad value {cal.scenario!r}: {exc.problems[0]}"]
     problems = parameter_problems(cal, scenario, sc_path.parent)
+    problems += unga_problems(cal, path, scenario, sc_path.parent)
     tpath = targets_path(cal, path)
     if not path_exists(tpath):
         return [*problems, f"targets: bad value {cal.targets!r}: no such file ({tpath})"]

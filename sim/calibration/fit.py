@@ -10,8 +10,9 @@ them becomes the calibrated set (choosing on the fit seeds would reward overfitt
 Why slices. Holding the other parameters at the chosen fit, the loss along one parameter
 shows whether the targets identify it at all: a flat slice means they do not. The values
 whose loss is within 2.71 of the slice's minimum (the 90% cut of a chi-square with one
-degree of freedom, since the loss is a sum of squared z-scores) are reported as its
-interval. It is a slice, not a profile: the others are not re-optimised at each point.
+degree of freedom, since the loss is a sum of squared z-scores and, with the votes on, minus
+twice their measurement model's log-likelihood: `sim.calibration.unga_loss`) are reported
+as its interval. It is a slice, not a profile: the others are not re-optimised at each point.
 
 Reproducibility: seeds are derived from the calibration's seed and the fit's number only;
 the optimiser evaluates each generation as a batch (``updating="deferred"``) and the
@@ -29,8 +30,23 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import differential_evolution
 
-from sim.calibration.config import Calibration, targets_path
-from sim.calibration.objective import Objective, Problem, evaluate_targets
+from sim.calibration.config import (
+    Calibration,
+    event_value,
+    split_name,
+    targets_path,
+    unga_data_path,
+)
+from sim.calibration.objective import (
+    Evaluation,
+    LossParts,
+    Objective,
+    Problem,
+    evaluate_candidate,
+    loss_parts,
+    world_key,
+)
+from sim.calibration.unga_loss import UngaFit, load_unga_data
 from sim.rng import derive_seed
 from sim.scenario import load_scenario, resolve_scenario_path
 from sim.targets import TargetResult, load_targets
@@ -61,15 +77,17 @@ def build_problem(cal: Calibration, cal_file: Path) -> tuple[Problem, Path]:
     events = {ev.id: ev for ev in scenario.events}
     hand = []
     for p in cal.parameters:
-        kind, *rest = p.name.split(".")
-        hand.append(world.p[rest[0]] if kind == "dynamics"
-                    else float(getattr(events[rest[0]], rest[1])))
+        kind, key, field = split_name(p.name)
+        hand.append(world.p[key] if kind == "dynamics" else event_value(events[key], field))
+    votes = (load_unga_data(unga_data_path(cal, cal_file), cal.unga.measure, cal.unga.weight)
+             if cal.unga is not None else None)
     problem = Problem(
         scenario=scenario, base=sc_path.parent, names=tuple(p.name for p in cal.parameters),
         low=np.array([p.low for p in cal.parameters]),
         high=np.array([p.high for p in cal.parameters]),
         hand_set=np.array(hand), targets=load_targets(targets_path(cal, cal_file)),
-        targets_file=targets_path(cal, cal_file), prior_weight=cal.prior_weight)
+        targets_file=targets_path(cal, cal_file), prior_weight=cal.prior_weight, unga=votes,
+        world_key=world_key(scenario, sc_path.parent))
     return problem, sc_path
 
 
@@ -115,14 +133,15 @@ class Slice:
 
 @dataclass(frozen=True)
 class TargetReport:
-    """All targets (in-sample and held out) for one parameter vector, over a full run;
-    a picklable callable for the worker pool."""
+    """All targets (in-sample and held out) and the votes for one parameter vector, over a
+    full run; a picklable callable for the worker pool."""
 
     problem: Problem
     seeds: np.ndarray
 
-    def __call__(self, x: np.ndarray) -> list[TargetResult]:
-        return evaluate_targets(self.problem, x, self.seeds, tuple(self.problem.targets.targets))
+    def __call__(self, x: np.ndarray) -> Evaluation:
+        return evaluate_candidate(self.problem, x, self.seeds,
+                                  tuple(self.problem.targets.targets), report=True)
 
 
 @dataclass
@@ -135,8 +154,8 @@ class CalibrationResult:
     best: int  # index into fits
     hand_validation_loss: float
     slices: list[Slice]
-    hand_results: list[TargetResult]
-    calibrated_results: list[TargetResult]
+    hand: Evaluation  # on the validation seeds, every target
+    calibrated_evaluation: Evaluation
     seconds: float
     workers: int
     evaluations: int
@@ -145,6 +164,27 @@ class CalibrationResult:
     @property
     def calibrated(self) -> np.ndarray:
         return self.fits[self.best].x
+
+    @property
+    def hand_results(self) -> list[TargetResult]:
+        return self.hand.results
+
+    @property
+    def calibrated_results(self) -> list[TargetResult]:
+        return self.calibrated_evaluation.results
+
+    @property
+    def hand_votes(self) -> UngaFit | None:
+        return self.hand.votes
+
+    @property
+    def calibrated_votes(self) -> UngaFit | None:
+        return self.calibrated_evaluation.votes
+
+    def parts(self) -> tuple[LossParts, LossParts]:
+        """The loss of the hand-set and calibrated values on the validation seeds, by part."""
+        return (loss_parts(self.problem, self.problem.hand_set, self.hand),
+                loss_parts(self.problem, self.calibrated, self.calibrated_evaluation))
 
 
 def fit_once(problem: Problem, cal: Calibration, k: int, mapper: Mapper) -> Fit:
@@ -202,12 +242,11 @@ def calibrate(cal: Calibration, cal_file: Path, mapper: Mapper, workers: int = 1
     best = int(np.argmin([f.validation_loss for f in fits]))
     cuts = (slices(problem, fits[best].x, vseeds, cal.profile_points, mapper)
             if cal.profile_points else [])
-    hand_results, calibrated_results = mapper(TargetReport(problem, vseeds),
-                                              [problem.hand_set, fits[best].x])
+    hand, calibrated = mapper(TargetReport(problem, vseeds), [problem.hand_set, fits[best].x])
     evaluations = (sum(f.evaluations for f in fits) + len(fits) + 1
                    + sum(len(s.grid) for s in cuts) + 2)
     return CalibrationResult(
         cal=cal, cal_file=cal_file, scenario_file=sc_path, problem=problem, fits=fits,
         best=best, hand_validation_loss=float(hand_vloss), slices=cuts,
-        hand_results=hand_results, calibrated_results=calibrated_results,
+        hand=hand, calibrated_evaluation=calibrated,
         seconds=time.perf_counter() - t0, workers=workers, evaluations=evaluations)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.calibration.config import Calibration, load_calibration, targets_path
+from sim.calibration.config import Calibration, load_calibration, targets_path, unga_data_path
 from sim.calibration.fit import (
     CalibrationResult,
     Mapper,
@@ -64,7 +64,28 @@ def _manifest(res: CalibrationResult) -> dict:
         "workers": res.workers, "seconds": round(res.seconds, 2),
         "evaluations": res.evaluations,
         "scipy": __import__("scipy").__version__,
+        **_votes_manifest(res),
     })
+
+
+def _votes_manifest(res: CalibrationResult) -> dict:
+    """The UNGA data (file, hash, citation) and the scores, hand-set and calibrated."""
+    from sim.calibration import unga as u
+
+    if res.cal.unga is None:
+        return {}
+    path = unga_data_path(res.cal, res.cal_file)
+    scores = {}
+    for which, fit in (("hand_set", res.hand_votes), ("calibrated", res.calibrated_votes)):
+        if fit is None or fit.scores is None:
+            continue
+        scores[which] = u.manifest_extra(fit.scores, path, fit.scores.measure)["unga"]
+        scores[which].update(n_rank=fit.n_rank, n_within=fit.n_within, rho=fit.rho,
+                             reliability_rank=fit.reliability_rank,
+                             reliability_within=fit.reliability_within,
+                             deviance=fit.deviance, loss_term=fit.term)
+    return {"unga": {"weight": res.cal.unga.weight, "held_out_from": u.HELD_OUT_FROM,
+                     **u._finite(scores)}}
 
 
 def with_budget(cal: Calibration, fits: int | None = None, maxiter: int | None = None,

@@ -10,19 +10,30 @@ report's verdicts. A weak prior pulls each parameter towards its hand-set value
 (``prior_weight`` squared standard errors for a move across the whole range), so that where
 the targets say nothing the fit stays where the modeller put it rather than wandering.
 
+With a ``[unga]`` table the loss gains a third part, the UN General Assembly votes of
+1992-2012 against the replay's yearly alignment: minus twice the log-likelihood ratio of
+their measurement model (against a replay whose scores sit at their targets), so that it is
+in the same units as the targets' part (`sim.calibration.unga_loss` says why and how). The
+run then reaches December 2012 even when the targets end earlier.
+
 Every candidate is scored on the same replicate seeds (common random numbers), so the loss
 is a deterministic function of the parameters and the optimiser compares like with like.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from sim.calendar import month_index
+from sim.calibration.config import split_name, with_event_values
+from sim.calibration.unga import months_through
+from sim.calibration.unga_loss import UngaData, UngaFit, fit_votes
 from sim.ensemble import run_batched
+from sim.experiment import apply_point
 from sim.scenario import Scenario
 from sim.targets import Target, TargetFile, TargetResult, Z, evaluate
 from sim.world import World, build_world
@@ -44,6 +55,8 @@ class Problem:
     targets: TargetFile
     targets_file: Path
     prior_weight: float
+    unga: UngaData | None = None  # the votes, when the calibration fits to them
+    world_key: str = ""  # `world_key` of the scenario, computed once ("" : on each use)
 
     @property
     def targets_name(self) -> str:
@@ -54,26 +67,74 @@ class Problem:
         return tuple(t for t in self.targets.targets if not self.targets.held_out(t))
 
     def months_needed(self, targets: tuple[Target, ...]) -> int:
-        """Months to simulate so every target's last period is inside the run."""
-        last = max(month_index(p[1], self.scenario.start) for t in targets for p in t.periods())
-        return min(last + 1, self.scenario.horizon_months)
+        """Months to simulate so every target's last period is inside the run and, with the
+        votes on, every in-sample year of them, to December 2012 (years of the run after
+        2012 are matched with nothing: the votes from 2013 are held out and never read)."""
+        last = max((month_index(p[1], self.scenario.start) + 1 for t in targets
+                    for p in t.periods()), default=0)
+        if self.unga is not None:
+            last = max(last, months_through(self.scenario.start))
+        return min(last, self.scenario.horizon_months)
+
+
+#: Hand-set worlds built in this process, by `Problem.world_key`. Compiling a scenario reads
+#: and checks its files (and its family's root), which can cost more than a short run, so a
+#: worker compiles it once and makes each candidate from it.
+_WORLDS: dict[str, World] = {}
+
+
+def world_key(scenario: Scenario, base: Path) -> str:
+    """What a hand-set world depends on: the scenario and the folder it is read from."""
+    text = scenario.model_dump_json() + "\0" + str(base)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def hand_world(problem: Problem) -> World:
+    """The scenario's world with its own (hand-set) values, compiled once per process."""
+    key = problem.world_key or world_key(problem.scenario, problem.base)
+    world = _WORLDS.get(key)
+    if world is None:
+        if len(_WORLDS) >= 4:
+            _WORLDS.clear()
+        world = _WORLDS[key] = build_world(problem.scenario, problem.base)
+    return world
 
 
 def candidate_world(problem: Problem, x: np.ndarray) -> World:
-    """The scenario's world with the free parameters set to ``x``."""
-    dynamics: dict[str, float] = {}
+    """The scenario's world with the free parameters set to ``x``.
+
+    `sim.experiment.apply_point` fixes the standing residual again under these values
+    (decision record 0008), as `build_world` would, so the documented start stays an
+    equilibrium and ``x`` changes only responses. Fitted event values replace the events in
+    the schedule; they act only once the event fires, so the residual does not depend on
+    them."""
+    names: list[str] = []
+    values: list[float] = []
     events: dict[str, dict[str, float]] = {}
     for name, value in zip(problem.names, x, strict=True):
-        kind, *rest = name.split(".")
+        kind, key, field = split_name(name)
         if kind == "dynamics":
-            dynamics[rest[0]] = float(value)
+            names.append(name)
+            values.append(float(value))
         else:
-            events.setdefault(rest[0], {})[rest[1]] = float(value)
-    sc = problem.scenario
-    if events:
-        sc = sc.model_copy(update={"events": [
-            ev.model_copy(update=events[ev.id]) if ev.id in events else ev for ev in sc.events]})
-    return build_world(sc, problem.base, dynamics=dynamics)
+            events.setdefault(key, {})[field] = float(value)
+    world = hand_world(problem)
+    if names:
+        world = apply_point(world, names, np.array(values))
+    return _with_events(world, events) if events else world
+
+
+def _with_events(world: World, events: dict[str, dict[str, float]]) -> World:
+    """``world`` with the named events' fitted values, in its schedule and its scenario."""
+    sc = world.scenario
+    new = {ev.id: with_event_values(ev, events[ev.id]) for ev in sc.events if ev.id in events}
+
+    def swap(ev):
+        return new.get(ev.id, ev) if ev.id is not None else ev
+
+    return replace(
+        world, scenario=sc.model_copy(update={"events": [swap(ev) for ev in sc.events]}),
+        scheduled={k: [swap(ev) for ev in evs] for k, evs in world.scheduled.items()})
 
 
 def shortfall(results: list[TargetResult]) -> np.ndarray:
@@ -87,20 +148,55 @@ def prior_penalty(problem: Problem, x: np.ndarray) -> float:
     return problem.prior_weight * float(np.sum(scaled ** 2))
 
 
-def evaluate_targets(problem: Problem, x: np.ndarray, seeds: np.ndarray,
-                     targets: tuple[Target, ...] | None = None) -> list[TargetResult]:
-    """Run the candidate for just as long as the targets need and score each of them."""
+@dataclass(frozen=True)
+class Evaluation:
+    """One candidate on one set of seeds: its targets and, with the votes on, their fit."""
+
+    results: list[TargetResult]
+    votes: UngaFit | None
+
+
+@dataclass(frozen=True)
+class LossParts:
+    """The loss and its three parts (the votes' part is 0 without a ``[unga]`` table)."""
+
+    targets: float
+    votes: float
+    prior: float
+
+    @property
+    def total(self) -> float:
+        return self.targets + self.votes + self.prior
+
+
+def evaluate_candidate(problem: Problem, x: np.ndarray, seeds: np.ndarray,
+                       targets: tuple[Target, ...] | None = None, *,
+                       report: bool = False) -> Evaluation:
+    """Run the candidate for just as long as the targets (and the votes) need and score it;
+    ``report`` adds every figure of the votes' comparison (`unga.score`)."""
     targets = problem.in_sample if targets is None else targets
     world = candidate_world(problem, x)
     rec = run_batched(world, seeds, keep_terms=False, months=problem.months_needed(targets))
     ids = world.roster.ids
-    return [evaluate(t, rec.alignment, ids, world.start, problem.targets.held_out(t))
-            for t in targets]
+    results = [evaluate(t, rec.alignment, ids, world.start, problem.targets.held_out(t))
+               for t in targets]
+    votes = None
+    if problem.unga is not None:  # the replay's in-sample years only: the votes end in 2012
+        in_sample = rec.alignment[:months_through(world.start) + 1]
+        votes = fit_votes(problem.unga, in_sample, ids, world.start, full=report)
+    return Evaluation(results, votes)
+
+
+def loss_parts(problem: Problem, x: np.ndarray, ev: Evaluation) -> LossParts:
+    """The parts of the loss of an evaluation; only in-sample targets count."""
+    in_sample = [r for r in ev.results if not r.held_out]
+    return LossParts(targets=float(np.sum(shortfall(in_sample) ** 2)),
+                     votes=ev.votes.term if ev.votes is not None else 0.0,
+                     prior=prior_penalty(problem, x))
 
 
 def loss(problem: Problem, x: np.ndarray, seeds: np.ndarray) -> float:
-    return float(np.sum(shortfall(evaluate_targets(problem, x, seeds)) ** 2)
-                 + prior_penalty(problem, x))
+    return loss_parts(problem, x, evaluate_candidate(problem, x, seeds)).total
 
 
 @dataclass(frozen=True)

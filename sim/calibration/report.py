@@ -24,13 +24,18 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
+from sim.calibration import unga as u
+from sim.calibration.config import split_name, with_event_values
 from sim.calibration.fit import CHI2_90, CalibrationResult
+from sim.calibration.unga_loss import UngaFit
 from sim.dynamics_params import load_dynamics_file
 from sim.reporting import markdown_table
 from sim.settings import get_settings
 from sim.targets import TargetResult
 
 DYNAMICS_FILE = "dynamics.toml"
+#: Below this within-dyad reliability the report warns of Monte Carlo attenuation.
+LOW_RELIABILITY = 0.8
 
 
 def parameter_table(res: CalibrationResult) -> pd.DataFrame:
@@ -78,6 +83,30 @@ def fit_table(res: CalibrationResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def votes_table(res: CalibrationResult) -> pd.DataFrame:
+    """The measurement model and the scores against the UNGA votes, hand-set against
+    calibrated (empty without a ``[unga]`` table)."""
+    rows = []
+    for which, fit in (("hand_set", res.hand_votes), ("calibrated", res.calibrated_votes)):
+        if fit is None or fit.scores is None:
+            continue
+        s = fit.scores
+        rows.append({
+            "parameters": which, "measure": s.measure, "alpha": s.fit.alpha,
+            "beta": s.fit.beta, "beta_se": s.fit.beta_se, "r2": s.fit.r2,
+            "resid_sd": s.fit.resid_sd, "spearman": s.spearman,
+            "spearman_p05": s.spearman_range[0], "spearman_p95": s.spearman_range[1],
+            "within_r": s.within_r, "within_p05": s.within_r_range[0],
+            "within_p95": s.within_r_range[1], "large_change_share": s.large_change_share,
+            "dyad_years": s.n_dyad_years, "dyads": s.n_dyads,
+            "years": f"{s.first_year}-{s.last_year}", "n_rank": fit.n_rank,
+            "n_within": fit.n_within, "rho": fit.rho,
+            "reliability_rank": fit.reliability_rank,
+            "reliability_within": fit.reliability_within, "deviance": fit.deviance,
+            "weight": fit.weight, "loss_term": fit.term})
+    return pd.DataFrame(rows)
+
+
 def slice_table(res: CalibrationResult) -> pd.DataFrame:
     return pd.DataFrame([{"parameter": s.name, "value": g, "loss": v}
                          for s in res.slices for g, v in zip(s.grid, s.loss, strict=True)])
@@ -94,7 +123,7 @@ def plot_slices(res: CalibrationResult, path: Path) -> None:
         ax.axvline(res.problem.hand_set[i], color="tab:orange", ls="--", lw=1, label="hand-set")
         ax.axvline(res.calibrated[i], color="tab:green", lw=1, label="calibrated")
         ax.set_title(s.name, fontsize=9)
-        ax.set_ylabel("loss (squared z shortfall)", fontsize=8)
+        ax.set_ylabel("loss (squared z; -2 log-likelihood)", fontsize=8)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)
@@ -119,13 +148,13 @@ def dynamics_document(res: CalibrationResult, run_id: str) -> dict[str, Any]:
     table = load_dynamics_file(base_path) if base_path else load_dynamics_file()
     params = {k: v.model_dump(exclude_none=True) for k, v in table.params.items()}
     for i, name in enumerate(res.problem.names):
-        kind, *rest = name.split(".")
+        kind, key, _ = split_name(name)
         if kind == "dynamics":
-            params[rest[0]] = {
+            params[key] = {
                 "value": float(res.calibrated[i]), "confidence": "low",
                 "assumption": _fitted_note(res, i, run_id),
                 "note": f"earlier reason for the hand-set value: "
-                        f"{table.params[rest[0]].assumption}"}
+                        f"{table.params[key].assumption}"}
     return {"description": f"Dynamics calibrated by `sim calibrate` ({res.cal.name}, run "
                            f"{run_id}) on scenario {res.problem.scenario.name}.",
             "params": params}
@@ -146,15 +175,15 @@ def calibrated_scenario(res: CalibrationResult, dynamics_file: str, run_id: str)
     fitted_events: dict[str, dict[str, float]] = {}
     own: dict[str, float] = {}
     for name, value in zip(res.problem.names, res.calibrated, strict=True):
-        kind, *rest = name.split(".")
+        kind, key, field = split_name(name)
         if kind == "event":
-            fitted_events.setdefault(rest[0], {})[rest[1]] = float(value)
-        elif rest[0] in sc.dynamics:  # the parent's own table would override the file
-            own[rest[0]] = float(value)
+            fitted_events.setdefault(key, {})[field] = float(value)
+        elif key in sc.dynamics:  # the parent's own table would override the file
+            own[key] = float(value)
     if own:
         doc["dynamics"] = own
     if fitted_events:
-        doc["events"] = [ev.model_copy(update=fitted_events[ev.id]).model_dump(
+        doc["events"] = [with_event_values(ev, fitted_events[ev.id]).model_dump(
             mode="json", exclude_none=True) for ev in sc.events if ev.id in fitted_events]
     return doc
 
@@ -164,6 +193,53 @@ def _verdicts(results: list[TargetResult], held_out: bool) -> str:
     counts = {v: sum(r.verdict == v for r in chosen) for v in ("met", "unclear", "missed")}
     return f"{counts['met']} met, {counts['unclear']} unclear, {counts['missed']} missed " \
            f"of {len(chosen)}"
+
+
+def _votes_section(res: CalibrationResult) -> list[str]:
+    """The report's section on the UNGA votes: measurement model and scores, hand-set
+    against calibrated, on the validation replicates."""
+    hand, cal = res.hand_votes, res.calibrated_votes
+    if hand is None or cal is None or hand.scores is None or cal.scores is None:
+        return []
+    s = hand.scores
+    m = u.MEASURES[s.measure]
+    link = "alpha + beta x alignment" if m.larger_is_closer else "alpha - beta x alignment"
+
+    def row(which: str, fit: UngaFit) -> str:
+        sc, f = fit.scores, fit.scores.fit  # type: ignore[union-attr]
+        return (f"| {which} | {f.alpha:.3f} | {f.beta:.3f} ({f.beta_se:.3f}) | {f.r2:.3f} | "
+                f"{f.resid_sd:.3f} | {sc.spearman:.3f} [{sc.spearman_range[0]:.2f}, "
+                f"{sc.spearman_range[1]:.2f}] | {sc.within_r:.3f} [{sc.within_r_range[0]:.2f}, "
+                f"{sc.within_r_range[1]:.2f}] | {sc.large_change_share:.2f} | "
+                f"{fit.reliability_within:.2f} | {fit.term:.2f} |")
+
+    return [
+        "## UN General Assembly votes (in-sample years only)", "",
+        f"Measure `{s.measure}` ({m.meaning}) ~ {link}, least squares pooled over "
+        f"{s.n_dyad_years} dyad-years of {s.n_dyads} dyads, {s.first_year}-{s.last_year} "
+        f"(the votes from {u.HELD_OUT_FROM} are held out and never read). Scores on "
+        f"{s.replicates} fresh replicates; [5%, 95%] over single replicates. Targets of the "
+        f"scores (docs/validation.md): Spearman >= {u.SPEARMAN_TARGET}, within-dyad r >= "
+        f"{u.WITHIN_TARGET}.", "",
+        f"Loss term: {hand.weight} x [{hand.n_rank:.1f} log((1 - S^2) / (1 - "
+        f"{u.SPEARMAN_TARGET}^2)) + {hand.n_within:.1f} log((1 - W^2) / (1 - "
+        f"{u.WITHIN_TARGET}^2))]: minus twice the measurement model's log-likelihood against "
+        "a replay whose scores sit at their targets, with effective sample sizes (one "
+        "observation per dyad for the levels; the within-dyad changes discounted for the "
+        f"data's lag-1 autocorrelation {hand.rho:.2f}); S and W are the two scores below; "
+        "see `sim/calibration/unga_loss.py`. `reliability`: the share of the within-dyad "
+        "variance of the ensemble means that is not Monte Carlo noise; the within-dyad r is "
+        "attenuated by its square root.", "",
+        "| parameters | alpha | beta (se) | R^2 | residual sd | Spearman | within-dyad r | "
+        "large changes right | reliability | loss term |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        row("hand-set", hand), row("calibrated", cal), "",
+        *([f"Warning: a reliability below {LOW_RELIABILITY} attenuates the within-dyad r "
+           "noticeably, in favour of parameters with larger responses; use more "
+           "replicates.", ""]
+          if min(hand.reliability_within, cal.reliability_within) < LOW_RELIABILITY else []),
+        f"Data: {u.CITATION}", "",
+    ]
 
 
 def report_markdown(res: CalibrationResult, run_id: str) -> str:
@@ -180,11 +256,19 @@ def report_markdown(res: CalibrationResult, run_id: str) -> str:
                             for t in wide.target]
     fits = fit_table(res)[["fit", "loss", "hand_set_loss", "validation_loss", "evaluations",
                            "generations", "converged", "chosen"]]
+    hand_parts, cal_parts = res.parts()
+    votes = (f" With the UNGA votes on, {cal.unga.weight} x minus twice their measurement "
+             "model's log-likelihood ratio is added: zero when the replay's scores sit at "
+             "their targets, lower when it follows the votes better." if cal.unga is not None
+             else "")
+    years = (f"; UNGA votes {res.hand_votes.scores.first_year}-"
+             f"{res.hand_votes.scores.last_year}" if res.hand_votes is not None
+             and res.hand_votes.scores is not None else "")
     lines = [
         f"# Calibration {cal.name} (run {run_id})", "",
         f"Scenario `{pr.scenario.name}`, targets `{pr.targets_name}` (held out from "
         f"{pr.targets.held_out_from}). {len(pr.in_sample)} in-sample targets, "
-        f"{len(pr.targets.targets) - len(pr.in_sample)} held out.",
+        f"{len(pr.targets.targets) - len(pr.in_sample)} held out{years}.",
         f"{len(res.fits)} differential-evolution fits of {len(pr.names)} parameters, each on "
         f"{cal.replicates} replicates of its own (common random numbers within a fit); fits "
         f"compared and all targets reported on {cal.validation_replicates} fresh replicates. "
@@ -192,13 +276,17 @@ def report_markdown(res: CalibrationResult, run_id: str) -> str:
         "worker(s).", "",
         "Loss: sum over in-sample targets of max(0, 1.645 - slack/se)^2, plus "
         f"{cal.prior_weight} x the squared distance from the hand-set values in units of each "
-        "range. Zero means every in-sample target is met at one-sided 5%.", "",
+        "range. The targets' part is zero when every in-sample target is met at one-sided "
+        f"5%.{votes}", "",
         "## Verdicts on fresh replicates", "",
-        "| parameters | in-sample | held out | loss |", "|---|---|---|---|",
+        "| parameters | in-sample | held out | targets | votes | prior | loss |",
+        "|---|---|---|---|---|---|---|",
         f"| hand-set | {_verdicts(res.hand_results, False)} | "
-        f"{_verdicts(res.hand_results, True)} | {res.hand_validation_loss:.2f} |",
+        f"{_verdicts(res.hand_results, True)} | {hand_parts.targets:.2f} | "
+        f"{hand_parts.votes:.2f} | {hand_parts.prior:.2f} | {res.hand_validation_loss:.2f} |",
         f"| calibrated | {_verdicts(res.calibrated_results, False)} | "
-        f"{_verdicts(res.calibrated_results, True)} | "
+        f"{_verdicts(res.calibrated_results, True)} | {cal_parts.targets:.2f} | "
+        f"{cal_parts.votes:.2f} | {cal_parts.prior:.2f} | "
         f"{res.fits[res.best].validation_loss:.2f} |", "",
         "## Parameters", "",
         "`fits_min`–`fits_max`: spread of the repeated fits. `slice_low`–`slice_high`: values "
@@ -208,6 +296,7 @@ def report_markdown(res: CalibrationResult, run_id: str) -> str:
         "## Targets, target by target", "",
         "Mean [5%, 95% of replicates] and verdict, hand-set against calibrated.", "",
         markdown_table(wide, "{:+.3f}"), "",
+        *_votes_section(res),
         "## Fits", "", markdown_table(fits, "{:.3f}"), "",
         f"Calibrated table: `{DYNAMICS_FILE}`; scenario: `{pr.scenario.name}_calibrated.toml`.",
     ]
@@ -219,6 +308,8 @@ def write_calibration(res: CalibrationResult, folder: Path, run_id: str) -> None
     parameter_table(res).to_csv(folder / "parameters.csv", index=False)
     target_table(res).to_csv(folder / "targets.csv", index=False)
     fit_table(res).to_csv(folder / "fits.csv", index=False)
+    if res.hand_votes is not None:
+        votes_table(res).to_csv(folder / "votes.csv", index=False)
     if res.slices:
         slice_table(res).to_csv(folder / "slices.csv", index=False)
         plot_slices(res, folder / "slices.png")
