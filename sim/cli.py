@@ -404,6 +404,14 @@ def _print_calibration(res) -> None:
         p.add_row(r["parameter"], f"{r['hand_set']:.4g}", f"{r['calibrated']:.4g}",
                   f"[{r['fits_min']:.4g}, {r['fits_max']:.4g}]", cut)
     console.print(p)
+    hand, fitted = res.hand_votes, res.calibrated_votes
+    if hand is not None and fitted is not None:
+        v = Table(title="UN General Assembly votes, 1992-2012 (in sample)")
+        for col in ("", "Spearman, pooled", "within-dyad r", "loss term"):
+            v.add_column(col)
+        for label, f in (("hand-set", hand), ("calibrated", fitted)):
+            v.add_row(label, f"{f.spearman:.2f}", f"{f.within_r:.2f}", f"{f.term:.2f}")
+        console.print(v)
 
 
 @app.command()
