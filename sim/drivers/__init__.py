@@ -71,7 +71,7 @@ TERMS: tuple[Driver, ...] = (
            None),
     *(Driver(f"episode_{c}", EPISODE_LABELS[c], "episodes with a half-life", None)
       for c in EPISODE_CLASSES),
-    Driver("adjustment", "adjustments by hand (White cell), as they fade",
+    Driver("adjustment", "a level set by hand (White) or a start off its rest, settling",
            "a hand-set level settling back to what the drivers sustain", None),
     Driver("noise", "unmodelled shocks", "stochastic residual", None),
 )
