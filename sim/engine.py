@@ -32,6 +32,7 @@ from sim.episodes import (
     TREATY,
     VIOLENCE,
     add_move_impulses,
+    add_war_impulses,
     decay_factors,
     move_impulse_table,
 )
@@ -148,17 +149,10 @@ def _war_episodes(state: State, world: World, dyadic: np.ndarray) -> None:
     struck and the striker, and a state under attack that asked a partner for arms (the
     roster's ``asks``) and did not get them this month counts it as arms withheld: a war
     sharpens unmet demands (002: Iran 'eager for substantial assistance')."""
-    p, ro = world.p, world.roster
-    war = state.war > 0  # [attacker, target]
-    if not war.any():
-        return
-    hit = war.astype(np.float64)
-    state.pending[:, VIOLENCE] += p.impulse_strike_target * np.swapaxes(hit, 1, 2)
-    state.pending[:, VIOLENCE] += p.impulse_strike_attacker * hit
-    attacked = war.any(axis=1)  # (R, N)
-    helped = np.swapaxes(dyadic == ARMS, 1, 2)  # [i, j]: j sent i arms
-    short = attacked[:, :, None] & ~helped & (ro.asks[None] > 0)
-    state.pending[:, ARMS_CLASS] += p.impulse_arms_withheld * ro.asks[None] * short
+    p = world.p
+    add_war_impulses(state.war, dyadic, world.roster.asks, ARMS, float(p.impulse_strike_target),
+                     float(p.impulse_strike_attacker), float(p.impulse_arms_withheld),
+                     VIOLENCE, ARMS_CLASS, state.pending)
 
 
 def _scheduled_episodes(state: State, world: World) -> None:
@@ -211,7 +205,8 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
                       move_impulse_table(p), MOVE_CLASS, state.pending)
     _war_episodes(state, world, dyadic)
     state.last_dyadic = dyadic.copy()
-    state.pending[:, TREATY] += p.impulse_treaty_verdict * verdicts
+    if verdicts.any():
+        state.pending[:, TREATY] += p.impulse_treaty_verdict * verdicts
     noise = rng.normal(state.seeds, step, rng.Stream.NOISE, (world.n, world.n))
     shape = (a.shape[0], len(TERMS), world.n, world.n) if keep_terms else (0, 0, 0, 0)
     terms = np.empty(shape)

@@ -92,3 +92,27 @@ def add_move_impulses(dyadic, last, repeat_share, table, move_class, pending):
 def add_impulse(state, rows: np.ndarray, cls: int, i: int, j: int, size: float) -> None:
     """One dyad's impulse for the replicates in ``rows`` (events use this)."""
     state.pending[rows, cls, i, j] += size
+
+
+@njit(cache=True, nogil=True)
+def add_war_impulses(war, dyadic, asks, arms_code, on_target, on_attacker, withheld,
+                     violence, arms_class, pending):
+    """The month's fighting into ``pending``, in place: every month of strikes (``war``
+    [attacker, target] > 0) gives the target's view of the attacker ``on_target`` and the
+    attacker's view of the target ``on_attacker``; a state under attack that asked partner
+    j for arms (``asks`` [i, j] > 0) and got none this month counts ``withheld`` x ask on
+    its view of j. One pass, only where there is fighting."""
+    n_rep, n, _ = war.shape
+    for r in range(n_rep):
+        for t in range(n):
+            attacked = False
+            for a in range(n):
+                if war[r, a, t] > 0.0:
+                    attacked = True
+                    pending[r, violence, t, a] += on_target
+                    pending[r, violence, a, t] += on_attacker
+            if not attacked:
+                continue
+            for j in range(n):
+                if j != t and asks[t, j] > 0.0 and dyadic[r, j, t] != arms_code:
+                    pending[r, arms_class, t, j] += withheld * asks[t, j]
