@@ -267,8 +267,8 @@ def judge_crises(ct: CompiledTreaties, state, choices: np.ndarray, step: int,
     return the verdicts (R, N, N): ``[r, p, q]`` is p's verdict on q's conduct.
 
     A crisis is a run of months in which a non-party strikes the protected party. It is
-    judged the first month no one does, once, on the share of its months the bound party
-    kept the clause. ``no_sanctions_on_partner`` binds every month and is judged at once:
+    judged the first month no one does (or the treaty lapses), once, on the share of its
+    months the bound party kept the clause. ``no_sanctions_on_partner`` binds every month and is judged at once:
     a sanction on the partner is a full breach.
     """
     r, n = state.war.shape[0], state.war.shape[1]
@@ -276,6 +276,14 @@ def judge_crises(ct: CompiledTreaties, state, choices: np.ndarray, step: int,
     live = ct.in_force(step)
     for col, (k, kind, p, q, breach, fulfil) in enumerate(ct.clause_pairs):
         if not live[k]:
+            # a treaty that lapses in a crisis is judged on the months it was in force
+            months = state.crisis_months[:, col]
+            if months.any():
+                share = state.crisis_kept[:, col] / np.maximum(months, 1.0)
+                out[:, p, q] += np.where(months > 0,
+                                         verdict(share, reliability, breach, fulfil), 0.0)
+                state.crisis_months[:, col] = 0.0
+                state.crisis_kept[:, col] = 0.0
             continue
         if kind == "no_sanctions_on_partner":
             out[:, p, q] -= breach * (choices[:, q, p] == Dyadic.SANCTION)

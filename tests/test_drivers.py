@@ -361,6 +361,14 @@ class TestTreaty:
         assert (got < 0.0) == (share < 0.75)
         assert w.p.treaty_reliability == 0.75
 
+    def test_a_treaty_that_lapses_in_a_crisis_is_judged_on_its_months_in_force(self):
+        w = self.world([("mutual_defence", 0.4, 0.1)], expires="2025-03")
+        a, b = ix(w, A, B)
+        got = self._crisis(w, [{}] * 4, 4)  # no help, strikes go on past the expiry
+        assert got[0][a, b] == got[1][a, b] == 0.0
+        assert got[2][a, b] == pytest.approx(-0.4)  # judged once, when it lapses
+        assert got[3][a, b] == 0.0
+
     def test_clauses_sleep_without_an_attack(self):
         w = self.world([("mutual_defence", 0.4, 0.1), ("non_assistance_to_aggressor", 0.3, 0.01)])
         got = self._crisis(w, [{(B, A): Dyadic.MAINTAIN, (B, C): Dyadic.DEEPEN}] * 3, 0)
