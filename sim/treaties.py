@@ -268,8 +268,8 @@ def judge_crises(ct: CompiledTreaties, state, choices: np.ndarray, step: int,
 
     A crisis is a run of months in which a non-party strikes the protected party. It is
     judged the first month no one does (or the treaty lapses), once, on the share of its
-    months the bound party kept the clause. ``no_sanctions_on_partner`` binds every month and is judged at once:
-    a sanction on the partner is a full breach.
+    months the bound party kept the clause. ``no_sanctions_on_partner`` binds every month
+    and is judged at once: a sanction on the partner is a full breach.
     """
     r, n = state.war.shape[0], state.war.shape[1]
     out = np.zeros((r, n, n))
