@@ -12,6 +12,7 @@ from numba import vectorize
 
 from sim.actions import DELIVERED, ENGAGEMENT_TARGET
 from sim.drivers._common import clear_diagonal, zero_diagonal
+from sim.drivers.sanctions_pressure import sanctions_bite
 from sim.kernels import update_stocks
 
 
@@ -24,6 +25,14 @@ def total_sanctions(state, world) -> np.ndarray:
     """Scheduled regimes plus sanctions imposed by action, capped at 1 (R, N, N)."""
     primary, _ = world.sanctions_at(state.step)
     return np.minimum(1.0, primary[None] + state.sanctions_own)
+
+
+def sanctions_in_force(state, world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(total (R, N, N), secondary (N, N), bite (R, N)): the sanctions of the state's month
+    and how hard they press on each target; what actors perceive and drivers read."""
+    sanctions = total_sanctions(state, world)
+    _, secondary = world.sanctions_at(state.step)
+    return sanctions, secondary, sanctions_bite(sanctions, secondary[None], world.roster.power)
 
 
 def apply_actions(state, world, dyadic: np.ndarray, theatre: np.ndarray) -> None:

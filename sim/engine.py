@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim import rng
-from sim.adjudication import apply_actions, delivered, learn_distrust, total_sanctions
+from sim.adjudication import apply_actions, delivered, learn_distrust, sanctions_in_force
 from sim.decisions import Perception, choose, perceive
 from sim.drivers import DRIVERS, TERMS, StepInputs
-from sim.drivers.sanctions_pressure import sanctions_bite
 from sim.episodes import (
     ARMS_CLASS,
     DIPLOMACY,
@@ -100,9 +99,7 @@ def open_month(state: State, world: World) -> MonthOpening:
                 hz.event.apply(state, world, rows, forced)
                 hz.event.add_impulses(state, world, rows)
                 fired.append((hz.event.label() + " [random]", rows))
-    sanctions = total_sanctions(state, world)
-    _, secondary = world.sanctions_at(state.step)
-    bite = sanctions_bite(sanctions, secondary[None], world.roster.power)
+    sanctions, _, bite = sanctions_in_force(state, world)
     return MonthOpening(perceive(structural_view(state), world, bite), forced, fired,
                         sanctions, bite)
 
@@ -118,6 +115,20 @@ def apply_overrides(dyadic: np.ndarray, theatre: np.ndarray, forced: np.ndarray,
         for (i, t), code in overrides.theatre.items():
             theatre[:, i, t] = code
     return dyadic, theatre
+
+
+def driver_inputs(world: World, step: int, delivered: np.ndarray, sanctions: np.ndarray,
+                  bite: np.ndarray) -> StepInputs:
+    """What the drivers read besides the state in month ``step``: the month's deliveries,
+    the sanctions in force (`sim.adjudication.sanctions_in_force`), the treaties' strength
+    and defence guarantees. The one place they are put together, for the engine and for
+    the start's equilibrium (`sim.equilibrium`)."""
+    return StepInputs(
+        delivered=delivered, sanctions=sanctions, sanctions_bite=bite,
+        secondary=world.sanctions_at(step)[1],
+        treaty_strength=world.treaties.strength_at(step, world.p.treaty_maturity_half_life),
+        guarantee=world.treaties.guarantee(step),
+    )
 
 
 def _full(x, shape: tuple[int, ...]) -> np.ndarray:
@@ -188,16 +199,10 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
     apply_actions(state, world, dyadic, theatre)
     verdicts = judge_crises(world.treaties, state, dyadic, step, float(p.treaty_reliability))
     given = delivered(dyadic)
-    _, secondary = world.sanctions_at(step)
-    inputs = StepInputs(
-        delivered=given, sanctions=opening.sanctions, sanctions_bite=opening.sanctions_bite,
-        secondary=secondary,
-        treaty_strength=world.treaties.commitment(step, p.treaty_maturity_half_life)[0],
-        guarantee=world.treaties.guarantee(step),
-    )
+    inputs = driver_inputs(world, step, given, opening.sanctions, opening.sanctions_bite)
     a = state.alignment
-    seen = structural_view(state)
-    contributions = tuple(_full(d.force(seen, world, inputs), a.shape) for d in DRIVERS)
+    view = structural_view(state)
+    contributions = tuple(_full(d.force(view, world, inputs), a.shape) for d in DRIVERS)
     if state.shares.shape[1] != len(contributions) + 3:  # the compiled settlement trusts it
         raise ValueError(f"the state holds {state.shares.shape[1]} shares for "
                          f"{len(contributions)} drivers; it was made for another driver set")

@@ -13,9 +13,8 @@ import dataclasses
 import numpy as np
 
 from sim.actions import DELIVERED, Dyadic
-from sim.adjudication import total_sanctions
-from sim.drivers import DRIVERS, StepInputs
-from sim.drivers.sanctions_pressure import sanctions_bite
+from sim.adjudication import sanctions_in_force
+from sim.drivers import DRIVERS
 from sim.state import initial_state, latent_of
 
 
@@ -33,18 +32,14 @@ def driver_contributions(state, world, delivered: np.ndarray | None = None) -> n
     """(D, R, N, N) each driver's contribution in ``state``, with ``delivered`` [i, j] what
     i delivers to j this month (default: nothing, everyone maintaining); zero on the
     diagonal."""
+    from sim.engine import driver_inputs
+
     r, n = state.replicates, world.n
     if delivered is None:
         delivered = np.zeros((r, n, n))
-    sanctions = total_sanctions(state, world)
-    _, secondary = world.sanctions_at(state.step)
-    inputs = StepInputs(
-        delivered=np.broadcast_to(delivered, (r, n, n)), sanctions=sanctions,
-        sanctions_bite=sanctions_bite(sanctions, secondary[None], world.roster.power),
-        secondary=secondary, treaty_strength=world.treaties.commitment(
-            state.step, world.p.treaty_maturity_half_life)[0],
-        guarantee=world.treaties.guarantee(state.step),
-    )
+    sanctions, _, bite = sanctions_in_force(state, world)
+    inputs = driver_inputs(world, state.step, np.broadcast_to(delivered, (r, n, n)),
+                           sanctions, bite)
     out = np.empty((len(DRIVERS), r, n, n))
     for k, d in enumerate(DRIVERS):
         out[k] = d.force(state, world, inputs)
@@ -63,9 +58,7 @@ def habitual_moves(state, world) -> tuple[np.ndarray, np.ndarray]:
     """
     from sim.decisions import dyadic_utilities, perceive
 
-    _, secondary = world.sanctions_at(state.step)
-    bite = sanctions_bite(total_sanctions(state, world), secondary[None], world.roster.power)
-    per = perceive(state, world, bite)
+    per = perceive(state, world, sanctions_in_force(state, world)[2])
     n = world.n
     n_act = len(DELIVERED)
     base = np.empty((n_act, n, n, n_act))  # by last move l

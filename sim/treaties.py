@@ -123,9 +123,8 @@ class CompiledTreaties:
         """Treaties signed this month (a signing inside the run is an episode)."""
         return [int(k) for k in np.flatnonzero(self.start == step)]
 
-    def commitment(self, step: int, maturity_half_life: float = 0.0
-                   ) -> tuple[np.ndarray, np.ndarray]:
-        """(strength, anchor) matrices, (N, N), of the treaties binding each pair now.
+    def strength_at(self, step: int, maturity_half_life: float = 0.0) -> np.ndarray:
+        """(N, N) the institutional strength of the treaties binding each pair now.
 
         A treaty's institutional strength builds up after signing, halfway in
         ``maturity_half_life`` months (0: at once): joint commissions, summits and sector
@@ -134,7 +133,6 @@ class CompiledTreaties:
         """
         n = self.parties.shape[1]
         strength = np.zeros((n, n))
-        anchor = np.full((n, n), -np.inf)
         for k in np.flatnonzero(self.in_force(step)):
             pair = np.outer(self.parties[k], self.parties[k])
             np.fill_diagonal(pair, False)
@@ -143,8 +141,7 @@ class CompiledTreaties:
                      if maturity_half_life > 0 else 1.0)
             strength = np.where(pair, np.minimum(1.0, strength + grown * self.strength[k]),
                                 strength)
-            anchor = np.where(pair, np.maximum(anchor, self.anchor[k]), anchor)
-        return strength, np.where(np.isfinite(anchor), anchor, 0.0)
+        return strength
 
 
 def compile_treaties(treaties: list[Treaty], ids: tuple[str, ...], start: str,
@@ -275,15 +272,10 @@ def judge_crises(ct: CompiledTreaties, state, choices: np.ndarray, step: int,
     out = np.zeros((r, n, n))
     live = ct.in_force(step)
     for col, (k, kind, p, q, breach, fulfil) in enumerate(ct.clause_pairs):
+        open_ = state.crisis_months[:, col] > 0
         if not live[k]:
             # a treaty that lapses in a crisis is judged on the months it was in force
-            months = state.crisis_months[:, col]
-            if months.any():
-                share = state.crisis_kept[:, col] / np.maximum(months, 1.0)
-                out[:, p, q] += np.where(months > 0,
-                                         verdict(share, reliability, breach, fulfil), 0.0)
-                state.crisis_months[:, col] = 0.0
-                state.crisis_kept[:, col] = 0.0
+            out[:, p, q] += _close(state, col, open_, reliability, breach, fulfil)
             continue
         if kind == "no_sanctions_on_partner":
             out[:, p, q] -= breach * (choices[:, q, p] == Dyadic.SANCTION)
@@ -291,13 +283,21 @@ def judge_crises(ct: CompiledTreaties, state, choices: np.ndarray, step: int,
         aggr = _aggressors(state.war, p, ct.parties[k])
         attacked = aggr.any(axis=1)
         kept = _kept_this_month(kind, choices, p, q, aggr)
-        months = state.crisis_months[:, col]
-        ended = ~attacked & (months > 0)
-        if ended.any():
-            share = state.crisis_kept[:, col] / np.maximum(months, 1.0)
-            out[:, p, q] += np.where(ended, verdict(share, reliability, breach, fulfil), 0.0)
-            state.crisis_months[ended, col] = 0.0
-            state.crisis_kept[ended, col] = 0.0
+        out[:, p, q] += _close(state, col, open_ & ~attacked, reliability, breach, fulfil)
         state.crisis_months[:, col] += attacked
         state.crisis_kept[:, col] += attacked & kept
     return out
+
+
+def _close(state, col: int, ending: np.ndarray, reliability: float, breach: float,
+           fulfil: float) -> np.ndarray:
+    """(R,) the verdicts on the crises of clause pair ``col`` that end where ``ending``
+    holds (0 elsewhere), their counters reset for the next crisis."""
+    if not ending.any():
+        return np.zeros(len(ending))
+    months = state.crisis_months[:, col]
+    share = state.crisis_kept[:, col] / np.maximum(months, 1.0)
+    judged = np.where(ending, verdict(share, reliability, breach, fulfil), 0.0)
+    state.crisis_months[ending, col] = 0.0
+    state.crisis_kept[ending, col] = 0.0
+    return judged

@@ -23,11 +23,10 @@ import numpy as np
 
 from sim.actions import Dyadic, TheatreAction
 from sim.adjudication import delivered as delivered_of
-from sim.adjudication import total_sanctions
+from sim.adjudication import sanctions_in_force
 from sim.drivers import DRIVERS, TERMS, StepInputs
-from sim.drivers.sanctions_pressure import sanctions_bite
 from sim.dynamics_params import RANGES
-from sim.engine import Overrides
+from sim.engine import Overrides, driver_inputs
 from sim.scenario import Scenario, scenario_problems
 from sim.state import State, initial_state, set_alignment
 from sim.world import World, build_world
@@ -242,27 +241,16 @@ def set_sym(arr: np.ndarray, world: World, a: str, b: str, v: float) -> None:
 
 
 # ----------------------------------------------------------------------- one driver
-def step_inputs(state: State, world: World, *, dyadic: np.ndarray | None = None,
-                sanctions: np.ndarray | None = None, secondary: np.ndarray | None = None,
+def step_inputs(state: State, world: World, *, dyadic: np.ndarray | None = None
                 ) -> StepInputs:
-    """What the engine would give the drivers at ``state.step``, with everything the actors
-    do set to "maintain" unless given: no deliveries.
-
-    ``sanctions`` defaults to the world's scheduled regimes plus the state's own sanctions,
-    ``secondary`` to the scheduled secondary sanctions.
-    """
+    """What the engine gives the drivers at ``state.step`` (`sim.engine.driver_inputs`,
+    with the sanctions in force), everything the actors do set to "maintain" unless
+    ``dyadic`` says otherwise: no deliveries."""
     r, n = state.replicates, world.n
     if dyadic is None:
         dyadic = np.full((r, n, n), Dyadic.MAINTAIN, dtype=np.int8)
-    sanctions = total_sanctions(state, world) if sanctions is None else sanctions
-    secondary = world.sanctions_at(state.step)[1] if secondary is None else secondary
-    return StepInputs(
-        delivered=delivered_of(dyadic), sanctions=sanctions, secondary=secondary,
-        sanctions_bite=sanctions_bite(sanctions, secondary[None], world.roster.power),
-        treaty_strength=world.treaties.commitment(
-            state.step, world.p.treaty_maturity_half_life)[0],
-        guarantee=world.treaties.guarantee(state.step),
-    )
+    sanctions, _, bite = sanctions_in_force(state, world)
+    return driver_inputs(world, state.step, delivered_of(dyadic), sanctions, bite)
 
 
 def driver_force(name: str, state: State, world: World, **inputs: Any) -> np.ndarray:
