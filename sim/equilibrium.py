@@ -106,19 +106,6 @@ def expected_move_offsets(pi: np.ndarray, change: np.ndarray, world) -> np.ndarr
     return out
 
 
-def family_contributions(state, world) -> np.ndarray:
-    """(D, R, N, N) the drivers' contributions at the start of the world's family root (the
-    documented equilibrium, with the model's habitual deliveries), or of the world itself
-    when it is its own root or the rosters differ: what each cause gave the relations
-    before the scenario changed anything."""
-    source = world.standing_world
-    if source is None or source.roster.ids != world.roster.ids:
-        source = world
-    start = initial_state(source, state.seeds[:1], shares=False)
-    parts = driver_contributions(start, source, habitual_delivery(start, source))
-    return np.repeat(parts, state.replicates, axis=1)
-
-
 def habitual_delivery(state, world) -> np.ndarray:
     """(N, N) what i delivers to j in an average month at the start."""
     return _delivery(habitual_moves(state, world)[0])
@@ -131,36 +118,52 @@ def _delivery(prob: np.ndarray) -> np.ndarray:
     return out
 
 
-def standing_residual(world) -> np.ndarray:
-    """(N, N) latent starting level minus the other drivers' target at the start, with the
-    model's habitual deliveries, and minus what its habitual moves keep up as episodes."""
+def start_split(world) -> tuple[np.ndarray, np.ndarray]:
+    """The standing residual (N, N) and each driver's contribution at the start (D, N, N),
+    the standing driver's included: what each cause gives the documented relations.
+
+    The residual is the latent starting level minus the other drivers' target at the
+    start, with the model's habitual deliveries, and minus what its habitual moves keep up
+    as episodes. One pass over the start serves both: the model's habits are the costly
+    part, and both need them."""
     zero = dataclasses.replace(world, standing=np.zeros((world.n, world.n)))
     state = initial_state(zero, [0], shares=False)
     pi, change = habitual_moves(state, zero)
+    parts = driver_contributions(state, zero, _delivery(pi))[:, 0]  # standing's part is 0
+    target = parts[0].copy()
+    for k in range(1, parts.shape[0]):
+        target = target + parts[k]
     # the memory follows the realised level, episodes included, so at rest z settles at
     # D + w E / (1 - w) and the relation at D + E / (1 - w): the offsets count that much
     offsets = expected_move_offsets(pi, change, zero) / (1.0 - world.p.memory_weight)
-    return (latent_of(world.initial_alignment)
-            - drivers_target(state, zero, _delivery(pi))[0] - offsets)
+    residual = latent_of(world.initial_alignment) - target - offsets
+    parts[[d.name for d in DRIVERS].index("standing")] = world.p.standing_weight * residual
+    return residual, parts
 
 
 def with_standing(world, root=None):
     """``world`` with its residual fixed on ``root`` (or on itself), restricted to the
-    actors both share (an actor only the scenario has gets none)."""
+    actors both share (an actor only the scenario has gets none), and with its runs' start
+    split by cause among the drivers (`sim.state.starting_shares`): the family root's
+    split, so that a scenario that changes a driver's input from the start shows that
+    driver moving the relation away from the documented start."""
     source = root if root is not None else world
-    residual = standing_residual(source)
-    if root is not None:
-        root = dataclasses.replace(root, standing=residual)
-    if root is not None and root.roster.ids != world.roster.ids:
-        out = np.zeros((world.n, world.n))
-        pos = {a: k for k, a in enumerate(root.roster.ids)}
-        idx = [pos.get(a, -1) for a in world.roster.ids]
-        for i, a in enumerate(idx):
-            for j, b in enumerate(idx):
-                if a >= 0 and b >= 0:
-                    out[i, j] = residual[a, b]
-        residual = out
-    out = dataclasses.replace(world, standing=residual, standing_world=root,
-                              start_contributions=None)
-    start = initial_state(out, [0], shares=False)
-    return dataclasses.replace(out, start_contributions=family_contributions(start, out)[:, 0])
+    residual, parts = start_split(source)
+    if root is None or root.roster.ids == world.roster.ids:
+        if root is not None:
+            root = dataclasses.replace(root, standing=residual)
+        return dataclasses.replace(world, standing=residual, standing_world=root,
+                                   start_contributions=parts)
+    # another roster: the residual on the actors both share, the split of the world itself
+    root = dataclasses.replace(root, standing=residual)
+    out = np.zeros((world.n, world.n))
+    pos = {a: k for k, a in enumerate(root.roster.ids)}
+    idx = [pos.get(a, -1) for a in world.roster.ids]
+    for i, a in enumerate(idx):
+        for j, b in enumerate(idx):
+            if a >= 0 and b >= 0:
+                out[i, j] = residual[a, b]
+    own = dataclasses.replace(world, standing=out, standing_world=root)
+    start = initial_state(own, [0], shares=False)
+    own_parts = driver_contributions(start, own, habitual_delivery(start, own))[:, 0]
+    return dataclasses.replace(own, start_contributions=own_parts)

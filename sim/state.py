@@ -152,17 +152,15 @@ def n_shares() -> int:
 
 def starting_shares(state: State, world: World) -> np.ndarray:
     """The starting latent level split by cause: each driver's part of the target at the
-    family's documented start (`sim.equilibrium.family_contributions`), the memory's, the
+    family's documented start (`sim.equilibrium.with_standing`), the memory's, the
     rest as an adjustment (zero when the start is the drivers' equilibrium), no noise yet.
     A scenario that changes a driver's input from the start (no treaty, say) then shows
     that driver moving the relation away from the documented start, by name."""
-    from sim.equilibrium import family_contributions
-
+    if world.start_contributions is None:
+        raise ValueError("a world is built by sim.world.build_world (or fixed by "
+                         "sim.equilibrium.with_standing) before a run can start from it")
     w = world.p.memory_weight
-    if world.start_contributions is not None:  # computed once, when the world was built
-        parts = (1.0 - w) * world.start_contributions[:, None]  # (D, 1, N, N)
-    else:
-        parts = (1.0 - w) * family_contributions(state, world)  # (D, R, N, N)
+    parts = (1.0 - w) * world.start_contributions[:, None]  # (D, 1, N, N)
     shares = np.zeros((state.replicates, parts.shape[0] + 3, world.n, world.n))
     shares[:, :-3] = np.swapaxes(parts, 0, 1)
     shares[:, -3] = w * state.memory
