@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from sim.config_errors import ConfigError, validate_file
+from sim.episodes import EPISODE_CLASSES
 from sim.provenance import Sourced
 
 DEFAULT_DYNAMICS = Path(__file__).parent / "data" / "dynamics.toml"
@@ -50,9 +51,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "cross_pressure_weight": (0.0, 5.0),
     "domestic_weight": (0.0, 5.0),
     "reciprocity_weight": (0.0, 5.0),
-    **{f"episode_half_life_{c}": (0.5, 120.0) for c in (
-        "diplomacy", "arms", "sanctions", "violence", "recrimination", "treaty", "deal",
-        "upheaval")},
+    **{f"episode_half_life_{c}": (0.5, 120.0) for c in EPISODE_CLASSES},
     "repeat_share": (0.0, 1.0),
     "impulse_deepen_self": (0.0, 2.0),
     "impulse_deepen_partner": (0.0, 2.0),

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.actions import Dyadic
 from sim.calendar import Month
+from sim.episodes import EPISODE_CLASSES, class_index
 from sim.provenance import Citation, UnitSourced
 
 if TYPE_CHECKING:
@@ -27,8 +28,7 @@ if TYPE_CHECKING:
     from sim.world import World
 
 
-EpisodeClass = Literal["diplomacy", "arms", "sanctions", "violence", "recrimination", "treaty",
-                       "deal", "upheaval"]
+EpisodeClass = Literal[EPISODE_CLASSES]  # the classes of `sim.episodes`, one list
 
 
 class Impulse(BaseModel):
@@ -81,8 +81,6 @@ class _Event(BaseModel):
 
     def add_impulses(self, state: State, world: World, rows: np.ndarray) -> None:
         """Add the episode's impulses to this month's pending ones, for ``rows``."""
-        from sim.episodes import class_index
-
         ro = world.roster
         if self.impulses is None:
             own = class_index(self.episode)
