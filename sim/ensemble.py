@@ -12,9 +12,9 @@ from typing import Literal
 
 import numpy as np
 
-from sim.engine import Overrides, advance
+from sim.engine import Overrides, advance, block_size
 from sim.model import AlignmentModel
-from sim.recording import Record, Recorder, concat_records
+from sim.recording import Record, Recorder, concat_records, join_blocks
 from sim.state import initial_state
 from sim.world import World
 
@@ -47,13 +47,38 @@ def run_mesa(world: World, seeds, *, keep_terms: bool = True,
         records.append(model.record())
         if progress:
             progress(1)
-    return concat_records(records)
+    return concat_records(records, firing_rank(world))
+
+
+def firing_rank(world: World) -> Callable[[int, str], int]:
+    """The order in which `sim.engine.open_month` fires a month's events: scheduled events
+    in the schedule's order, then random ones in the hazards' order; used to list the
+    events of joined records as a single batched run lists them."""
+    def rank(step: int, label: str) -> int:
+        names = [ev.label() for ev in world.scheduled.get(step, [])]
+        names += [hz.event.label() + " [random]" for hz, _, _ in world.hazards]
+        return names.index(label) if label in names else len(names)
+    return rank
 
 
 def run_batched(world: World, seeds, *, keep_terms: bool = True,
                 overrides: OverrideSchedule | None = None, months: int | None = None,
                 progress: Progress | None = None) -> Record:
-    """All seeds at once as arrays (the batched path); ``months`` stops early."""
+    """All seeds as arrays (the batched path), in cache-sized blocks (`sim.engine.block_size`);
+    ``months`` stops early. A replicate does not depend on its batch, so blocks change
+    nothing but speed (tests/test_determinism.py)."""
+    seeds = np.asarray(seeds, dtype=np.uint64)
+    per_block = block_size(world.n)
+    if len(seeds) <= per_block:
+        return _run_block(world, seeds, keep_terms, overrides, months, progress)
+    blocks = (_run_block(world, seeds[lo:lo + per_block], keep_terms, overrides, months,
+                         progress) for lo in range(0, len(seeds), per_block))
+    return join_blocks(blocks, len(seeds), firing_rank(world))
+
+
+def _run_block(world: World, seeds: np.ndarray, keep_terms: bool,
+               overrides: OverrideSchedule | None, months: int | None,
+               progress: Progress | None) -> Record:
     state = initial_state(world, seeds)
     rec = Recorder(keep_terms=keep_terms)
     rec.start(state)

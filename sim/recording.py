@@ -7,6 +7,7 @@ arrays, stacked once at the end.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,24 +73,66 @@ class Recorder:
             terms=stack(self._terms), dyadic=stack(self._dyadic),
             theatre=stack(self._theatre), distrust=stack(self._distrust),
             events=self._events,
-            clipped=np.stack(self._clipped) if self._clipped else np.zeros((0, 0), bool),
+            clipped=(np.stack(self._clipped) if self._clipped
+                     else np.zeros((0, len(seeds)), dtype=bool)),
         )
 
 
-def concat_records(records: list[Record]) -> Record:
-    """Join records of single runs along the replicate axis (axis 1 of the stacks)."""
-    def cat(name):
-        xs = [getattr(r, name) for r in records]
-        return None if xs[0] is None else np.concatenate(xs, axis=1)
-    events = []
-    offsets = np.cumsum([0] + [len(r.seeds) for r in records])
-    total = offsets[-1]
-    for k, r in enumerate(records):
-        for step, label, rows in r.events:
-            full = np.zeros(total, dtype=bool)
-            full[offsets[k]:offsets[k + 1]] = rows
-            events.append((step, label, full))
-    return Record(seeds=np.concatenate([r.seeds for r in records]),
-                  alignment=cat("alignment"), terms=cat("terms"), dyadic=cat("dyadic"),
-                  theatre=cat("theatre"), distrust=cat("distrust"), events=events,
-                  clipped=np.concatenate([r.clipped for r in records], axis=1))
+def _merge_events(parts: list[tuple[int, list[tuple[int, str, np.ndarray]]]], total: int,
+                  rank: Callable[[int, str], int] | None
+                  ) -> list[tuple[int, str, np.ndarray]]:
+    """Events of disjoint sets of replicates ((offset, events) each) as one list: one entry
+    per (month, label), whose mask is the union of the parts' masks, ordered by month and
+    then by ``rank`` (the order in which the engine fires a month's events,
+    `sim.ensemble.firing_rank`), else by first appearance. So single runs (the Mesa path)
+    and blocks of replicates list their events as one batched run does. (Two events of one
+    label in the same month become one entry: a label names what happened, the mask to
+    whom.)"""
+    merged: dict[tuple[int, str], np.ndarray] = {}
+    for offset, events in parts:
+        for step, label, rows in events:
+            full = merged.setdefault((step, label), np.zeros(total, dtype=bool))
+            full[offset:offset + len(rows)] |= rows
+    keys = list(merged)
+    if rank is not None:
+        keys.sort(key=lambda key: (key[0], rank(*key)))
+    else:
+        keys.sort(key=lambda key: key[0])  # stable: first appearance within a month
+    return [(step, label, merged[(step, label)]) for step, label in keys]
+
+
+def concat_records(records: list[Record],
+                   rank: Callable[[int, str], int] | None = None) -> Record:
+    """Join records of disjoint replicates along the replicate axis (axis 1 of the
+    stacks), with their events merged (`_merge_events`)."""
+    return join_blocks(iter(records), sum(len(r.seeds) for r in records), rank)
+
+
+_STACKS = ("alignment", "terms", "dyadic", "theatre", "distrust", "clipped")
+
+
+def join_blocks(blocks: Iterator[Record], total: int,
+                rank: Callable[[int, str], int] | None = None) -> Record:
+    """Records of consecutive blocks of ``total`` replicates in all, joined as they come:
+    each block is copied into the whole and dropped, so the peak holds the whole and one
+    block, not every block twice."""
+    out: dict[str, np.ndarray | None] = {}
+    seeds = np.empty(total, dtype=np.uint64)
+    events: list[tuple[int, list[tuple[int, str, np.ndarray]]]] = []
+    offset = 0
+    for block in blocks:
+        m = len(block.seeds)
+        for name in _STACKS:
+            part = getattr(block, name)
+            if name not in out:
+                out[name] = None if part is None else np.empty(
+                    (part.shape[0], total, *part.shape[2:]), dtype=part.dtype)
+            if part is not None:
+                out[name][:, offset:offset + m] = part
+        seeds[offset:offset + m] = block.seeds
+        events.append((offset, block.events))
+        offset += m
+        del block
+    if offset != total:
+        raise ValueError(f"the blocks hold {offset} replicates, not {total}")
+    return Record(seeds=seeds, events=_merge_events(events, total, rank), **out)
