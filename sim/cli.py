@@ -424,6 +424,10 @@ def unga(
     measure: Annotated[str, typer.Option(help="idealpoint_distance_fp (primary), "
                                               "unga_agreement_lijphart or unga_s_score")]
     = "idealpoint_distance_fp",
+    measurement: Annotated[str, typer.Option(
+        help="measurement model: hegemony (default: distance ~ alpha - beta x alignment + "
+             "gamma x the two states' gap in standing towards the US-led order) or one "
+             "(alignment alone)")] = "hegemony",
     data: Annotated[Path | None, typer.Option(help="UNGA dyad file (default: "
                                                    "SIM_DATA_DIR/unga_dyads_1991_2012.csv)")]
     = None,
@@ -431,7 +435,8 @@ def unga(
                                                       "to <results>/unga/<time>/")] = None,
 ) -> None:
     """Compare the replay with UN General Assembly votes 1991-2012 (in-sample; 2013 on is
-    held out): fit a measurement model, score ranks, within-dyad changes, large changes."""
+    held out): fit a measurement model, score ranks, within-dyad changes, large changes
+    (of the model's prediction with --measurement hegemony, of its alignment with one)."""
     from sim.calibration import unga as u
     from sim.ensemble import ensemble_seeds, run_batched
     from sim.manifest import build_manifest
@@ -440,6 +445,9 @@ def unga(
     settings = get_settings()
     if measure not in u.MEASURES:
         _fail(f"--measure: bad value {measure!r}; allowed: {', '.join(u.MEASURES)}")
+    if measurement not in u.MEASUREMENTS:
+        _fail(f"--measurement: bad value {measurement!r}; allowed: "
+              f"{', '.join(u.MEASUREMENTS)}")
     reps = replicates or settings.ensemble_size
     base = settings.base_seed if seed is None else seed
     data_file = data or u.default_data_file()
@@ -455,7 +463,7 @@ def unga(
         seeds = ensemble_seeds(base, reps)
         rec = run_batched(world, seeds, keep_terms=False, months=months)
         scores, matched = u.evaluate_unga(rec.alignment, world.roster.ids, world.start, obs,
-                                          measure)
+                                          measure, measurement)
     except ConfigError as exc:
         _fail(str(exc))
     except ValueError as exc:

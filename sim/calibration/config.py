@@ -79,6 +79,10 @@ class UngaSettings(_Strict):
         "value; below 1 discounts it (the votes measure one dimension of a relation); 0 "
         "reports the scores without fitting to them"))
     measure: str = Field(default=u.PRIMARY_MEASURE, description="measure of the data file")
+    measurement: str = Field(default=u.DEFAULT_MEASUREMENT, description=(
+        "measurement model, as `sim unga --measurement`: hegemony (alignment and the two "
+        "states' gap in standing towards the US-led order) or one (alignment alone); a file "
+        "without it gets the default, the model `sim unga` reports with"))
     data: str | None = Field(default=None, description=(
         "the UNGA dyad file, relative to the calibration file (default: the shared data "
         "folder's unga_dyads_1991_2012.csv)"))
@@ -88,6 +92,13 @@ class UngaSettings(_Strict):
     def _known_measure(cls, value: str) -> str:
         if value not in u.MEASURES:
             raise ValueError(f"allowed: {', '.join(u.MEASURES)}")
+        return value
+
+    @field_validator("measurement")
+    @classmethod
+    def _known_measurement(cls, value: str) -> str:
+        if value not in u.MEASUREMENTS:
+            raise ValueError(f"allowed: {', '.join(u.MEASUREMENTS)}")
         return value
 
 
@@ -283,6 +294,14 @@ def unga_problems(cal: Calibration, cal_file: Path, scenario: Scenario, base: Pa
     if len(dyads) < 2:
         problems.append(f"unga: the scenario's actors make {len(dyads)} of the data's dyads; "
                         "the scores need at least 2")
+    if cal.unga.measurement == "hegemony":
+        bad = f"unga.measurement: bad value 'hegemony': scenario {scenario.name!r}"
+        if u.HEGEMON not in ids:
+            problems.append(f"{bad} has no {u.HEGEMON}, whose relations place each state "
+                            "on the dimension; allowed without it: one")
+        elif dyads and all(u.HEGEMON in u.roster_pair(d) for d in dyads):
+            problems.append(f"{bad} and the data share only dyads with the {u.HEGEMON}, in "
+                            "which the standing gap is 1 minus the alignment; allowed: one")
     return problems
 
 

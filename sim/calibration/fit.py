@@ -79,7 +79,8 @@ def build_problem(cal: Calibration, cal_file: Path) -> tuple[Problem, Path]:
     for p in cal.parameters:
         kind, key, field = split_name(p.name)
         hand.append(world.p[key] if kind == "dynamics" else event_value(events[key], field))
-    votes = (load_unga_data(unga_data_path(cal, cal_file), cal.unga.measure, cal.unga.weight)
+    votes = (load_unga_data(unga_data_path(cal, cal_file), cal.unga.measure, cal.unga.weight,
+                            cal.unga.measurement)
              if cal.unga is not None else None)
     problem = Problem(
         scenario=scenario, base=sc_path.parent, names=tuple(p.name for p in cal.parameters),

@@ -92,8 +92,10 @@ def votes_table(res: CalibrationResult) -> pd.DataFrame:
             continue
         s = fit.scores
         rows.append({
-            "parameters": which, "measure": s.measure, "alpha": s.fit.alpha,
-            "beta": s.fit.beta, "beta_se": s.fit.beta_se, "r2": s.fit.r2,
+            "parameters": which, "measure": s.measure, "measurement": s.measurement,
+            "scored": u.scored_quantity(s.measurement), "alpha": s.fit.alpha,
+            "beta": s.fit.beta, "beta_se": s.fit.beta_se, "gamma": s.fit.gamma,
+            "gamma_se": s.fit.gamma_se, "r2": s.fit.r2,
             "resid_sd": s.fit.resid_sd, "spearman": s.spearman,
             "spearman_p05": s.spearman_range[0], "spearman_p95": s.spearman_range[1],
             "within_r": s.within_r, "within_p05": s.within_r_range[0],
@@ -203,21 +205,28 @@ def _votes_section(res: CalibrationResult) -> list[str]:
         return []
     s = hand.scores
     m = u.MEASURES[s.measure]
-    link = "alpha + beta x alignment" if m.larger_is_closer else "alpha - beta x alignment"
+    link = u.link_formula(s).replace("×", "x").replace("−", "-")
+    hegemony = s.measurement == "hegemony"
 
     def row(which: str, fit: UngaFit) -> str:
         sc, f = fit.scores, fit.scores.fit  # type: ignore[union-attr]
-        return (f"| {which} | {f.alpha:.3f} | {f.beta:.3f} ({f.beta_se:.3f}) | {f.r2:.3f} | "
-                f"{f.resid_sd:.3f} | {sc.spearman:.3f} [{sc.spearman_range[0]:.2f}, "
-                f"{sc.spearman_range[1]:.2f}] | {sc.within_r:.3f} [{sc.within_r_range[0]:.2f}, "
+        gamma = f" {f.gamma:.2f} ({f.gamma_se:.2f}) |" if hegemony else ""
+        return (f"| {which} | {f.alpha:.2f} | {f.beta:.2f} ({f.beta_se:.2f}) |{gamma} "
+                f"{f.r2:.2f} | {f.resid_sd:.2f} | {sc.spearman:.2f} [{sc.spearman_range[0]:.2f}, "
+                f"{sc.spearman_range[1]:.2f}] | {sc.within_r:.2f} [{sc.within_r_range[0]:.2f}, "
                 f"{sc.within_r_range[1]:.2f}] | {sc.large_change_share:.2f} | "
                 f"{fit.reliability_within:.2f} | {fit.term:.2f} |")
 
     return [
         "## UN General Assembly votes (in-sample years only)", "",
-        f"Measure `{s.measure}` ({m.meaning}) ~ {link}, least squares pooled over "
+        f"Measure `{s.measure}` ({m.meaning}) ~ {link} (measurement model "
+        f"`{s.measurement}`"
+        + (f"; h_k: state k's alignment with the {u.HEGEMON}, both directions averaged, "
+           f"1 for the {u.HEGEMON}" if hegemony else "")
+        + f"), least squares pooled over "
         f"{s.n_dyad_years} dyad-years of {s.n_dyads} dyads, {s.first_year}-{s.last_year} "
-        f"(the votes from {u.HELD_OUT_FROM} are held out and never read). Scores on "
+        f"(the votes from {u.HELD_OUT_FROM} are held out and never read). The scores "
+        f"correlate {u.scored_quantity(s.measurement)} with the votes' closeness. Scores on "
         f"{s.replicates} fresh replicates; [5%, 95%] over single replicates. Targets of the "
         f"scores (docs/validation.md): Spearman >= {u.SPEARMAN_TARGET}, within-dyad r >= "
         f"{u.WITHIN_TARGET}.", "",
@@ -228,11 +237,12 @@ def _votes_section(res: CalibrationResult) -> list[str]:
         "observation per dyad for the levels; the within-dyad changes discounted for the "
         f"data's lag-1 autocorrelation {hand.rho:.2f}); S and W are the two scores below; "
         "see `sim/calibration/unga_loss.py`. `reliability`: the share of the within-dyad "
-        "variance of the ensemble means that is not Monte Carlo noise; the within-dyad r is "
-        "attenuated by its square root.", "",
-        "| parameters | alpha | beta (se) | R^2 | residual sd | Spearman | within-dyad r | "
-        "large changes right | reliability | loss term |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "variance of the scored series' ensemble means that is not Monte Carlo noise; the "
+        "within-dyad r is attenuated by its square root.", "",
+        "| parameters | alpha | beta (se) |" + (" gamma (se) |" if hegemony else "")
+        + " R^2 | residual sd | Spearman | within-dyad r | large changes right | reliability "
+        "| loss term |",
+        "|---|---|---|---|---|---|---|---|---|---|" + ("---|" if hegemony else ""),
         row("hand-set", hand), row("calibrated", cal), "",
         *([f"Warning: a reliability below {LOW_RELIABILITY} attenuates the within-dyad r "
            "noticeably, in favour of parameters with larger responses; use more "

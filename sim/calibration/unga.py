@@ -5,12 +5,25 @@ yearly measurement. A pair of states that stand with each other tends to vote al
 General Assembly, so the distance between their UNGA ideal points should fall as the model's
 alignment rises. We do not claim the two are the same quantity: the ideal points measure one
 dimension (a state's stance towards the US-led order), on their own scale. So the model's
-yearly alignment is linked to the data by a fitted linear measurement model,
+yearly alignment is linked to the data by a fitted linear measurement model, pooled over
+dyad-years. Two are offered (`MEASUREMENTS`, ``sim unga --measurement``):
 
-    distance ≈ alpha − beta × alignment    (beta expected positive),
+- ``hegemony`` (the default: it fits the in-sample votes better and says what the votes
+  measure)::
 
-pooled over dyad-years, and judged by rank and within-dyad correlations that do not depend
-on the scale at all.
+      distance_ij ≈ alpha − beta × alignment_ij + gamma × |h_i − h_j|
+
+  where h_k is state k's standing towards the US-led order as the model has it that year
+  (`standing` says how it is built and why). Two partners far apart on that dimension (the
+  US and Saudi Arabia) still vote apart; two states on the same side of it vote alike even
+  when their own relation is cool.
+- ``one``: distance ≈ alpha − beta × alignment, the bilateral alignment alone.
+
+beta and gamma are expected positive. The scores are rank and within-dyad correlations,
+blind to the scale: for ``one`` they correlate the model's alignment with the votes'
+closeness (the distance negated), which for beta > 0 is the same as correlating the fitted
+distance, negated; for ``hegemony`` they correlate the measurement model's prediction (its
+fitted distance, negated to a closeness) with the votes' closeness.
 
 Data (in-sample only, 1991-2012; the years from 2013 are held out for the out-of-sample
 test and must never be fitted or looked at): ``unga_dyads_1991_2012.csv`` in the shared data
@@ -34,7 +47,7 @@ import re
 import uuid
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,6 +74,14 @@ WITHIN_TARGET = 0.4
 LARGE_CHANGE_QUANTILE = 0.75
 #: Problems listed in one error before the rest are only counted.
 MAX_PROBLEMS = 20
+#: The measurement models (module docstring): name -> the link, as a report writes it.
+MEASUREMENTS: dict[str, str] = {
+    "hegemony": "alpha − beta × alignment + gamma × |h_i − h_j|",
+    "one": "alpha − beta × alignment",
+}
+DEFAULT_MEASUREMENT = "hegemony"
+#: The leader of the order whose stance the ideal points measure (data README), a roster id.
+HEGEMON = "USA"
 
 CITATION = (
     "Voeten, Strezhnev & Bailey, *United Nations General Assembly Voting Data*, Harvard "
@@ -221,19 +242,70 @@ def select_measure(data: pd.DataFrame, measure: str = PRIMARY_MEASURE) -> pd.Dat
 
 # ----------------------------------------------------------------------------- the model side
 
+def standing(alignment: np.ndarray, world_ids: Sequence[str]) -> np.ndarray:
+    """Each state's standing towards the US-led order as the model has it, h_k: an array of
+    alignments (..., N, N) gives (..., N), with
+
+        h_k = (a[k, USA] + a[USA, k]) / 2   for k ≠ USA,      h_USA = 1.
+
+    Why this quantity. The ideal points place every state on one dimension, its stance
+    towards the US-led order (the data README; Bailey, Strezhnev & Voeten 2017), and the US
+    sits at one end of that scale. The model has no separate "order"; what it has is each
+    state's relation with the order's leader, so that relation is the state's place on the
+    dimension. Both directions are averaged, as for the dyad term: the votes are symmetric in
+    a pair, and a state's stance shows in how the US treats it as well as in how it treats
+    the US (k's own direction alone was considered; for the data's states the two directions
+    differ by less than a tenth in the history replay, so little rides on the choice). The US
+    itself stands at the end of the scale, 1: the top of the alignment scale, the limit of a
+    state's alignment with itself, which the model does not define and no other state reaches
+    (alignment is a tanh). A pair's distance on the dimension is then |h_i − h_j|; for a pair
+    with the US it is 1 − h_k, i.e. 1 − that pair's own alignment, so the hegemony term tells
+    the two measurement models apart only through pairs without the US.
+
+    Considered and not taken:
+
+    - the West as the pole (the mean of the standing towards the US and the EU). The EU
+      casts no votes in the Assembly, the scale's end is the US's position, and the EU's
+      relations in the model carry trade and sanctions that are not the dimension the votes
+      measure; on the history replay this variant also fitted the votes less well (R² 0.41
+      against 0.42, pooled Spearman 0.57 against 0.64).
+    - each actor's ``anti_hegemony`` (the threat it perceives from the US-led order, a
+      roster parameter moved only by dated events). It is an input that drives the
+      alignment, mostly an assumption, not the stance the model arrives at; and on the
+      history replay its gap took the wrong sign (states further apart in it voting closer).
+
+    The USA is also the roster's ``hegemon``, the actor whose order the anti-hegemonic
+    actors resist, so the model and the data agree on the pole.
+
+    NaN throughout when the USA is not among ``world_ids`` (no standing can be formed).
+    """
+    a = np.asarray(alignment, dtype=np.float64)
+    ids = list(world_ids)
+    if HEGEMON not in ids:
+        return np.full(a.shape[:-1], math.nan)
+    us = ids.index(HEGEMON)
+    h = 0.5 * (a[..., :, us] + a[..., us, :])
+    h[..., us] = 1.0
+    return h
+
+
 @dataclass(frozen=True)
 class YearlyAlignment:
     """The model's yearly alignment of data dyads.
 
     ``table`` has one row per (year, dyad): year, dyad, a, b, model (mean over replicates),
-    low and high (5% and 95% over replicates), months (months averaged). ``replicates`` holds
-    each replicate's yearly value, shape (rows of table, R), for uncertainty. ``notes`` says
-    what was left out and why.
+    low and high (5% and 95% over replicates), months (months averaged), h_a and h_b (each
+    state's yearly standing towards the US-led order, `standing`, mean over replicates) and
+    gap (|h_a − h_b| of each replicate's yearly standings, mean over replicates; NaN
+    without the USA in the run). ``replicates`` holds each replicate's yearly value, shape
+    (rows of table, R), for uncertainty, ``gap_replicates`` each replicate's gap. ``notes``
+    says what was left out and why.
     """
 
     table: pd.DataFrame
     replicates: np.ndarray
     notes: tuple[str, ...]
+    gap_replicates: np.ndarray | None = None
 
 
 def months_through(start: str, last_year: int = LAST_YEAR) -> int:
@@ -263,8 +335,12 @@ def yearly_alignment(record_alignment: np.ndarray, world_ids: Sequence[str], sta
     notes = [f"{y}: only {c} month(s) in the run; left out" for y, c in counts.items()
              if c < min_months]
     ids = list(world_ids)
+    # each state's standing, averaged over each whole year: (years, R, N)
+    stand = standing(series, ids)
+    h_year = {year: stand[years == year].mean(axis=0) for year in full}
     rows: list[dict[str, Any]] = []
     reps: list[np.ndarray] = []
+    gaps: list[np.ndarray] = []
     for dyad in dict.fromkeys(dyads):
         x, y = roster_pair(dyad)
         missing = [v for v in (x, y) if v not in ids]
@@ -276,28 +352,35 @@ def yearly_alignment(record_alignment: np.ndarray, world_ids: Sequence[str], sta
         for year in full:
             per_rep = both[years == year].mean(axis=0)
             lo, hi = np.quantile(per_rep, [0.05, 0.95])
+            h_i, h_j = h_year[year][:, i], h_year[year][:, j]
+            gap = np.abs(h_i - h_j)
             rows.append({"year": year, "dyad": dyad, "a": x, "b": y,
                          "model": float(per_rep.mean()), "low": float(lo), "high": float(hi),
-                         "months": counts[year]})
+                         "months": counts[year], "h_a": float(h_i.mean()),
+                         "h_b": float(h_j.mean()), "gap": float(gap.mean())})
             reps.append(per_rep)
+            gaps.append(gap)
     table = pd.DataFrame(rows, columns=["year", "dyad", "a", "b", "model", "low", "high",
-                                        "months"])
+                                        "months", "h_a", "h_b", "gap"])
     rep = np.array(reps) if reps else np.zeros((0, a.shape[1]))
-    return YearlyAlignment(table, rep, tuple(notes))
+    gap_rep = np.array(gaps) if gaps else np.zeros((0, a.shape[1]))
+    return YearlyAlignment(table, rep, tuple(notes), gap_rep)
 
 
 @dataclass(frozen=True)
 class Matched:
     """Dyad-years present in both the model and the data, in the same rows.
 
-    ``frame``: year, dyad, model, low, high, value (the measure), closeness (the value
-    oriented so that larger = more aligned: a distance negated). ``replicates``: each
-    replicate's yearly alignment for those rows, shape (rows, R).
+    ``frame``: year, dyad, model, low, high, h_a, h_b, gap (as in `YearlyAlignment`), value
+    (the measure), closeness (the value oriented so that larger = more aligned: a distance
+    negated). ``replicates``: each replicate's yearly alignment for those rows, shape
+    (rows, R); ``gap_replicates`` each replicate's standing gap (None when not known).
     """
 
     frame: pd.DataFrame
     replicates: np.ndarray
     notes: tuple[str, ...]
+    gap_replicates: np.ndarray | None = None
 
 
 def match_years(yearly: YearlyAlignment, data: pd.DataFrame,
@@ -329,20 +412,47 @@ def match_years(yearly: YearlyAlignment, data: pd.DataFrame,
         notes.append(f"{len(only_model)} model dyad-year(s) with no data (fewer than 20 joint "
                      f"votes, or not in the file): {listed}{more}; left out")
     sign = 1.0 if m.larger_is_closer else -1.0
-    frame = both[["year", "dyad", "model", "low", "high", "value"]].assign(
-        closeness=sign * both["value"])
-    reps = yearly.replicates[both["_row"].to_numpy()] if len(both) else np.zeros(
-        (0, yearly.replicates.shape[1]))
-    return Matched(frame, reps, tuple(notes))
+    frame = both[["year", "dyad", "model", "low", "high", "h_a", "h_b", "gap",
+                  "value"]].assign(closeness=sign * both["value"])
+    rows = both["_row"].to_numpy()
+    reps = yearly.replicates[rows] if len(both) else np.zeros((0, yearly.replicates.shape[1]))
+    gap_reps = None
+    if yearly.gap_replicates is not None:
+        gap_reps = yearly.gap_replicates[rows] if len(both) else np.zeros(
+            (0, yearly.gap_replicates.shape[1]))
+    return Matched(frame, reps, tuple(notes), gap_reps)
 
 
 # ----------------------------------------------------------------------------- fit and scores
 
+def check_measurement(measurement: str, option: str = "--measurement") -> str:
+    """``measurement`` if it names a measurement model; ValueError naming the allowed ones."""
+    if measurement not in MEASUREMENTS:
+        raise ValueError(f"{option}: bad value {measurement!r}; allowed: "
+                         f"{', '.join(MEASUREMENTS)}")
+    return measurement
+
+
 @dataclass(frozen=True)
 class MeasurementFit:
-    """Least-squares link of the data to the model: value ≈ alpha − beta × alignment for a
-    distance (alpha + beta × alignment for an agreement measure), so beta > 0 means that
-    more alignment in the model goes with closer votes."""
+    """Least-squares link of the data to the model, pooled over dyad-years.
+
+    For a distance: value ≈ alpha − beta × alignment (``one``), plus gamma × gap
+    (``hegemony``, gap = |h_i − h_j|, `standing`); for an agreement measure the signs of
+    both slopes are reversed. So beta > 0 means that more alignment in the model goes with
+    closer votes, and gamma > 0 that states further apart in their standing towards the
+    US-led order vote further apart. alpha, beta, gamma and their standard errors are the
+    ordinary least-squares ones (usual formula, s² (X'X)⁻¹; they treat the dyad-years as
+    independent, which they are not: the votes move slowly, so the standard errors are too
+    small, perhaps twofold or more). gamma and gamma_se are NaN for ``one``.
+
+    ``scored_beta`` and ``scored_gamma`` are the slopes the `hegemony` scores use: the
+    least-squares ones when both have the expected sign (the usual case), else the
+    least-squares fit with a wrong-signed slope held at 0, so that a replay whose alignment
+    goes the wrong way is not credited for it through a flipped sign (the single-term
+    scores read the sign straight off the raw alignment; the calibration loss counts a
+    negative correlation as none).
+    """
 
     measure: str
     alpha: float
@@ -352,34 +462,127 @@ class MeasurementFit:
     r2: float
     resid_sd: float
     n: int
+    measurement: str = "one"
+    gamma: float = math.nan
+    gamma_se: float = math.nan
+    scored_beta: float = math.nan
+    scored_gamma: float = math.nan
 
-    def predict(self, alignment: np.ndarray | float) -> np.ndarray:
-        """The measure the fit expects at a given alignment."""
+    @property
+    def constrained(self) -> bool:
+        """True when a scored slope differs from the least-squares one (a wrong sign)."""
+        if self.measurement == "one":
+            return False
+        return (self.scored_beta, self.scored_gamma) != (self.beta, self.gamma)
+
+    def predict(self, alignment: np.ndarray | float,
+                gap: np.ndarray | float | None = None) -> np.ndarray:
+        """The measure the least-squares fit expects at a given alignment (and, for
+        ``hegemony``, standing gap)."""
         sign = 1.0 if MEASURES[self.measure].larger_is_closer else -1.0
-        return self.alpha + sign * self.beta * np.asarray(alignment, dtype=np.float64)
+        out = self.alpha + sign * self.beta * np.asarray(alignment, dtype=np.float64)
+        if self.measurement == "hegemony":
+            if gap is None:
+                raise ValueError("the hegemony measurement model predicts from the standing "
+                                 "gap too; none given")
+            out = out - sign * self.gamma * np.asarray(gap, dtype=np.float64)
+        return out
+
+    def score_series(self, alignment: np.ndarray, gap: np.ndarray | None = None
+                     ) -> np.ndarray:
+        """What the scores correlate with the votes' closeness: the alignment itself for
+        ``one`` (unchanged from before there were two models; for beta > 0 a monotone
+        function of the prediction), the predicted closeness (the fitted distance negated,
+        with the scored slopes; its intercept dropped, which no correlation sees) for
+        ``hegemony``."""
+        m = np.asarray(alignment, dtype=np.float64)
+        if self.measurement == "one":
+            return m
+        if gap is None:
+            raise ValueError("the hegemony measurement model scores from the standing gap "
+                             "too; none given")
+        return self.scored_beta * m - self.scored_gamma * np.asarray(gap, dtype=np.float64)
+
+
+def _ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Least squares of y on the columns of x (the first a constant): coefficients, their
+    standard errors (s² (X'X)⁻¹) and the residual sum of squares."""
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ coef
+    rss = float(resid @ resid)
+    dof = len(y) - x.shape[1]
+    cov = rss / dof * np.linalg.inv(x.T @ x) if dof > 0 else np.full((x.shape[1],) * 2,
+                                                                       math.nan)
+    return coef, np.sqrt(np.clip(np.diag(cov), 0.0, None)), rss
+
+
+def _sign_constrained(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Least squares with the intercept free and every slope at least 0: the best of the
+    fits on each subset of the slopes whose slopes all come out non-negative (with few
+    slopes this enumeration is exact; a bound that binds holds its slope at 0)."""
+    k = x.shape[1] - 1
+    best, best_rss = np.zeros(k + 1), math.inf
+    for mask in range(1 << k):
+        cols = [0] + [c + 1 for c in range(k) if mask >> c & 1]
+        coef, *_ = np.linalg.lstsq(x[:, cols], y, rcond=None)
+        if (coef[1:] < 0).any():
+            continue
+        resid = y - x[:, cols] @ coef
+        rss = float(resid @ resid)
+        if rss < best_rss:
+            best, best_rss = np.zeros(k + 1), rss
+            best[cols] = coef
+    return best
 
 
 def fit_measurement(alignment: Sequence[float] | np.ndarray, value: Sequence[float] | np.ndarray,
-                    measure: str = PRIMARY_MEASURE) -> MeasurementFit:
-    """Ordinary least squares of the measure on the model's alignment, pooled over
-    dyad-years (`scipy.stats.linregress`); ValueError when the fit is not defined."""
+                    measure: str = PRIMARY_MEASURE, *, measurement: str = "one",
+                    gap: Sequence[float] | np.ndarray | None = None) -> MeasurementFit:
+    """Ordinary least squares of the measure on the model's alignment (and, for
+    ``hegemony``, the standing gap), pooled over dyad-years (`numpy.linalg.lstsq`);
+    ValueError when the fit is not defined."""
+    check_measurement(measurement)
     x = np.asarray(alignment, dtype=np.float64)
     y = np.asarray(value, dtype=np.float64)
     if x.shape != y.shape or x.ndim != 1:
         raise ValueError(f"alignment and value must be two equal 1-d series; got {x.shape} "
                          f"and {y.shape}")
-    if len(x) < 3:
-        raise ValueError(f"a measurement fit needs at least 3 dyad-years; got {len(x)}")
+    n_coef = 3 if measurement == "hegemony" else 2
+    if len(x) < n_coef + 1:
+        raise ValueError(f"a measurement fit ({measurement}) needs at least {n_coef + 1} "
+                         f"dyad-years; got {len(x)}")
     if np.ptp(x) == 0:
         raise ValueError("the model's alignment is the same in every dyad-year; no fit")
-    res = stats.linregress(x, y)
     sign = 1.0 if MEASURES[measure].larger_is_closer else -1.0
-    resid = y - (res.intercept + res.slope * x)
-    return MeasurementFit(measure=measure, alpha=float(res.intercept),
-                          beta=float(sign * res.slope), alpha_se=float(res.intercept_stderr),
-                          beta_se=float(res.stderr), r2=float(res.rvalue ** 2),
-                          resid_sd=float(np.sqrt((resid ** 2).sum() / (len(x) - 2))),
-                          n=len(x))
+    cols = [np.ones_like(x), sign * x]  # oriented so that both slopes are expected positive
+    if measurement == "hegemony":
+        g = np.asarray(gap if gap is not None else [], dtype=np.float64)
+        if g.shape != x.shape:
+            raise ValueError(f"the hegemony measurement model needs the standing gap of "
+                             f"every dyad-year; got {g.shape} for {x.shape}")
+        if not np.isfinite(g).all():
+            raise ValueError(f"--measurement: bad value 'hegemony': the standing towards the "
+                             f"US-led order needs {HEGEMON} in the run's roster; allowed "
+                             f"without it: one")
+        cols.append(-sign * g)
+    design = np.column_stack(cols)
+    if np.linalg.matrix_rank(design) < design.shape[1]:
+        raise ValueError("the standing gap is a straight-line function of the alignment in "
+                         "every dyad-year (e.g. every dyad includes the USA), so the hegemony "
+                         "measurement model cannot tell them apart; use --measurement one")
+    coef, se, rss = _ols(design, y)
+    tss = float(((y - y.mean()) ** 2).sum())
+    r2 = 1.0 - rss / tss if tss > 0 else math.nan
+    resid_sd = math.sqrt(rss / (len(x) - design.shape[1]))
+    out = MeasurementFit(measure=measure, alpha=float(coef[0]), beta=float(coef[1]),
+                         alpha_se=float(se[0]), beta_se=float(se[1]), r2=r2,
+                         resid_sd=resid_sd, n=len(x), measurement=measurement,
+                         scored_beta=float(coef[1]))
+    if measurement == "one":
+        return out
+    scored = coef if (coef[1:] >= 0).all() else _sign_constrained(design, y)
+    return replace(out, gamma=float(coef[2]), gamma_se=float(se[2]),
+                   scored_beta=float(scored[1]), scored_gamma=float(scored[2]))
 
 
 def _quiet(func, *args) -> float:
@@ -441,6 +644,8 @@ class DyadScore:
     model_mean: float
     data_mean: float
     within_r: float  # Pearson over the dyad's years; NaN with fewer than 3 or no variation
+    fitted_mean: float = math.nan  # the measurement model's fitted value, mean over years
+    gap_mean: float = math.nan  # the standing gap |h_i − h_j| (hegemony), mean over years
 
 
 @dataclass(frozen=True)
@@ -465,6 +670,10 @@ class UngaScores:
     notes: tuple[str, ...]
 
     @property
+    def measurement(self) -> str:
+        return self.fit.measurement
+
+    @property
     def spearman_met(self) -> bool:
         return self.spearman >= SPEARMAN_TARGET
 
@@ -474,7 +683,8 @@ class UngaScores:
 
     def dyad_frame(self) -> pd.DataFrame:
         return pd.DataFrame([vars(d) for d in self.dyads],
-                            columns=["dyad", "years", "model_mean", "data_mean", "within_r"])
+                            columns=["dyad", "years", "model_mean", "gap_mean", "fitted_mean",
+                                     "data_mean", "within_r"])
 
 
 def _range(values: list[float]) -> tuple[float, float]:
@@ -486,49 +696,91 @@ def _range(values: list[float]) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def score(matched: Matched, measure: str = PRIMARY_MEASURE) -> UngaScores:
+def fit_matched(matched: Matched, measure: str = PRIMARY_MEASURE,
+                measurement: str = DEFAULT_MEASUREMENT) -> tuple[MeasurementFit, np.ndarray]:
+    """The measurement model fitted to the matched dyad-years' ensemble means, and the series
+    the scores correlate with the votes' closeness (`MeasurementFit.score_series`)."""
+    check_measurement(measurement)
+    f = matched.frame
+    model = f["model"].to_numpy()
+    gap = f["gap"].to_numpy() if measurement == "hegemony" else None
+    fit = fit_measurement(model, f["value"].to_numpy(), measure, measurement=measurement,
+                          gap=gap)
+    return fit, fit.score_series(model, gap)
+
+
+def replicate_series(matched: Matched, measure: str, measurement: str) -> list[np.ndarray]:
+    """The scored series of each single replicate: its own alignment for ``one``; for
+    ``hegemony`` the prediction of the measurement model refitted to that replicate (as
+    someone with that one run would fit it), all NaN where that fit is not defined."""
+    reps = matched.replicates
+    if measurement == "one":
+        return [reps[:, k] for k in range(reps.shape[1])]
+    if matched.gap_replicates is None:
+        raise ValueError("the hegemony measurement model needs each replicate's standing gap")
+    value = matched.frame["value"].to_numpy()
+    out = []
+    for k in range(reps.shape[1]):
+        try:
+            fit = fit_measurement(reps[:, k], value, measure, measurement=measurement,
+                                  gap=matched.gap_replicates[:, k])
+        except ValueError:
+            out.append(np.full(len(value), math.nan))
+            continue
+        out.append(fit.score_series(reps[:, k], matched.gap_replicates[:, k]))
+    return out
+
+
+def score(matched: Matched, measure: str = PRIMARY_MEASURE,
+          measurement: str = DEFAULT_MEASUREMENT) -> UngaScores:
     """Fit the measurement model and compute every score on matched dyad-years.
 
     The headline scores use the ensemble-mean yearly alignment; their 5-95% ranges over
-    single replicates show how much one run of the model could differ.
+    single replicates show how much one run of the model could differ. What is correlated
+    with the votes' closeness: the alignment for ``one``, the measurement model's
+    predicted closeness for ``hegemony`` (`MeasurementFit.score_series`).
     """
     f = matched.frame
     if len(f) < 3:
         raise ValueError(f"only {len(f)} dyad-year(s) are in both the run and the data; the "
                          "run must cover whole years from 1991 to 2012 and the data dyads' "
                          "actors")
+    fit, series = fit_matched(matched, measure, measurement)
     g, yrs = f["dyad"].to_numpy(), f["year"].to_numpy()
-    model, close = f["model"].to_numpy(), f["closeness"].to_numpy()
-    share, count, threshold = large_changes(model, close, g, yrs)
+    close = f["closeness"].to_numpy()
+    share, count, threshold = large_changes(series, close, g, yrs)
+    fitted = fit.predict(f["model"].to_numpy(), f["gap"].to_numpy())
+    framed = f.assign(_series=series, _fitted=fitted)
     dyads = []
-    for dyad, grp in f.groupby("dyad", sort=True):
-        r = (_quiet(stats.pearsonr, grp["model"].to_numpy(), grp["closeness"].to_numpy())
+    for dyad, grp in framed.groupby("dyad", sort=True):
+        r = (_quiet(stats.pearsonr, grp["_series"].to_numpy(), grp["closeness"].to_numpy())
              if len(grp) >= 3 else math.nan)
         dyads.append(DyadScore(str(dyad), len(grp), float(grp["model"].mean()),
-                               float(grp["value"].mean()), r))
-    reps = matched.replicates
+                               float(grp["value"].mean()), r, float(grp["_fitted"].mean()),
+                               float(grp["gap"].mean())))
+    per_rep = replicate_series(matched, measure, measurement)
     return UngaScores(
-        measure=measure, fit=fit_measurement(model, f["value"].to_numpy(), measure),
+        measure=measure, fit=fit,
         n_dyad_years=len(f), n_dyads=len(dyads), first_year=int(yrs.min()),
-        last_year=int(yrs.max()), replicates=int(reps.shape[1]),
-        spearman=spearman(model, close),
-        spearman_range=_range([spearman(reps[:, k], close) for k in range(reps.shape[1])]),
-        within_r=within_dyad_r(model, close, g),
-        within_r_range=_range([within_dyad_r(reps[:, k], close, g)
-                               for k in range(reps.shape[1])]),
+        last_year=int(yrs.max()), replicates=int(matched.replicates.shape[1]),
+        spearman=spearman(series, close),
+        spearman_range=_range([spearman(r, close) for r in per_rep]),
+        within_r=within_dyad_r(series, close, g),
+        within_r_range=_range([within_dyad_r(r, close, g) for r in per_rep]),
         large_change_share=share, large_changes=count, large_change_threshold=threshold,
         dyads=tuple(dyads), notes=matched.notes)
 
 
 def evaluate_unga(record_alignment: np.ndarray, world_ids: Sequence[str], start: str,
-                  data: pd.DataFrame, measure: str = PRIMARY_MEASURE
-                  ) -> tuple[UngaScores, Matched]:
+                  data: pd.DataFrame, measure: str = PRIMARY_MEASURE,
+                  measurement: str = DEFAULT_MEASUREMENT) -> tuple[UngaScores, Matched]:
     """A run's record against the data (from `load_unga`): yearly values, join, fit, scores."""
+    check_measurement(measurement)
     obs = select_measure(data, measure)
     obs = obs[obs["year"] <= LAST_YEAR]  # never anything held out, whatever the frame holds
     yearly = yearly_alignment(record_alignment, world_ids, start, obs["dyad"].unique())
     matched = match_years(yearly, obs, measure)
-    return score(matched, measure), matched
+    return score(matched, measure, measurement), matched
 
 
 # ----------------------------------------------------------------------------- report
@@ -537,13 +789,61 @@ def _num(x: float, fmt: str = "{:.2f}") -> str:
     return "n/a" if x is None or not math.isfinite(x) else fmt.format(x)
 
 
+def link_formula(scores: UngaScores) -> str:
+    """The fitted link as a formula, oriented for the measure."""
+    m = MEASURES[scores.measure]
+    if m.larger_is_closer:
+        return {"one": "alpha + beta × alignment",
+                "hegemony": "alpha + beta × alignment − gamma × |h_i − h_j|"
+                }[scores.measurement]
+    return MEASUREMENTS[scores.measurement]
+
+
+def _fit_columns(f: MeasurementFit) -> tuple[list[str], list[str]]:
+    """Headers and cells of the fit's table (two decimals)."""
+    heads = ["alpha", "se", "beta", "se"]
+    cells = [_num(f.alpha), _num(f.alpha_se), _num(f.beta), _num(f.beta_se)]
+    if f.measurement == "hegemony":
+        heads += ["gamma", "se"]
+        cells += [_num(f.gamma), _num(f.gamma_se)]
+    heads += ["R²", "residual sd", "dyad-years"]
+    cells += [_num(f.r2), _num(f.resid_sd), str(f.n)]
+    return heads, cells
+
+
+def _fit_sentences(f: MeasurementFit) -> list[str]:
+    """What the fitted signs say, and whether the scores had to hold a slope at 0."""
+    out = ["beta > 0: more alignment in the model goes with closer votes." if f.beta > 0 else
+           "beta ≤ 0: the model's alignment does not go with closer votes."]
+    if f.measurement == "hegemony":
+        out.append("gamma > 0: states further apart in their standing towards the US-led "
+                   "order vote further apart." if f.gamma > 0 else
+                   "gamma ≤ 0: the standing gap does not go with votes further apart.")
+        if f.constrained:
+            out.append(f"A slope has the wrong sign, so the scores use the least-squares fit "
+                       f"with it held at 0 (beta {_num(f.scored_beta)}, gamma "
+                       f"{_num(f.scored_gamma)}).")
+    return out
+
+
+def scored_quantity(measurement: str, *, short: bool = False) -> str:
+    """What the scores correlate with the votes' closeness, in words."""
+    if measurement == "one":
+        return "model alignment" if short else (
+            "the model's alignment (for beta > 0 a monotone function of the fitted distance, "
+            "so the same ranks)")
+    return "fitted closeness" if short else (
+        "the measurement model's prediction (its fitted distance, negated to a closeness)")
+
+
 def unga_report(scores: UngaScores, *, scenario: str, seed: int, data_file: Path | str
                 ) -> str:
     """The comparison as a short Markdown report: fit, scores against targets, per dyad."""
     s, f = scores, scores.fit
     m = MEASURES[s.measure]
-    link = "alpha + beta × alignment" if m.larger_is_closer else "alpha − beta × alignment"
     verdict = {True: "met", False: "not met"}
+    heads, cells = _fit_columns(f)
+    hegemony = s.measurement == "hegemony"
     lines = [
         f"# UNGA votes against the {scenario} replay ({s.first_year}-{s.last_year})", "",
         f"Scenario **{scenario}**, {s.replicates} replicates from seed {seed} (batched "
@@ -551,15 +851,21 @@ def unga_report(scores: UngaScores, *, scenario: str, seed: int, data_file: Path
         f"{s.n_dyads} dyads, in-sample years only (from {HELD_OUT_FROM} the data are held "
         f"out). Data file: `{data_file}`.", "",
         f"Data: {CITATION}", "",
-        "## Measurement model", "",
-        f"`{s.measure}` ≈ {link}, least squares pooled over dyad-years (model alignment: "
-        "mean of both directions over the months of the year and the replicates).", "",
-        "| alpha | se | beta | se | R² | residual sd | dyad-years |",
-        "|---|---|---|---|---|---|---|",
-        f"| {_num(f.alpha)} | {_num(f.alpha_se)} | {_num(f.beta)} | {_num(f.beta_se)} | "
-        f"{_num(f.r2)} | {_num(f.resid_sd)} | {f.n} |", "",
-        "beta > 0: more alignment in the model goes with closer votes." if f.beta > 0 else
-        "beta ≤ 0: the model's alignment does not go with closer votes.", "",
+        f"## Measurement model: {s.measurement}", "",
+        f"`{s.measure}` ≈ {link_formula(s)}, ordinary least squares pooled over dyad-years "
+        "(model alignment: mean of both directions over the months of the year and the "
+        "replicates).", "",
+    ]
+    if hegemony:
+        lines += [f"h_k: state k's standing towards the US-led order in the model that year, "
+                  f"the mean of its alignment with the {HEGEMON} in both directions "
+                  f"({HEGEMON} itself: 1); |h_i − h_j| is averaged over replicates.", ""]
+    lines += [
+        "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads),
+        "| " + " | ".join(cells) + " |", "",
+        " ".join(_fit_sentences(f)),
+        "Standard errors by the usual OLS formula, which treats dyad-years as independent; "
+        "the votes move slowly, so they are too small.", "",
         "## Scores", "",
         "| score | value | 5-95% over replicates | target |", "|---|---|---|---|",
         f"| Spearman, pooled dyad-years | {_num(s.spearman)} | "
@@ -571,14 +877,25 @@ def unga_report(scores: UngaScores, *, scenario: str, seed: int, data_file: Path
         f"| large changes in the right direction | {_num(s.large_change_share)} "
         f"({s.large_changes} changes, abs change > {_num(s.large_change_threshold)}) | | |",
         "",
-        "Correlations compare the model's alignment with the votes' closeness (a distance "
-        "negated), so higher is better. Large changes: year-to-year changes of a dyad above "
+        f"Correlations compare {scored_quantity(s.measurement)} with the votes' closeness "
+        "(a distance negated), so higher is better"
+        + (" (single replicates: the model refitted to each)" if hegemony else "")
+        + ". Large changes: year-to-year changes of a dyad above "
         f"the {LARGE_CHANGE_QUANTILE:.0%} quantile of all absolute changes.", "",
         "## Per dyad", "",
-        "| dyad | years | model mean | data mean | within-dyad r |", "|---|---|---|---|---|",
     ]
-    lines += [f"| {d.dyad} | {d.years} | {_num(d.model_mean, '{:+.2f}')} | "
-              f"{_num(d.data_mean)} | {_num(d.within_r, '{:+.2f}')} |" for d in s.dyads]
+    if hegemony:
+        lines += ["| dyad | years | model mean | standing gap | fitted | data mean | "
+                  "within-dyad r |", "|---|---|---|---|---|---|---|"]
+        lines += [f"| {d.dyad} | {d.years} | {_num(d.model_mean, '{:+.2f}')} | "
+                  f"{_num(d.gap_mean)} | {_num(d.fitted_mean)} | {_num(d.data_mean)} | "
+                  f"{_num(d.within_r, '{:+.2f}')} |" for d in s.dyads]
+    else:
+        lines += ["| dyad | years | model mean | fitted | data mean | within-dyad r |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {d.dyad} | {d.years} | {_num(d.model_mean, '{:+.2f}')} | "
+                  f"{_num(d.fitted_mean)} | {_num(d.data_mean)} | "
+                  f"{_num(d.within_r, '{:+.2f}')} |" for d in s.dyads]
     lines += ["", "## Notes", ""]
     lines += [f"- {n}" for n in s.notes]
     if s.first_year <= 1991:
@@ -593,14 +910,17 @@ def rich_tables(scores: UngaScores) -> list[Any]:
     from rich.table import Table
 
     s, f = scores, scores.fit
-    fit = Table(title=f"Measurement model: {s.measure} ≈ alpha "
-                      f"{'+' if MEASURES[s.measure].larger_is_closer else '−'} beta × alignment "
-                      f"({s.first_year}-{s.last_year}, {s.replicates} replicates)")
-    for col in ("alpha", "se", "beta", "se", "R²", "residual sd", "dyad-years"):
+    hegemony = s.measurement == "hegemony"
+    fit = Table(title=f"Measurement model {s.measurement}: {s.measure} ≈ {link_formula(s)} "
+                      f"({s.first_year}-{s.last_year}, {s.replicates} replicates)",
+                caption=" ".join(_fit_sentences(f)))
+    heads, cells = _fit_columns(f)
+    for col in heads:
         fit.add_column(col, justify="right")
-    fit.add_row(_num(f.alpha), _num(f.alpha_se), _num(f.beta), _num(f.beta_se), _num(f.r2),
-                _num(f.resid_sd), str(f.n))
-    sc = Table(title="Scores (model alignment against the votes' closeness)")
+    fit.add_row(*cells)
+    sc = Table(title=f"Scores ({scored_quantity(s.measurement, short=True)} against the "
+                     "votes' closeness)", caption=f"Correlated: "
+                     f"{scored_quantity(s.measurement)}.")
     for col in ("score", "value", "5-95% over replicates", "target"):
         sc.add_column(col)
     met = {True: "met", False: "not met"}
@@ -613,17 +933,23 @@ def rich_tables(scores: UngaScores) -> list[Any]:
     sc.add_row("large changes, direction right", _num(s.large_change_share),
                f"{s.large_changes} changes > {_num(s.large_change_threshold)}", "")
     per = Table(title="Per dyad")
-    for col in ("dyad", "years", "model mean", "data mean", "within-dyad r"):
+    for col in ("dyad", "years", "model mean", *(["standing gap"] if hegemony else []),
+                "fitted", "data mean", "within-dyad r"):
         per.add_column(col, justify="left" if col == "dyad" else "right")
     for d in s.dyads:
-        per.add_row(d.dyad, str(d.years), _num(d.model_mean, "{:+.2f}"), _num(d.data_mean),
-                    _num(d.within_r, "{:+.2f}"))
+        gap = [_num(d.gap_mean)] if hegemony else []
+        per.add_row(d.dyad, str(d.years), _num(d.model_mean, "{:+.2f}"), *gap,
+                    _num(d.fitted_mean), _num(d.data_mean), _num(d.within_r, "{:+.2f}"))
     return [fit, sc, per]
 
 
 def dyad_year_table(matched: Matched, fit: MeasurementFit) -> pd.DataFrame:
-    """The matched dyad-years with the fitted value, for a results folder."""
-    return matched.frame.assign(fitted=fit.predict(matched.frame["model"].to_numpy()))
+    """The matched dyad-years with the fitted value and the scored series, for a results
+    folder."""
+    f = matched.frame
+    gap = f["gap"].to_numpy() if fit.measurement == "hegemony" else None
+    return f.assign(fitted=fit.predict(f["model"].to_numpy(), gap),
+                    scored=fit.score_series(f["model"].to_numpy(), gap))
 
 
 def write_unga(results_dir: Path | str, report: str, manifest: dict[str, Any],
@@ -666,7 +992,8 @@ def manifest_extra(scores: UngaScores, data_file: Path, measure: str) -> dict[st
     s = scores
     return {"kind": "rusiran-sim unga", "unga": {
         "data_file": str(data_file), "data_sha256": sha256_file(data_file),
-        "citation": CITATION, "measure": measure, "years": [s.first_year, s.last_year],
+        "citation": CITATION, "measure": measure, "measurement": s.measurement,
+        "scored": scored_quantity(s.measurement), "years": [s.first_year, s.last_year],
         "held_out_from": HELD_OUT_FROM,
         "fit": dict(vars(s.fit)),
         "spearman": s.spearman, "spearman_range": list(s.spearman_range),

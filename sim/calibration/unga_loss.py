@@ -2,7 +2,12 @@
 
 `sim.calibration.unga` links the replay's yearly alignment to the votes by a measurement
 model and scores it by the pooled Spearman correlation and the within-dyad correlation.
-Here those two scores become a term of the loss, in the same units as the rest of it.
+Here those two scores become a term of the loss, in the same units as the rest of it. The
+measurement model is the one `sim unga` reports with (``measurement`` of the ``[unga]``
+table: ``hegemony`` by default, or ``one``; `unga.MEASUREMENTS`), so the loss and the report
+score the same quantity: the alignment itself for ``one``, the measurement model's predicted
+closeness for ``hegemony`` (refitted to each candidate's replay: the measurement model's
+coefficients are nuisance parameters, profiled out like the slope below).
 
 Why this term. The document targets' part of the loss is a sum of squared z-scores, and the
 slices read intervals off it with the chi-square cut 2.71: it is (minus twice) a
@@ -13,7 +18,12 @@ varying: profiled over its intercept, slope and error variance, minus twice the
 log-likelihood of a linear model of n observations with correlation r between the two
 series is ``n log(1 - r^2)`` plus a constant that does not depend on the candidate. The
 slope is constrained to be positive (more alignment, closer votes: `unga` names it beta),
-so a negative correlation counts as none, r+ = max(r, 0). The term is
+so a negative correlation counts as none, r+ = max(r, 0). With the ``hegemony`` model the
+series is the least-squares prediction from the alignment and the standing gap, whose
+correlation with the votes is the multiple correlation R, so the same n log(1 - R^2)
+holds with one more profiled coefficient, the same for every candidate, so the constant
+still cancels; its slopes are held to their expected signs (`unga.MeasurementFit`), the
+counterpart of r+. The term is
 
     weight × [ n_rank log((1 - s+^2) / (1 - s*^2)) + n_within log((1 - w+^2) / (1 - w*^2)) ]
 
@@ -92,6 +102,7 @@ class UngaData:
     data_file: Path
     measure: str
     weight: float
+    measurement: str = u.DEFAULT_MEASUREMENT  # `unga.MEASUREMENTS`
 
 
 @dataclass(frozen=True)
@@ -150,26 +161,37 @@ def effective_sizes(matched: u.Matched) -> tuple[float, float, float]:
     return n_dyads / SPEARMAN_VARIANCE, n_within, rho
 
 
-def reliabilities(matched: u.Matched) -> tuple[float, float]:
+def reliabilities(matched: u.Matched, fit: u.MeasurementFit | None = None
+                  ) -> tuple[float, float]:
     """(pooled, within-dyad) share of the ensemble means' variance that is not Monte Carlo
-    noise, from the replicates; 0 for a candidate that is all noise."""
+    noise, from the replicates; 0 for a candidate that is all noise. Of the scored series:
+    the alignment, or with a ``hegemony`` ``fit`` its prediction (the same coefficients
+    applied to each replicate, so that the ensemble series is the replicates' mean)."""
     reps = matched.replicates
     f = matched.frame
     if reps.shape[1] < 2 or len(f) < 3:
         return 1.0, 1.0
-    noise = float(reps.var(axis=1, ddof=1).mean()) / reps.shape[1]
     model = f["model"].to_numpy()
+    if fit is not None and fit.measurement != "one":
+        if matched.gap_replicates is None:
+            raise ValueError("the hegemony measurement model needs each replicate's gap")
+        reps = fit.score_series(reps, matched.gap_replicates)
+        model = fit.score_series(model, f["gap"].to_numpy())
+    noise = float(reps.var(axis=1, ddof=1).mean()) / reps.shape[1]
     pooled = float(model.var(ddof=1))
     within = float(u.demean(model, f["dyad"].to_numpy()).var(ddof=1))
     return tuple(max(0.0, 1.0 - noise / v) if v > 0 else 0.0  # type: ignore[return-value]
                  for v in (pooled, within))
 
 
-def load_unga_data(data_file: Path, measure: str, weight: float) -> UngaData:
+def load_unga_data(data_file: Path, measure: str, weight: float,
+                   measurement: str = u.DEFAULT_MEASUREMENT) -> UngaData:
     """The checked data file's rows of one measure, in-sample years only."""
+    u.check_measurement(measurement, "unga.measurement")
     data = u.load_unga(data_file)
     data = data[(data["measure"] == measure) & (data["year"] <= u.LAST_YEAR)]
-    return UngaData(data.reset_index(drop=True), Path(data_file), measure, weight)
+    return UngaData(data.reset_index(drop=True), Path(data_file), measure, weight,
+                    measurement)
 
 
 def fit_votes(unga: UngaData, alignment: np.ndarray, ids, start: str, *,
@@ -178,20 +200,31 @@ def fit_votes(unga: UngaData, alignment: np.ndarray, ids, start: str, *,
     reliabilities, the term of the loss; with ``full`` every figure of `unga.score` too.
 
     Without ``full`` the scores are computed as `unga.evaluate_unga` computes them, but
-    without the measurement fit and the per-replicate ranges that only a report reads: the
-    objective is evaluated hundreds of times."""
+    without the per-replicate ranges that only a report reads (and, for the ``one`` model,
+    without the measurement fit, which its scores do not use): the objective is evaluated
+    hundreds of times."""
     if full:
-        scores, matched = u.evaluate_unga(alignment, ids, start, unga.data, unga.measure)
-        spearman, within = scores.spearman, scores.within_r
+        scores, matched = u.evaluate_unga(alignment, ids, start, unga.data, unga.measure,
+                                          unga.measurement)
+        spearman, within, fit = scores.spearman, scores.within_r, scores.fit
     else:
         obs = unga.data.drop(columns="measure")  # one measure's rows, up to 2012 only
         yearly = u.yearly_alignment(alignment, ids, start, obs["dyad"].unique())
         matched = u.match_years(yearly, obs, unga.measure)
-        f, scores = matched.frame, None
-        spearman = u.spearman(f["model"].to_numpy(), f["closeness"].to_numpy())
-        within = u.within_dyad_r(f["model"].to_numpy(), f["closeness"].to_numpy(),
-                                 f["dyad"].to_numpy())
+        f, scores, fit = matched.frame, None, None
+        if unga.measurement == "one":  # no fit needed: the alignment is scored as it is
+            series = f["model"].to_numpy()
+        else:
+            try:
+                fit, series = u.fit_matched(matched, unga.measure, unga.measurement)
+            except ValueError:  # no fit (e.g. a replay whose alignment never moves): no
+                series = np.full(len(f), math.nan)  # correlation, which counts as none
+        spearman = u.spearman(series, f["closeness"].to_numpy())
+        within = u.within_dyad_r(series, f["closeness"].to_numpy(), f["dyad"].to_numpy())
     n_rank, n_within, rho = effective_sizes(matched)
-    rank, within_rel = reliabilities(matched)
+    if fit is None and unga.measurement != "one":
+        rank, within_rel = 0.0, 0.0  # no measurement fit: nothing is scored
+    else:
+        rank, within_rel = reliabilities(matched, fit)
     return UngaFit(spearman, within, n_rank, n_within, rho, unga.weight, rank, within_rel,
                    scores)
