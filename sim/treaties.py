@@ -282,10 +282,11 @@ def judge_crises(ct: CompiledTreaties, state, choices: np.ndarray, step: int,
             continue
         aggr = _aggressors(state.war, p, ct.parties[k])
         attacked = aggr.any(axis=1)
-        kept = _kept_this_month(kind, choices, p, q, aggr)
         out[:, p, q] += _close(state, col, open_ & ~attacked, reliability, breach, fulfil)
-        state.crisis_months[:, col] += attacked
-        state.crisis_kept[:, col] += attacked & kept
+        if attacked.any():  # most months no one strikes a party: nothing to count
+            kept = _kept_this_month(kind, choices, p, q, aggr)
+            state.crisis_months[:, col] += attacked
+            state.crisis_kept[:, col] += attacked & kept
     return out
 
 
