@@ -8,6 +8,7 @@ analysis, which is why they sit in one flat, named table (decision record 0008).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -19,70 +20,199 @@ from sim.provenance import Sourced
 
 DEFAULT_DYNAMICS = Path(__file__).parent / "data" / "dynamics.toml"
 
-#: Allowed range of every parameter; the loader rejects values outside it.
-RANGES: dict[str, tuple[float, float]] = {
-    "adjustment_half_life": (0.5, 120.0),
-    "memory_half_life": (1.0, 600.0),
-    "memory_weight": (0.0, 0.95),
-    "standing_weight": (0.0, 1.0),
-    "noise_sd": (0.0, 0.3),
-    "threat_shared": (0.0, 5.0),
-    "threat_direct": (0.0, 5.0),
-    "threat_base_weight": (0.0, 1.0),
-    "balance_weight": (0.0, 5.0),
-    "sanctions_value": (0.0, 5.0),
-    "sanctions_resentment": (0.0, 5.0),
-    "sanctions_secondary": (0.0, 5.0),
-    "interdependence_weight": (0.0, 5.0),
-    "interdependence_reversion": (0.0, 1.0),
-    "interdependence_step": (0.0, 0.5),
-    "treaty_weight": (0.0, 5.0),
-    "treaty_maturity_half_life": (0.0, 240.0),
-    "defence_weight": (0.0, 5.0),
-    "defence_deterrence": (0.0, 1.0),
-    "defence_third": (0.0, 5.0),
-    "treaty_reliability": (0.05, 0.95),
-    "theatre_weight": (0.0, 5.0),
-    "theatre_reversion": (0.0, 1.0),
-    "theatre_escalation": (0.0, 1.0),
-    "engagement_rate": (0.0, 1.0),
-    "distrust_weight": (0.0, 5.0),
-    "distrust_learning": (0.0, 1.0),
-    "cross_pressure_weight": (0.0, 5.0),
-    "domestic_weight": (0.0, 5.0),
-    "reciprocity_weight": (0.0, 5.0),
-    **{f"episode_half_life_{c}": (0.5, 120.0) for c in EPISODE_CLASSES},
-    "repeat_share": (0.0, 1.0),
-    "impulse_deepen_self": (0.0, 2.0),
-    "impulse_deepen_partner": (0.0, 2.0),
-    "impulse_distance_self": (-2.0, 0.0),
-    "impulse_distance_partner": (-2.0, 0.0),
-    "impulse_cover_partner": (0.0, 2.0),
-    "impulse_arms_partner": (0.0, 2.0),
-    "impulse_arms_self": (0.0, 2.0),
-    "impulse_arms_withheld": (-2.0, 0.0),
-    "impulse_sanction_partner": (-2.0, 0.0),
-    "impulse_sanction_self": (-2.0, 0.0),
-    "impulse_strike_target": (-3.0, 0.0),
-    "impulse_strike_attacker": (-3.0, 0.0),
-    "impulse_ceasefire": (0.0, 2.0),
-    "impulse_deal": (0.0, 2.0),
-    "impulse_recrimination": (0.0, 10.0),
-    "impulse_sanctions_imposed": (-3.0, 0.0),
-    "impulse_treaty_signed": (0.0, 2.0),
-    "impulse_treaty_verdict": (0.0, 10.0),
-    "max_moves": (1.0, 30.0),
-    "switch_cost": (0.0, 5.0),
-    "gap_weight": (0.0, 50.0),
-    "trend_weight": (0.0, 50.0),
-    "move_cost": (0.0, 2.0),
-    "arms_cost": (0.0, 2.0),
-    "sanction_cost": (0.0, 2.0),
-    "cover_cost": (0.0, 2.0),
-    "intervene_cost": (0.0, 2.0),
-    "sanctions_endogenous_step": (0.0, 1.0),
-    "sanctions_endogenous_decay": (0.0, 1.0),
+@dataclass(frozen=True)
+class ParamInfo:
+    """What a dynamics parameter is: its allowed range, unit and meaning (its value and the
+    reason for it live in the dynamics table, ``sim/data/dynamics.toml``)."""
+
+    low: float
+    high: float
+    unit: str
+    meaning: str
+
+
+_MONTHS = "months"
+_LATENT = "latent units"
+_WEIGHT = "latent units per unit of input"
+_RATE = "share per month"
+_UTILITY = "utility"
+
+#: Every dynamics parameter, declared once; `RANGES` and the parameter registry
+#: (`sim.registry`) read this table, and the dynamics table must give a value for each.
+DYNAMICS_INFO: dict[str, ParamInfo] = {
+    "adjustment_half_life": ParamInfo(
+        0.5, 120.0, _MONTHS,
+        "months for a relation to cover half the gap to its target"),
+    "memory_half_life": ParamInfo(
+        1.0, 600.0, _MONTHS,
+        "months for the relation's memory to cover half the gap to its level"),
+    "memory_weight": ParamInfo(
+        0.0, 0.95, "share",
+        "share of the target set by the relation's memory rather than the drivers"),
+    "standing_weight": ParamInfo(
+        0.0, 1.0, "share",
+        "share of the standing residual (what the drivers leave unexplained) kept in the target"),
+    "noise_sd": ParamInfo(
+        0.0, 0.3, _LATENT,
+        "standard deviation of a month's unmodelled shock to the latent level"),
+    "threat_shared": ParamInfo(
+        0.0, 5.0, _WEIGHT,
+        "weight of a threat both sides perceive from the same third party"),
+    "threat_direct": ParamInfo(
+        0.0, 5.0, _WEIGHT,
+        "weight of the threat one side perceives from the other"),
+    "threat_base_weight": ParamInfo(
+        0.0, 1.0, "share",
+        "share of perceived threat that is standing perception rather than current hostility"),
+    "balance_weight": ParamInfo(
+        0.0, 5.0, _WEIGHT,
+        "weight of third parties' friendships and enmities (structural balance)"),
+    "sanctions_value": ParamInfo(
+        0.0, 5.0, _WEIGHT,
+        "value a sanctioned state puts on partners that do not sanction it"),
+    "sanctions_resentment": ParamInfo(
+        0.0, 5.0, _WEIGHT,
+        "resentment of a sanctioned state towards those who sanction it"),
+    "sanctions_secondary": ParamInfo(
+        0.0, 5.0, _WEIGHT,
+        "restraint that secondary sanctions put on third parties' ties with the sanctioned"),
+    "interdependence_weight": ParamInfo(
+        0.0, 5.0, _WEIGHT,
+        "weight of trade, energy and arms ties"),
+    "interdependence_reversion": ParamInfo(
+        0.0, 1.0, _RATE,
+        "monthly reversion of interdependence to its structural level"),
+    "interdependence_step": ParamInfo(
+        0.0, 0.5, "share of the remaining room",
+        "interdependence a month's deepening adds"),
+    "treaty_weight": ParamInfo(
+        0.0, 5.0, _WEIGHT,
+        "weight of a treaty's institutional value once matured"),
+    "treaty_maturity_half_life": ParamInfo(
+        0.0, 240.0, _MONTHS,
+        "months for a new treaty's institutional value to build up half way"),
+    "defence_weight": ParamInfo(
+        0.0, 5.0, _WEIGHT,
+        "value of a mutual-defence guarantee to the protected party"),
+    "defence_deterrence": ParamInfo(
+        0.0, 1.0, "share",
+        "share of third parties' threat a power-1 guarantor's protection removes"),
+    "defence_third": ParamInfo(
+        0.0, 5.0, _WEIGHT,
+        "hostility of a protected party's enemies towards its guarantor"),
+    "treaty_reliability": ParamInfo(
+        0.05, 0.95, "share",
+        "share of crisis months a clause is expected to be kept (Leeds, Long & Mitchell 2000)"),
+    "theatre_weight": ParamInfo(
+        0.0, 5.0, _WEIGHT,
+        "weight of shared or opposed positions in the theatres"),
+    "theatre_reversion": ParamInfo(
+        0.0, 1.0, _RATE,
+        "monthly calming of a theatre's intensity without new escalation"),
+    "theatre_escalation": ParamInfo(
+        0.0, 1.0, _RATE,
+        "intensity an intervention adds a month, saturating"),
+    "engagement_rate": ParamInfo(
+        0.0, 1.0, _RATE,
+        "monthly share by which engagement in a theatre follows a change of policy"),
+    "distrust_weight": ParamInfo(
+        0.0, 5.0, _WEIGHT,
+        "weight of historical distrust, holding a relation below its other reasons"),
+    "distrust_learning": ParamInfo(
+        0.0, 1.0, _RATE,
+        "monthly share by which distrust moves on evidence of conduct"),
+    "cross_pressure_weight": ParamInfo(
+        0.0, 5.0, _WEIGHT,
+        "restraint from ties with a partner's enemies"),
+    "domestic_weight": ParamInfo(
+        0.0, 5.0, _WEIGHT,
+        "weight of the domestic factions' ideal alignments"),
+    "reciprocity_weight": ParamInfo(
+        0.0, 5.0, _WEIGHT,
+        "weight of a month's deliveries against what was asked"),
+    **{f"episode_half_life_{c}": ParamInfo(
+        0.5, 120.0, _MONTHS, f"months for a {c} episode's impulse to fade by half")
+       for c in EPISODE_CLASSES},
+    "repeat_share": ParamInfo(
+        0.0, 1.0, "share",
+        "share of a move's impulse that each further month of the same policy carries"),
+    "impulse_deepen_self": ParamInfo(
+        0.0, 2.0, _LATENT,
+        "impulse of deepening a relation on the mover's own view"),
+    "impulse_deepen_partner": ParamInfo(
+        0.0, 2.0, _LATENT,
+        "impulse of being courted on the partner's view of the mover"),
+    "impulse_distance_self": ParamInfo(
+        -2.0, 0.0, _LATENT,
+        "impulse of distancing on the mover's own view"),
+    "impulse_distance_partner": ParamInfo(
+        -2.0, 0.0, _LATENT,
+        "impulse of being kept at a distance on the partner's view"),
+    "impulse_cover_partner": ParamInfo(
+        0.0, 2.0, _LATENT,
+        "impulse of diplomatic cover on the covered partner's view"),
+    "impulse_arms_partner": ParamInfo(
+        0.0, 2.0, _LATENT,
+        "impulse of an arms delivery on the recipient's view"),
+    "impulse_arms_self": ParamInfo(
+        0.0, 2.0, _LATENT,
+        "impulse of an arms delivery on the supplier's view"),
+    "impulse_arms_withheld": ParamInfo(
+        -2.0, 0.0, _LATENT,
+        "impulse of arms asked for in a war and not sent"),
+    "impulse_sanction_partner": ParamInfo(
+        -2.0, 0.0, _LATENT,
+        "impulse of being sanctioned on the target's view"),
+    "impulse_sanction_self": ParamInfo(
+        -2.0, 0.0, _LATENT,
+        "impulse of sanctioning on the sanctioner's own view"),
+    "impulse_strike_target": ParamInfo(
+        -3.0, 0.0, _LATENT,
+        "impulse of a month of strikes on the struck side's view"),
+    "impulse_strike_attacker": ParamInfo(
+        -3.0, 0.0, _LATENT,
+        "impulse of a month of strikes on the attacker's view"),
+    "impulse_ceasefire": ParamInfo(
+        0.0, 2.0, _LATENT,
+        "default impulse of a ceasefire on both sides"),
+    "impulse_deal": ParamInfo(0.0, 2.0, _LATENT, "default impulse of a deal on its parties"),
+    "impulse_recrimination": ParamInfo(
+        0.0, 10.0, _LATENT,
+        "default size of a public recrimination, per unit of its amount"),
+    "impulse_sanctions_imposed": ParamInfo(
+        -3.0, 0.0, _LATENT,
+        "impulse on the target of scheduled sanctions raised by one unit"),
+    "impulse_treaty_signed": ParamInfo(
+        0.0, 2.0, _LATENT,
+        "impulse of a treaty's signing on its parties"),
+    "impulse_treaty_verdict": ParamInfo(
+        0.0, 10.0, _LATENT,
+        "scale of a crisis verdict on a treaty partner's conduct"),
+    "max_moves": ParamInfo(
+        1.0, 30.0, "moves per month",
+        "departures from 'maintain' an actor makes a month"),
+    "switch_cost": ParamInfo(0.0, 5.0, _UTILITY, "cost of changing course from last month's move"),
+    "gap_weight": ParamInfo(
+        0.0, 50.0, "utility per latent unit",
+        "pull of the gap between what interests sustain and where a relation stands"),
+    "trend_weight": ParamInfo(
+        0.0, 50.0, _MONTHS,
+        "months ahead actors project the last month's trend"),
+    "move_cost": ParamInfo(0.0, 2.0, _UTILITY, "cost of any active dyadic move"),
+    "arms_cost": ParamInfo(0.0, 2.0, _UTILITY, "cost of transferring significant arms"),
+    "sanction_cost": ParamInfo(0.0, 2.0, _UTILITY, "cost of imposing sanctions"),
+    "cover_cost": ParamInfo(0.0, 2.0, _UTILITY, "cost of giving diplomatic cover"),
+    "intervene_cost": ParamInfo(0.0, 2.0, _UTILITY, "cost of intervening in a theatre"),
+    "sanctions_endogenous_step": ParamInfo(
+        0.0, 1.0, "share of the remaining room",
+        "sanctions a month's sanctioning action adds"),
+    "sanctions_endogenous_decay": ParamInfo(
+        0.0, 1.0, _RATE,
+        "monthly lapse of sanctions imposed by action"),
 }
+
+#: Allowed range of every parameter; the loader rejects values outside it.
+RANGES: dict[str, tuple[float, float]] = {k: (v.low, v.high) for k, v in DYNAMICS_INFO.items()}
 
 
 class DynamicsFile(BaseModel):

@@ -5,20 +5,17 @@ file, field, value, what is allowed). Its design is sampled with SciPy's QMC mod
 hypercube) or SALib (Sobol/Saltelli, Morris), never a hand-written sampler, and from the
 experiment's seed, so the same file always gives the same points.
 
-Parameter names say what they set:
-
-- ``dynamics.NAME``: a rate of ``sim/data/dynamics.toml`` (e.g. ``dynamics.sanctions_value``);
-- ``actor.ID.PARAM``: an actor parameter (e.g. ``actor.IRN.sanctions_exposure``);
-- ``domestic_balance.ID``: an actor's hardline weight at the start;
-- ``dyad.SRC.TGT.FIELD``: a relation's initial value (alignment, distrust, threat,
-  interdependence, asks), e.g. ``dyad.IRN.RUS.distrust``;
-- ``dummy.NAME``: sampled but used by nothing: the control that sensitivity indices of a
-  parameter without effect come out near zero.
+Parameters are named by the addresses of the parameter registry (`sim.registry`, listed by
+``sim params``): ``dynamics.NAME``, ``actor.ID.PARAM``, ``domestic_balance.ID``,
+``dyad.SRC.TGT.FIELD``, ``event.ID.FIELD`` and ``dummy.NAME`` (sampled but used by
+nothing: the control that sensitivity indices of a parameter without effect come out near
+zero). A parameter must be settable in every scenario the experiment runs, within the
+range the registry allows; `apply_point` sets a design point's values through the
+registry, as every other caller does.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from pathlib import Path
 from typing import Annotated, Literal
@@ -28,16 +25,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.stats import qmc
 
 from sim.config_errors import ConfigError, validate_file
-from sim.dynamics_params import RANGES
-from sim.roster import DYAD_FIELDS, ActorParams
 from sim.scenario import load_scenario, resolve_scenario_path
 from sim.settings import REPO_ROOT
-from sim.world import Rates, World
+from sim.world import World
 
 EXPERIMENTS_DIR = REPO_ROOT / "experiments"
 
-_ACTOR_RANGES = {"rationality": (0.0, 50.0)}
-_DYAD_RANGES = {"alignment": (-1.0, 1.0)}
 
 
 class _Strict(BaseModel):
@@ -47,7 +40,9 @@ class _Strict(BaseModel):
 class Parameter(_Strict):
     """One varied input: a continuous range (low, high) or a list of values (grid only)."""
 
-    name: str = Field(pattern=r"^(dynamics|actor|domestic_balance|dyad|dummy)\.[A-Za-z0-9_.]+$")
+    name: str = Field(
+        pattern=r"^(dynamics|actor|domestic_balance|dyad|event|dummy)\.[A-Za-z0-9_.]+$",
+        description="an address of the parameter registry (sim.registry)")
     low: float | None = None
     high: float | None = None
     values: list[float] | None = Field(default=None, min_length=1)
@@ -112,59 +107,27 @@ def scenario_path(name: str, experiment_file: Path) -> Path:
 
 def _target_problems(exp: Experiment, experiment_file: Path) -> list[str]:
     """Every parameter must name something that exists, within its allowed range."""
+    from sim import registry
+
     problems = []
-    ids: set[str] = set()
+    scopes: list[registry.Scope] = []
     for n, name in enumerate(exp.scenarios):
         try:
             sc = load_scenario(scenario_path(name, experiment_file))
         except ConfigError as exc:
             problems.append(f"scenarios[{n}]: bad value {name!r}: {exc.problems[0]}")
             continue
-        from sim.roster import load_roster_file
-        ids |= {a.id for a in load_roster_file(sc.roster_path()).actors}
-        ids |= {a.id for a in sc.add_actors}
-    seen = set()
-    for n, p in enumerate(exp.parameters):
-        where = f"parameters[{n}].name"
-        if p.name in seen:
-            problems.append(f"{where}: {p.name!r} is varied twice")
-        seen.add(p.name)
-        parts = p.name.split(".")
-        kind = parts[0]
-        lo, hi = p.bounds()
-        allowed: tuple[float, float] | None = None
-        if kind == "dynamics":
-            if len(parts) != 2 or parts[1] not in RANGES:
-                problems.append(f"{where}: unknown dynamics parameter {p.name!r}; allowed: "
-                                + ", ".join(f"dynamics.{k}" for k in RANGES))
-                continue
-            allowed = RANGES[parts[1]]
-        elif kind == "actor":
-            if len(parts) != 3 or parts[2] not in ActorParams.model_fields:
-                problems.append(f"{where}: write actor.ID.PARAM with PARAM one of "
-                                + ", ".join(ActorParams.model_fields))
-                continue
-            if ids and parts[1] not in ids:
-                problems.append(f"{where}: unknown actor {parts[1]!r}; allowed: "
-                                + ", ".join(sorted(ids)))
-            allowed = _ACTOR_RANGES.get(parts[2], (0.0, 1.0))
-        elif kind == "domestic_balance":
-            if len(parts) != 2 or (ids and parts[1] not in ids):
-                problems.append(f"{where}: write domestic_balance.ID with a known actor id")
-                continue
-            allowed = (0.0, 1.0)
-        elif kind == "dyad":
-            if len(parts) != 4 or parts[3] not in DYAD_FIELDS:
-                problems.append(f"{where}: write dyad.SRC.TGT.FIELD with FIELD one of "
-                                + ", ".join(DYAD_FIELDS))
-                continue
-            for actor in parts[1:3]:
-                if ids and actor not in ids:
-                    problems.append(f"{where}: unknown actor {actor!r}")
-            allowed = _DYAD_RANGES.get(parts[3], (0.0, 1.0))
-        if allowed and not (allowed[0] <= lo and hi <= allowed[1]):
-            problems.append(f"parameters[{n}]: bad range [{lo}, {hi}] for {p.name}: allowed "
-                            f"[{allowed[0]}, {allowed[1]}]")
+        scopes.append(registry.Scope.of_scenario(sc))
+    # a parameter must be settable in every scenario the experiment runs
+    reported: set[str] = set()
+    for scope in scopes:
+        items = [(f"parameters[{n}]", p.name, *p.bounds()) for n, p in enumerate(exp.parameters)]
+        for found in registry.problems(items, scope):
+            text = found if len(scopes) == 1 else f"{found} (scenario {scope.name!r})"
+            if found not in reported:
+                reported.add(found)
+                problems.append(text)
+    ids = set().union(*(s.actors for s in scopes)) if scopes else set()
     d = exp.design
     if d.kind in ("lhs", "sobol", "morris"):
         for n, p in enumerate(exp.parameters):
@@ -227,40 +190,9 @@ def design_points(exp: Experiment) -> np.ndarray:
 
 
 def apply_point(world: World, names: list[str], values: np.ndarray) -> World:
-    """The world with one design point's values set (a copy: the input is not changed).
+    """The world with one design point's values set: `sim.registry.apply`, the one way
+    values reach a world (checked, then the standing residual fixed again)."""
+    from sim import registry
 
-    The standing residual is fixed again under the point's values, on the world that fixes
-    it (decision record 0008): it is what the drivers leave unexplained under these values.
-    """
-    from sim.equilibrium import with_standing
-
-    root = world.standing_world
-    return with_standing(_with_point(world, names, values),
-                         None if root is None else _with_point(root, names, values))
-
-
-def _with_point(world: World, names: list[str], values: np.ndarray) -> World:
-    ro = world.roster
-    roster = dataclasses.replace(ro, **{
-        f.name: getattr(ro, f.name).copy() for f in dataclasses.fields(ro)
-        if isinstance(getattr(ro, f.name), np.ndarray)})
-    rates = dict(world.p)
-    align = world.initial_alignment.copy()
-    balance = world.initial_balance.copy()
-    for name, value in zip(names, values, strict=True):
-        parts = name.split(".")
-        kind = parts[0]
-        if kind == "dynamics":
-            rates[parts[1]] = float(value)
-        elif kind == "actor" and parts[1] in roster.ids:
-            getattr(roster, parts[2])[roster.index(parts[1])] = value
-        elif kind == "domestic_balance" and parts[1] in roster.ids:
-            balance[roster.index(parts[1])] = value
-        elif kind == "dyad" and parts[1] in roster.ids and parts[2] in roster.ids:
-            i, j = roster.index(parts[1]), roster.index(parts[2])
-            if parts[3] == "alignment":
-                align[i, j] = value
-            else:
-                getattr(roster, parts[3])[i, j] = value
-    return dataclasses.replace(world, roster=roster, p=Rates(rates), initial_alignment=align,
-                               initial_balance=balance)
+    return registry.apply(world, dict(zip(names, (float(v) for v in values), strict=True)),
+                          source="design point")

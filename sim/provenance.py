@@ -108,6 +108,7 @@ def in_range(lo: float, hi: float) -> AfterValidator:
             raise ValueError(f"value {v.value} is outside the allowed range "
                              f"[{float(lo)}, {float(hi)}]")
         return v
+    check.low, check.high = float(lo), float(hi)  # type: ignore[attr-defined]  # read by sim.registry
     return AfterValidator(check)
 
 

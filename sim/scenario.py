@@ -251,7 +251,7 @@ def scenario_problems(sc: Scenario, base: Path | None = None) -> list[Problem]:
         if hz.event.date is not None:
             problems.append((("hazards", n, "event", "date"), hz.event.date,
                              "a random event has no date; use the hazard's start and end"))
-    from sim.dynamics_params import RANGES, load_dynamics_file
+    from sim.dynamics_params import load_dynamics_file
     dyn_path = sc.dynamics_path(base)
     if dyn_path is not None:
         if not path_exists(dyn_path):
@@ -277,13 +277,17 @@ def scenario_problems(sc: Scenario, base: Path | None = None) -> list[Problem]:
             except ConfigError as exc:
                 problems.extend((("standing_from",), sc.standing_from, f"{standing}: {p}")
                                 for p in exc.problems)
+    from sim import registry  # the one declaration of what a name means and allows
+
     for name, val in sc.dynamics.items():
-        if name not in RANGES:
-            problems.append((("dynamics", name), name,
-                             f"unknown parameter; allowed: {', '.join(RANGES)}"))
-        elif not RANGES[name][0] <= val <= RANGES[name][1]:
-            problems.append((("dynamics", name), val, "outside the allowed range "
-                                                      f"[{RANGES[name][0]}, {RANGES[name][1]}]"))
+        try:
+            info = registry.spec(f"dynamics.{name}", registry.Scope(()))
+        except registry.AddressError as exc:
+            problems.append((("dynamics", name), name, str(exc)))
+            continue
+        if not info.contains(val):
+            problems.append((("dynamics", name), val, f"outside the allowed range "
+                                                      f"[{info.low}, {info.high}]"))
     for n, ex in enumerate(sc.expected):
         actor(ex.source, ("expected", n, "source"))
         actor(ex.target, ("expected", n, "target"))

@@ -26,13 +26,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from annotated_types import Ge, Le
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.calibration import unga as u
 from sim.config_errors import ConfigError, path_exists, validate_file
-from sim.dynamics_params import RANGES, load_dynamics_file
-from sim.events import Impulse
+from sim.dynamics_params import load_dynamics_file
 from sim.experiment import EXPERIMENTS_DIR, experiment_path
 from sim.scenario import Scenario, load_scenario, resolve_scenario_path
 from sim.targets import DEFAULT_TARGETS, TargetFile, load_targets
@@ -138,29 +136,6 @@ def split_name(name: str) -> tuple[str, str, str]:
     return kind, eid, field
 
 
-def _impulse_index(field: str) -> int | None:
-    parts = field.split(".")
-    return int(parts[1]) if len(parts) == 3 and parts[0] == "impulses" else None
-
-
-def event_value(event: BaseModel, field: str) -> float:
-    """The value an event parameter has in the scenario (the hand-set value)."""
-    k = _impulse_index(field)
-    if k is None:
-        return float(getattr(event, field))
-    return float(event.impulses[k].size)  # type: ignore[attr-defined]
-
-
-def with_event_values(event: BaseModel, values: dict[str, float]) -> BaseModel:
-    """A copy of ``event`` with the fitted fields (plain fields and impulse sizes) set."""
-    plain = {f: v for f, v in values.items() if _impulse_index(f) is None}
-    sizes = {_impulse_index(f): v for f, v in values.items() if _impulse_index(f) is not None}
-    if sizes:
-        plain["impulses"] = [imp.model_copy(update={"size": sizes[k]}) if k in sizes else imp
-                             for k, imp in enumerate(event.impulses)]  # type: ignore[attr-defined]
-    return event.model_copy(update=plain)
-
-
 def unga_data_path(cal: Calibration, cal_file: Path) -> Path:
     """The UNGA data file of a calibration with a ``[unga]`` table."""
     if cal.unga is None or cal.unga.data is None:
@@ -176,84 +151,39 @@ def targets_path(cal: Calibration, cal_file: Path) -> Path:
     return p if p.is_absolute() else cal_file.parent / p
 
 
-def _event_field_bounds(event: BaseModel, field: str) -> tuple[float, float] | None:
-    """The allowed interval of a numeric event field, from its pydantic constraints."""
-    if _impulse_index(field) is not None:
-        return _event_field_bounds(Impulse.model_construct(), "size")
-    info = type(event).model_fields.get(field)
-    if info is None or info.annotation not in (float, "float"):
-        return None
-    lo, hi = float("-inf"), float("inf")
-    for m in info.metadata:
-        if isinstance(m, Ge):
-            lo = float(m.ge)
-        elif isinstance(m, Le):
-            hi = float(m.le)
-    return lo, hi
-
-
 def parameter_problems(cal: Calibration, scenario: Scenario, base: Path) -> list[str]:
-    """Every name must exist, be an assumption, and search an allowed interval that holds
-    its hand-set value (so the fit can always return to it)."""
-    problems = []
+    """Every name must be an address of the registry (`sim.registry`) in this scenario, be
+    an assumption, and search an allowed interval that holds its hand-set value (so the fit
+    can always return to it)."""
+    from sim import registry
+
     dyn_path = scenario.dynamics_path(base)
     table = load_dynamics_file(dyn_path) if dyn_path else load_dynamics_file()
-    events = {ev.id: ev for ev in scenario.events}
-    seen: set[str] = set()
+    scope = registry.Scope.of_scenario(scenario, base)
+    items = [(f"parameters[{n}]", p.name, p.low, p.high) for n, p in enumerate(cal.parameters)]
+    problems = registry.problems(items, scope)
+    bad = {where for where, *_ in items
+           if any(x.startswith((f"{where}:", f"{where}.name:")) for x in problems)}
     for n, p in enumerate(cal.parameters):
         where = f"parameters[{n}]"
-        if p.name in seen:
-            problems.append(f"{where}.name: {p.name!r} is fitted twice")
-        seen.add(p.name)
+        if where in bad:
+            continue
         kind, pname, field = split_name(p.name)
         if kind == "dynamics":
-            if pname not in RANGES:
-                problems.append(f"{where}.name: bad value {p.name!r}: unknown dynamics "
-                                f"parameter; allowed: {', '.join('dynamics.' + k for k in RANGES)}")
-                continue
             if not table.params[pname].is_assumption:
                 problems.append(f"{where}.name: bad value {p.name!r}: a source document fixes "
                                 "it; only assumptions are fitted")
                 continue
-            allowed = RANGES[pname]
             hand = scenario.dynamics.get(pname, table.params[pname].value)
         else:
-            if pname not in events:
-                problems.append(f"{where}.name: bad value {p.name!r}: the scenario has no "
-                                f"event {pname!r}; its events: {', '.join(events)}")
-                continue
-            ev = events[pname]
-            problem = _event_field_problem(ev, field)
-            if problem:
-                problems.append(f"{where}.name: bad value {p.name!r}: {problem}")
-                continue
-            allowed = _event_field_bounds(ev, field)  # type: ignore[assignment]
-            hand = event_value(ev, field)
-        if not (allowed[0] <= p.low and p.high <= allowed[1]):
-            problems.append(f"{where}: bad range [{p.low}, {p.high}] for {p.name}: allowed "
-                            f"within [{allowed[0]}, {allowed[1]}]")
-        elif not p.low <= hand <= p.high:
+            ev = scope.events[pname]
+            k = registry.impulse_index(field)
+            hand = float(ev.impulses[k].size if k is not None  # type: ignore[attr-defined]
+                         else getattr(ev, field))
+        if not p.low <= hand <= p.high:
             problems.append(f"{where}: bad range [{p.low}, {p.high}] for {p.name}: it must "
                             f"hold the hand-set value {hand}")
     return problems
-
-
-def _event_field_problem(event: BaseModel, field: str) -> str | None:
-    """Why ``field`` cannot be fitted on ``event`` (None if it can)."""
-    impulses = getattr(event, "impulses", None) or []
-    k = _impulse_index(field)
-    if k is not None and not impulses:
-        return (f"event {event.id!r} states no impulses of its own (its size comes from the "  # type: ignore[attr-defined]
-                "dynamics table: fit that impulse instead)")
-    if k is not None and k >= len(impulses):
-        return (f"event {event.id!r} has {len(impulses)} impulse(s); allowed: "  # type: ignore[attr-defined]
-                + ", ".join(f"impulses.{i}.size" for i in range(len(impulses))))
-    if k is None and _event_field_bounds(event, field) is None:
-        numeric = [f for f in type(event).model_fields if _event_field_bounds(event, f)]
-        numeric += [f"impulses.{i}.size" for i in range(len(impulses))]
-        return (f"{event.type!r} events have no numeric field {field!r}; "  # type: ignore[attr-defined]
-                f"allowed: {', '.join(numeric)}")
-    return None
 
 
 def _whole_years(scenario: Scenario) -> list[int]:

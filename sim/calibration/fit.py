@@ -30,10 +30,9 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import differential_evolution
 
+from sim import registry
 from sim.calibration.config import (
     Calibration,
-    event_value,
-    split_name,
     targets_path,
     unga_data_path,
 )
@@ -74,11 +73,7 @@ def build_problem(cal: Calibration, cal_file: Path) -> tuple[Problem, Path]:
     sc_path = resolve_scenario_path(cal.scenario, cal_file.parent)
     scenario = load_scenario(sc_path)
     world = build_world(scenario, sc_path.parent)
-    events = {ev.id: ev for ev in scenario.events}
-    hand = []
-    for p in cal.parameters:
-        kind, key, field = split_name(p.name)
-        hand.append(world.p[key] if kind == "dynamics" else event_value(events[key], field))
+    hand = [registry.current_value(world, p.name) for p in cal.parameters]
     votes = (load_unga_data(unga_data_path(cal, cal_file), cal.unga.measure, cal.unga.weight,
                             cal.unga.measurement)
              if cal.unga is not None else None)

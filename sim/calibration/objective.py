@@ -23,17 +23,16 @@ is a deterministic function of the parameters and the optimiser compares like wi
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from sim import registry
 from sim.calendar import month_index
-from sim.calibration.config import split_name, with_event_values
 from sim.calibration.unga import months_through
 from sim.calibration.unga_loss import UngaData, UngaFit, fit_votes
 from sim.ensemble import run_batched
-from sim.experiment import apply_point
 from sim.scenario import Scenario
 from sim.targets import Target, TargetFile, TargetResult, Z, evaluate
 from sim.world import World, build_world
@@ -101,40 +100,14 @@ def hand_world(problem: Problem) -> World:
 
 
 def candidate_world(problem: Problem, x: np.ndarray) -> World:
-    """The scenario's world with the free parameters set to ``x``.
-
-    `sim.experiment.apply_point` fixes the standing residual again under these values
-    (decision record 0008), as `build_world` would, so the documented start stays an
-    equilibrium and ``x`` changes only responses. Fitted event values replace the events in
-    the schedule; they act only once the event fires, so the residual does not depend on
-    them."""
-    names: list[str] = []
-    values: list[float] = []
-    events: dict[str, dict[str, float]] = {}
-    for name, value in zip(problem.names, x, strict=True):
-        kind, key, field = split_name(name)
-        if kind == "dynamics":
-            names.append(name)
-            values.append(float(value))
-        else:
-            events.setdefault(key, {})[field] = float(value)
-    world = hand_world(problem)
-    if names:
-        world = apply_point(world, names, np.array(values))
-    return _with_events(world, events) if events else world
-
-
-def _with_events(world: World, events: dict[str, dict[str, float]]) -> World:
-    """``world`` with the named events' fitted values, in its schedule and its scenario."""
-    sc = world.scenario
-    new = {ev.id: with_event_values(ev, events[ev.id]) for ev in sc.events if ev.id in events}
-
-    def swap(ev):
-        return new.get(ev.id, ev) if ev.id is not None else ev
-
-    return replace(
-        world, scenario=sc.model_copy(update={"events": [swap(ev) for ev in sc.events]}),
-        scheduled={k: [swap(ev) for ev in evs] for k, evs in world.scheduled.items()})
+    """The scenario's world with the free parameters set to ``x``, through the registry
+    (`sim.registry.apply`), which fixes the standing residual again under these values
+    (decision record 0008), as `build_world` would: the documented start stays an
+    equilibrium and ``x`` changes only responses. Fitted event values act once the event
+    fires."""
+    return registry.apply(hand_world(problem),
+                          dict(zip(problem.names, (float(v) for v in x), strict=True)),
+                          source="calibration candidate")
 
 
 def shortfall(results: list[TargetResult]) -> np.ndarray:

@@ -25,10 +25,11 @@ import pandas as pd
 import tomli_w
 
 from sim.calibration import unga as u
-from sim.calibration.config import split_name, with_event_values
+from sim.calibration.config import split_name
 from sim.calibration.fit import CHI2_90, CalibrationResult
 from sim.calibration.unga_loss import UngaFit
 from sim.dynamics_params import load_dynamics_file
+from sim.registry import with_event_values
 from sim.reporting import markdown_table
 from sim.settings import get_settings
 from sim.targets import TargetResult

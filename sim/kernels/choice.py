@@ -33,6 +33,7 @@ def dyadic_utilities_kernel(value, gap, cross, pressure, obligations, slot, rows
     last month's (``last`` (R, N, N)) costs ``switch_cost`` more: policies persist."""
     n_rep = value.shape[0]
     n = value.shape[2]
+    n_act = out.shape[3]  # the menu's size comes with the array (sim.actions.Dyadic)
     for r in range(n_rep):
         for k in range(rows.shape[0]):
             i = rows[k]
@@ -42,7 +43,7 @@ def dyadic_utilities_kernel(value, gap, cross, pressure, obligations, slot, rows
             o = slot[i]
             for j in range(n):
                 if i == j:
-                    for a in range(7):
+                    for a in range(n_act):
                         out[r, k, j, a] = -np.inf
                     out[r, k, j, MAINTAIN] = 0.0
                     continue
@@ -72,7 +73,7 @@ def dyadic_utilities_kernel(value, gap, cross, pressure, obligations, slot, rows
                 out[r, k, j, 5] = u5
                 out[r, k, j, 6] = u6 if sanction_ok else -np.inf
                 before = last[r, i, j]
-                for a in range(7):
+                for a in range(n_act):
                     if a != before:
                         out[r, k, j, a] -= switch_cost
 
@@ -85,6 +86,7 @@ def theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging
     stake in a theatre can only carry on as they are (support, utility 0)."""
     n_rep = salience.shape[0]
     n_th = salience.shape[2]
+    n_act = out.shape[3]  # the menu's size comes with the array (sim.actions.TheatreAction)
     for r in range(n_rep):
         for k in range(rows.shape[0]):
             i = rows[k]
@@ -92,7 +94,7 @@ def theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging
             pw = power[i]
             for t in range(n_th):
                 if stake[r, t, i] == 0.0:
-                    for a in range(5):
+                    for a in range(n_act):
                         out[r, k, t, a] = -np.inf
                     out[r, k, t, T_SUPPORT] = 0.0
                     continue

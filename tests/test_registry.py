@@ -1,0 +1,159 @@
+"""The parameter registry: one way to name a settable value, refused alike from every entry
+point when misspelt or out of range, and applied as compiling would."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import numpy as np
+import pytest
+
+from sim import registry
+from sim.calibration import load_calibration
+from sim.config_errors import ConfigError
+from sim.drivers import DRIVERS
+from sim.dynamics_params import DYNAMICS_INFO, default_dynamics_file
+from sim.ensemble import run_batched
+from sim.experiment import load_experiment
+from sim.scenario import load_scenario
+from sim.world import build_world
+
+#: (address, value, what the refusal must say)
+BAD = [
+    ("dynamics.sanction_value", 0.5, ["unknown dynamics parameter", "sanctions_value"]),
+    ("actor.IRX.power", 0.5, ["unknown actor 'IRX'", "IRN"]),
+    ("dyad.IRN.RUS.trust", 0.5, ["unknown relation field 'trust'", "distrust"]),
+    ("domestic_balance.RUS", 0.5, ["RUS has no domestic factions", "allowed: IRN"]),
+    ("dynamics.sanctions_value", 50.0, ["50", "allowed within [0.0, 5.0]"]),
+    ("actor.IRN.power", 2.0, ["2.0", "allowed within [0.0, 1.0]"]),
+    ("dyad.IRN.RUS.alignment", -1.5, ["-1.5", "allowed within [-1.0, 1.0]"]),
+    ("sanctions_value", 0.5, ["unknown kind 'sanctions_value'", "dynamics"]),
+]
+
+
+@pytest.fixture(scope="module")
+def world():
+    return build_world(load_scenario("baseline"))
+
+
+def _refused(exc: ConfigError, address: str, pieces: list[str]) -> None:
+    text = str(exc)
+    assert address in text, text
+    for piece in pieces:
+        assert piece in text, (piece, text)
+
+
+@pytest.mark.parametrize(("address", "value", "pieces"), BAD)
+def test_refused_by_the_api(world, address, value, pieces):
+    with pytest.raises(ConfigError) as exc:
+        registry.apply(world, {address: value}, source="my call")
+    assert "my call" in str(exc.value)
+    _refused(exc.value, address, pieces)
+
+
+@pytest.mark.parametrize(("address", "value", "pieces"), BAD)
+def test_refused_in_an_experiment_file(tmp_path, address, value, pieces):
+    path = tmp_path / "exp.toml"
+    path.write_text(f'name = "e"\nscenarios = ["baseline"]\nseed = 1\n[design]\nkind = "grid"\n'
+                    f'[[parameters]]\nname = "{address}"\nvalues = [{value}]\n')
+    with pytest.raises(ConfigError) as exc:
+        load_experiment(path)
+    assert str(path) in str(exc.value)
+    if address != "sanctions_value":  # refused by the file's schema before the registry
+        _refused(exc.value, address, pieces)
+
+
+@pytest.mark.parametrize(("address", "value", "pieces"),
+                         [b for b in BAD if b[0].startswith("dynamics.")])
+def test_refused_in_a_calibration_file(tmp_path, address, value, pieces):
+    path = tmp_path / "cal.toml"
+    path.write_text(f'name = "c"\nscenario = "baseline"\nseed = 1\n[[parameters]]\n'
+                    f'name = "{address}"\nlow = {min(value, 0.0)}\nhigh = {value}\n')
+    with pytest.raises(ConfigError) as exc:
+        load_calibration(path)
+    assert str(path) in str(exc.value)
+    _refused(exc.value, address, [p for p in pieces if "allowed within" not in p])
+
+
+def test_refused_in_a_scenario_table(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('name = "s"\nextends = "baseline"\n[dynamics]\nsanction_value = 0.5\n')
+    with pytest.raises(ConfigError) as exc:
+        load_scenario(path)
+    assert "sanction_value" in str(exc.value) and "sanctions_value" in str(exc.value)
+
+
+def test_a_value_set_through_the_registry_equals_one_compiled_in(tmp_path):
+    """Setting values on a compiled world and fixing the residual again gives the world
+    that compiling a scenario with those values gives: same rates, residual and runs."""
+    path = tmp_path / "s.toml"
+    path.write_text('name = "s"\nextends = "baseline"\n[dynamics]\nsanctions_value = 1.1\n'
+                    'balance_weight = 0.7\n[domestic_balance]\nIRN = 0.9\n')
+    compiled = build_world(load_scenario(path), tmp_path)
+    applied = registry.apply(build_world(load_scenario("baseline")),
+                             {"dynamics.sanctions_value": 1.1, "dynamics.balance_weight": 0.7,
+                              "domestic_balance.IRN": 0.9})
+    assert dict(compiled.p) == dict(applied.p)
+    np.testing.assert_array_equal(compiled.initial_balance, applied.initial_balance)
+    np.testing.assert_allclose(compiled.standing, applied.standing, rtol=0, atol=1e-12)
+    seeds = np.array([4, 5], dtype=np.uint64)
+    a = run_batched(compiled, seeds, months=12, keep_terms=False).alignment
+    b = run_batched(applied, seeds, months=12, keep_terms=False).alignment
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-9)
+
+
+def test_applying_changes_only_what_it_names(world):
+    out = registry.apply(world, {"actor.IRN.power": 0.33, "dyad.IRN.RUS.distrust": 0.2})
+    ro, new = world.roster, out.roster
+    irn, rus = ro.index("IRN"), ro.index("RUS")
+    assert new.power[irn] == 0.33 and new.distrust[irn, rus] == 0.2
+    assert ro.power[irn] != 0.33, "the input world is not changed"
+    changed = new.power != ro.power
+    assert changed.sum() == 1
+    assert registry.current_value(out, "actor.IRN.power") == 0.33
+
+
+def test_event_values_reach_the_schedule():
+    world = build_world(load_scenario("history"))
+    scope = registry.Scope.of_world(world)
+    event_specs = [s for s in registry.specs(scope) if s.family == "event"]
+    assert event_specs, "the history has events with ids"
+    target = next(s for s in event_specs if s.address.endswith(".size"))
+    value = (target.low + min(target.high, 1.0)) / 2 if np.isfinite(target.low) else 0.1
+    out = registry.apply(world, {target.address: value})
+    assert registry.current_value(out, target.address) == pytest.approx(value)
+    eid = target.address.split(".")[1]
+    scheduled = [ev for evs in out.scheduled.values() for ev in evs if ev.id == eid]
+    assert scheduled and all(
+        ev.impulses[int(target.address.split(".")[3])].size == pytest.approx(value)
+        for ev in scheduled)
+
+
+def test_every_dynamics_value_is_declared_and_within_its_range():
+    table = default_dynamics_file().params
+    assert set(table) == set(DYNAMICS_INFO)
+    for name, info in DYNAMICS_INFO.items():
+        assert info.low <= table[name].value <= info.high, name
+        assert info.unit and info.meaning, name
+
+
+def test_each_driver_declares_exactly_the_rates_it_reads():
+    """The declared rates are what the driver's module reads from ``world.p``: the tests
+    and the contract checks derive their lists from these declarations."""
+    for d in DRIVERS:
+        source = inspect.getsource(inspect.getmodule(d.force))
+        read = set(re.findall(r"\bp\.([a-z_]+)", source)) & set(DYNAMICS_INFO)
+        assert set(d.rates) == read, (d.name, sorted(read))
+        for rate in d.rates:
+            registry.spec(f"dynamics.{rate}", registry.Scope(()))
+
+
+def test_the_registry_lists_every_address_of_a_scenario(world):
+    scope = registry.Scope.of_world(world)
+    listed = registry.specs(scope)
+    n = world.n
+    families = {s.family for s in listed}
+    assert families == {"dynamics", "actor", "domestic_balance", "dyad"}
+    assert sum(s.family == "dyad" for s in listed) == n * (n - 1) * 5
+    assert all(s.low <= s.high and s.unit and s.meaning and s.provenance for s in listed)
