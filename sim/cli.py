@@ -287,22 +287,17 @@ def sensitivity(
     = "batched",
 ) -> None:
     """Sobol indices (with intervals) or Morris screening of an output, from a sweep."""
-    from sim.sensitivity import analyse
-    from sim.sweep import load_sweep, run_sweep
+    from sim import api
 
-    folder = Path(experiment)
     try:
-        if not (folder / "manifest.json").exists():
-            from sim.experiment import load_experiment
-            load_experiment(experiment)
-            with Progress(TextColumn("[bold]sweep"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), TimeRemainingColumn(), console=err) as bar:
-                task = bar.add_task("sweep", total=None)
-                folder = run_sweep(experiment, workers=workers or get_settings().workers,
-                                   engine=engine,
-                                   progress=lambda d, t: bar.update(task, completed=d,
-                                                                    total=t)).folder
-        report = analyse(load_sweep(folder), output, scenario)
+        with Progress(TextColumn("[bold]sweep"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), TimeRemainingColumn(), console=err) as bar:
+            task = bar.add_task("sweep", total=None)
+            report = api.sensitivity(experiment, output=output, scenario=scenario,
+                                     workers=workers or get_settings().workers,
+                                     engine=engine,
+                                     progress=lambda d, t: bar.update(task, completed=d,
+                                                                      total=t))
     except ConfigError as exc:
         _fail(str(exc))
     except (ValueError, FileNotFoundError) as exc:
