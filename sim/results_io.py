@@ -2,7 +2,9 @@
 
 Layout of one run (see results/README.md): ``runs/<run id>/`` holds ``manifest.json``,
 ``trajectories.parquet``, ``drivers.parquet``, ``actions.parquet``, ``events.parquet``,
-``summary.json``, ``summary.md`` and ``key_dyads.png``; ``latest`` points at the newest.
+``actors.parquet``, ``summary.json``, ``summary.md`` and ``key_dyads.png``; ``latest``
+points at the newest. Every Parquet file goes through `write_parquet`, so its columns have
+the dtypes, units and descriptions of `sim.schema`.
 
 A run is written into a hidden temporary folder and renamed into place only when complete,
 so a failed or interrupted run leaves nothing half-written and never touches earlier runs.
@@ -23,7 +25,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
+from sim import schema
 from sim.actions import DYADIC_NAMES, THEATRE_NAMES, Dyadic, TheatreAction
 from sim.calendar import month_label
 from sim.drivers import TERM_NAMES
@@ -48,6 +52,32 @@ def atomic_write_text(path: Path | str, text: str) -> Path:
     try:
         with tmp.open("w", encoding="utf-8") as fh:
             fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return path
+
+
+def write_parquet(frame: pd.DataFrame, path: Path | str, table: str,
+                  extra: tuple[schema.Column, ...] = ()) -> Path:
+    """Write ``frame`` to ``path`` through `sim.schema` (dtypes, units, descriptions), atomically.
+
+    Why both: the schema makes every file self-describing and joinable without casts (a
+    column it does not know, or a value its dtype cannot hold exactly, is refused before
+    anything is written); the temporary file renamed over ``path`` means a crash leaves
+    either the old file or the complete new one, never a damaged one.
+    """
+    path = Path(path)
+    table_ = schema.arrow_table(frame, str(path), table, extra)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with tmp.open("wb") as fh:
+            pq.write_table(table_, fh, compression="zstd")
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -104,10 +134,17 @@ def _dyad_frame(world: World) -> dict[str, np.ndarray]:
 
 
 def _categorical(values: np.ndarray, categories) -> pd.Categorical:
+    """Codes and labels as a categorical: cheap in memory; `sim.schema` stores the plain
+    strings (no categoricals in files)."""
     return pd.Categorical.from_codes(values, categories=list(categories))
 
 
+def _month_labels(world: World, months: int) -> list[str]:
+    return [month_label(world.start, k) for k in range(months)]
+
+
 def trajectories_table(world: World, rec: Record) -> pd.DataFrame:
+    """Alignment and distrust of every ordered pair, every month (step 0 = the start)."""
     s1, r = rec.alignment.shape[:2]
     d = _dyad_frame(world)
     p = d["n_pairs"]
@@ -118,7 +155,7 @@ def trajectories_table(world: World, rec: Record) -> pd.DataFrame:
         "replicate": np.tile(np.repeat(np.arange(r, dtype=np.int32), p), s1),
         "seed": np.tile(np.repeat(rec.seeds.astype(np.uint64), p), s1),
         "step": step.astype(np.int32),
-        "date": _categorical(step, [month_label(world.start, k) for k in range(s1)]),
+        "date": _categorical(step, _month_labels(world, s1)),
         "source": _categorical(np.tile(d["src"], s1 * r), d["ids"]),
         "target": _categorical(np.tile(d["tgt"], s1 * r), d["ids"]),
         "alignment": align.reshape(-1),
@@ -127,15 +164,22 @@ def trajectories_table(world: World, rec: Record) -> pd.DataFrame:
 
 
 def drivers_table(world: World, rec: Record) -> pd.DataFrame:
+    """Every term of every month's change, one row per (replicate, month, pair).
+
+    Why ``from_date`` and ``to_date``: the row of step k is the change from month k to month
+    k + 1, which a single date column left to the README to say.
+    """
     s, r = rec.terms.shape[:2]
     d = _dyad_frame(world)
     p = d["n_pairs"]
     terms = rec.terms[:, :, :, d["off"]]  # (S, R, K, P)
     step = np.repeat(np.arange(s), r * p)
+    labels = _month_labels(world, s + 1)
     frame = {
         "replicate": np.tile(np.repeat(np.arange(r, dtype=np.int32), p), s),
         "step": step.astype(np.int32),
-        "date": _categorical(step, [month_label(world.start, j) for j in range(s)]),
+        "from_date": _categorical(step, labels),
+        "to_date": _categorical(step + 1, labels),
         "source": _categorical(np.tile(d["src"], s * r), d["ids"]),
         "target": _categorical(np.tile(d["tgt"], s * r), d["ids"]),
     }
@@ -144,8 +188,16 @@ def drivers_table(world: World, rec: Record) -> pd.DataFrame:
     return pd.DataFrame(frame)
 
 
+ACTION_COLUMNS = ("replicate", "step", "date", "actor", "kind", "counterpart", "action")
+EVENT_COLUMNS = ("replicate", "step", "date", "event")
+
+
 def actions_table(world: World, rec: Record) -> pd.DataFrame:
-    """Every move that is not the default (maintain / support), dyadic and theatre."""
+    """Every move that is not the default (maintain / support), dyadic and theatre.
+
+    The columns are the same with or without rows, so a reader never meets a table without
+    the columns it selects.
+    """
     ids = list(world.roster.ids)
     rows = []
     if rec.dyadic is not None:
@@ -167,16 +219,46 @@ def actions_table(world: World, rec: Record) -> pd.DataFrame:
             "counterpart": [world.roster.theatre_ids[x] for x in t],
             "action": [THEATRE_NAMES[x] for x in rec.theatre[s, r, i, t]],
         }))
-    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-    if len(out):
-        out.insert(2, "date", [month_label(world.start, int(k)) for k in out["step"]])
-    return out
+    rows = [x for x in rows if len(x)]
+    if not rows:
+        return schema.empty_frame(ACTION_COLUMNS)
+    out = pd.concat(rows, ignore_index=True)
+    out.insert(2, "date", [month_label(world.start, int(k)) for k in out["step"]])
+    return out[list(ACTION_COLUMNS)]
 
 
 def events_table(world: World, rec: Record) -> pd.DataFrame:
+    """Every event that fired, one row per (replicate, month, event)."""
     rows = [(int(r), step, month_label(world.start, step), label)
             for step, label, mask in rec.events for r in np.flatnonzero(mask)]
-    return pd.DataFrame(rows, columns=["replicate", "step", "date", "event"])
+    if not rows:
+        return schema.empty_frame(EVENT_COLUMNS)
+    return pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
+
+
+def actors_table(world: World) -> pd.DataFrame:
+    """The run's actors in roster order: ids, names, kind, description and parameters.
+
+    Why in every run folder: the other tables name actors by id only; this table says who
+    they are and what the run assumed of them (values after the scenario's changes), so a
+    run can be read without the roster file it was built from.
+    """
+    ro = world.roster
+    by_id = {a.id: a for a in ro.source.actors}  # a scenario's added actors included
+    actors = [by_id[i] for i in ro.ids]
+    has_factions = [a.domestic is not None for a in actors]
+    balance = np.asarray(world.initial_balance, dtype=np.float64)
+    return pd.DataFrame({
+        "index": np.arange(ro.n, dtype=np.int32),
+        "id": list(ro.ids),
+        "name": list(ro.names),
+        "actor_kind": [a.kind for a in actors],
+        "description": [a.description for a in actors],
+        **{name: np.asarray(getattr(ro, name), dtype=np.float64)
+           for name in ("power", "sanctions_exposure", "anti_hegemony", "rationality",
+                        "hedging", "arms_capacity", "arms_need", "sanction_capacity")},
+        "domestic_balance": np.where(has_factions, balance, np.nan),
+    })
 
 
 @dataclass(frozen=True)
@@ -192,12 +274,15 @@ class RunFiles:
 
 
 def write_tables(directory: Path, world: World, rec: Record) -> None:
-    opts = {"compression": "zstd", "index": False}
-    trajectories_table(world, rec).to_parquet(directory / "trajectories.parquet", **opts)
+    """A run's Parquet files, each through `sim.schema` (see results/README.md)."""
+    directory = Path(directory)
+    write_parquet(trajectories_table(world, rec), directory / "trajectories.parquet",
+                  "run/trajectories")
     if rec.terms is not None:
-        drivers_table(world, rec).to_parquet(directory / "drivers.parquet", **opts)
-    actions_table(world, rec).to_parquet(directory / "actions.parquet", **opts)
-    events_table(world, rec).to_parquet(directory / "events.parquet", **opts)
+        write_parquet(drivers_table(world, rec), directory / "drivers.parquet", "run/drivers")
+    write_parquet(actions_table(world, rec), directory / "actions.parquet", "run/actions")
+    write_parquet(events_table(world, rec), directory / "events.parquet", "run/events")
+    write_parquet(actors_table(world), directory / "actors.parquet", "run/actors")
 
 
 def resolve_run(results_dir: Path, run: str | Path = "latest") -> RunFiles:
