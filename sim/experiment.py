@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.stats import qmc
 
@@ -68,12 +69,25 @@ class Parameter(_Strict):
 
 
 class Design(_Strict):
-    kind: Literal["grid", "lhs", "sobol", "morris"] = "grid"
+    kind: Literal["grid", "lhs", "sobol", "morris", "file"] = "grid"
+    file: str | None = Field(default=None, description=(
+        "file: a CSV or Parquet table of points, one column per parameter (its registry "
+        "address) and one row per point, relative to the experiment file; a design made by "
+        "EMA Workbench, SALib or a PRIM box"))
     samples: int = Field(default=16, ge=1, le=100_000, description=(
         "lhs: points; sobol: base sample N (points = N(D+2), or N(2D+2) with second order; "
         "a power of 2); morris: trajectories (points = samples(D+1))"))
     levels: int = Field(default=4, ge=2, le=100, description="morris grid levels")
     second_order: bool = False
+
+    @model_validator(mode="after")
+    def _file_only_for_files(self) -> Design:
+        if self.kind == "file" and not self.file:
+            raise ValueError("design.kind 'file' needs design.file (a CSV or Parquet table)")
+        if self.kind != "file" and self.file is not None:
+            raise ValueError(f"design.file is read only with kind = \"file\", not "
+                             f"{self.kind!r}")
+        return self
 
 
 class Outputs(_Strict):
@@ -158,8 +172,106 @@ def load_experiment(name_or_path: str | Path) -> Experiment:
     if not path.exists():
         known = sorted(q.stem for q in EXPERIMENTS_DIR.glob("*.toml"))
         raise ConfigError(path, [f"no such experiment; known: {', '.join(known)}"])
-    return validate_file(path, Experiment,
-                         extra_checks=lambda exp: _target_problems(exp, path))
+    exp = validate_file(path, Experiment)
+    if exp.design.kind == "file":
+        exp = _with_design_file(exp, path)
+    problems = _target_problems(exp, path)
+    if problems:
+        raise ConfigError(path, problems)
+    return exp
+
+
+#: Largest design file read (bytes) and most points taken from it.
+MAX_DESIGN_BYTES = 256 * 2**20
+MAX_DESIGN_POINTS = 1_000_000
+
+
+def read_design_table(file: Path) -> pd.DataFrame:
+    """A design file as a table, or ConfigError naming the file and what is wrong. Read
+    only if it is a regular file within `MAX_DESIGN_BYTES`; a CSV may start with a
+    byte-order mark (spreadsheets write one)."""
+    where = "design.file"
+    if not file.is_file():
+        raise ConfigError(file, [f"{where}: bad value {str(file)!r}: not a regular file"])
+    if file.stat().st_size > MAX_DESIGN_BYTES:
+        raise ConfigError(file, [f"{where}: the file is larger than "
+                                 f"{MAX_DESIGN_BYTES // 2**20} MiB"])
+    try:
+        if file.suffix.lower() == ".parquet":
+            return pd.read_parquet(file)
+        if file.suffix.lower() == ".csv":
+            return pd.read_csv(file, encoding="utf-8-sig")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(file, [f"{where}: cannot be read as a table: "
+                                 f"{str(exc).splitlines()[0][:200]}"]) from None
+    raise ConfigError(file, [f"{where}: bad value {file.name!r}: allowed: a .csv or .parquet "
+                             "file"])
+
+
+def design_file_path(exp: Experiment, experiment_file: Path | None = None) -> Path:
+    f = Path(str(exp.design.file))
+    return f if f.is_absolute() or experiment_file is None else experiment_file.parent / f
+
+
+def _design_values(table: pd.DataFrame, file: Path) -> tuple[list[str], np.ndarray]:
+    """Column names and the (P, D) points of a design table, or ConfigError naming the
+    file, the column, the row and the bad value."""
+    problems: list[str] = []
+    if table.shape[1] == 0 or len(table) == 0:
+        raise ConfigError(file, ["design.file: the table has no points (a row per point and "
+                                 "a column per parameter are needed)"])
+    if len(table) > MAX_DESIGN_POINTS:
+        raise ConfigError(file, [f"design.file: {len(table):,} points; at most "
+                                 f"{MAX_DESIGN_POINTS:,} are run from one file"])
+    names = [str(c).strip() for c in table.columns]
+    values = np.empty(table.shape, dtype=float)
+    for k, col in enumerate(table.columns):
+        x = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(x))
+        if bad.size:
+            raw = repr(table[col].iloc[bad[0]])
+            shown = raw if len(raw) <= 40 else raw[:37] + "..."
+            problems.append(f"design.file: column {names[k]!r}, row {bad[0] + 1}: bad value "
+                            f"{shown}: a finite number is required ({bad.size} such rows)")
+        values[:, k] = x
+    if problems:
+        raise ConfigError(file, problems)
+    return names, values
+
+
+def _with_design_file(exp: Experiment, experiment_file: Path) -> Experiment:
+    """The experiment with its design file's path made absolute, and its parameters: those
+    declared (the file's columns must be exactly these, within their ranges), or else one
+    per column, spanning the file's values. Their addresses are checked against the
+    registry with the others (`_target_problems`)."""
+    file = design_file_path(exp, experiment_file)
+    names, values = _design_values(read_design_table(file), file)
+    if len(set(names)) != len(names):
+        raise ConfigError(file, ["design.file: a column name appears twice: "
+                                 + ", ".join(sorted({n for n in names if names.count(n) > 1}))])
+    if exp.parameters:
+        declared = [p.name for p in exp.parameters]
+        if set(declared) != set(names):
+            raise ConfigError(experiment_file, [
+                f"design.file: its columns ({', '.join(names)}) must be the declared "
+                f"parameters ({', '.join(declared)})"])
+        problems = []
+        for p in exp.parameters:
+            lo, hi = p.bounds()
+            col = values[:, names.index(p.name)]
+            if col.min() < lo or col.max() > hi:
+                problems.append(f"design.file: column {p.name!r}: values [{col.min()}, "
+                                f"{col.max()}] outside the declared range [{lo}, {hi}]")
+        if problems:
+            raise ConfigError(file, problems)
+        params = list(exp.parameters)
+    else:
+        params = [Parameter(name=n, low=float(values[:, k].min()), high=float(values[:, k].max()))
+                  if values[:, k].min() < values[:, k].max()
+                  else Parameter(name=n, values=[float(values[0, k])])
+                  for k, n in enumerate(names)]
+    design = exp.design.model_copy(update={"file": str(file.resolve())})
+    return exp.model_copy(update={"design": design, "parameters": params})
 
 
 def salib_problem(exp: Experiment) -> dict:
@@ -170,6 +282,10 @@ def salib_problem(exp: Experiment) -> dict:
 def design_points(exp: Experiment) -> np.ndarray:
     """The parameter points, shape (P, D); one empty point when nothing varies."""
     params, d = exp.parameters, exp.design
+    if d.kind == "file":  # the points as given, columns in the parameters' order
+        file = design_file_path(exp)
+        names, values = _design_values(read_design_table(file), file)
+        return values[:, [names.index(p.name) for p in params]]
     if not params:
         return np.zeros((1, 0))
     if d.kind == "grid":
