@@ -68,5 +68,5 @@ def threat_matrix(state, world, guarantee: np.ndarray | None = None) -> np.ndarr
 def common_threat(state, world, x: StepInputs) -> np.ndarray:
     theta = threat_matrix(state, world, x.guarantee)
     shared = pair_sum(theta, np.swapaxes(theta, 1, 2))
-    return _contribution(world.p.threat_shared, shared, world.p.threat_direct, theta,
-                         out=np.empty_like(theta))
+    return clear_diagonal(_contribution(world.p.threat_shared, shared, world.p.threat_direct,
+                                        theta, out=np.empty_like(theta)))

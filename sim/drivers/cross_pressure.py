@@ -38,4 +38,4 @@ def cross_pressure_matrix(state) -> np.ndarray:
 
 
 def cross_pressure(state, world, x: StepInputs):
-    return -world.p.cross_pressure_weight * cross_pressure_matrix(state)
+    return clear_diagonal(-world.p.cross_pressure_weight * cross_pressure_matrix(state))

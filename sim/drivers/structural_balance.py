@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.drivers._common import StepInputs, pair_sum, zero_diagonal
+from sim.drivers._common import StepInputs, clear_diagonal, pair_sum, zero_diagonal
 
 
 def structural_balance(state, world, x: StepInputs) -> np.ndarray:
     a = zero_diagonal(state.alignment)
     tie = 0.5 * (a + np.swapaxes(a, 1, 2))
     n = a.shape[-1]
-    return world.p.balance_weight * pair_sum(a, tie) / max(1, n - 2)
+    return clear_diagonal(world.p.balance_weight * pair_sum(a, tie) / max(1, n - 2))
