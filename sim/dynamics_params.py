@@ -8,38 +8,24 @@ analysis, which is why they sit in one flat, named table (decision record 0008).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from sim.config_errors import ConfigError, validate_file
+from sim.drivers import DRIVERS
 from sim.episodes import EPISODE_CLASSES
+from sim.param_info import LATENT, MONTHS, RATE, UTILITY, ParamInfo
 from sim.provenance import Sourced
 
 DEFAULT_DYNAMICS = Path(__file__).parent / "data" / "dynamics.toml"
 
-@dataclass(frozen=True)
-class ParamInfo:
-    """What a dynamics parameter is: its allowed range, unit and meaning (its value and the
-    reason for it live in the dynamics table, ``sim/data/dynamics.toml``)."""
+_MONTHS, _LATENT, _RATE, _UTILITY = MONTHS, LATENT, RATE, UTILITY
 
-    low: float
-    high: float
-    unit: str
-    meaning: str
-
-
-_MONTHS = "months"
-_LATENT = "latent units"
-_WEIGHT = "latent units per unit of input"
-_RATE = "share per month"
-_UTILITY = "utility"
-
-#: Every dynamics parameter, declared once; `RANGES` and the parameter registry
-#: (`sim.registry`) read this table, and the dynamics table must give a value for each.
-DYNAMICS_INFO: dict[str, ParamInfo] = {
+#: The dynamics parameters no driver reads (adjustment, memory, episodes, decisions, the
+#: state's own updates); each driver declares its own rates (`sim.drivers`).
+_ENGINE_INFO: dict[str, ParamInfo] = {
     "adjustment_half_life": ParamInfo(
         0.5, 120.0, _MONTHS,
         "months for a relation to cover half the gap to its target"),
@@ -49,63 +35,21 @@ DYNAMICS_INFO: dict[str, ParamInfo] = {
     "memory_weight": ParamInfo(
         0.0, 0.95, "share",
         "share of the target set by the relation's memory rather than the drivers"),
-    "standing_weight": ParamInfo(
-        0.0, 1.0, "share",
-        "share of the standing residual (what the drivers leave unexplained) kept in the target"),
     "noise_sd": ParamInfo(
         0.0, 0.3, _LATENT,
         "standard deviation of a month's unmodelled shock to the latent level"),
-    "threat_shared": ParamInfo(
-        0.0, 5.0, _WEIGHT,
-        "weight of a threat both sides perceive from the same third party"),
-    "threat_direct": ParamInfo(
-        0.0, 5.0, _WEIGHT,
-        "weight of the threat one side perceives from the other"),
-    "threat_base_weight": ParamInfo(
-        0.0, 1.0, "share",
-        "share of perceived threat that is standing perception rather than current hostility"),
-    "balance_weight": ParamInfo(
-        0.0, 5.0, _WEIGHT,
-        "weight of third parties' friendships and enmities (structural balance)"),
-    "sanctions_value": ParamInfo(
-        0.0, 5.0, _WEIGHT,
-        "value a sanctioned state puts on partners that do not sanction it"),
-    "sanctions_resentment": ParamInfo(
-        0.0, 5.0, _WEIGHT,
-        "resentment of a sanctioned state towards those who sanction it"),
-    "sanctions_secondary": ParamInfo(
-        0.0, 5.0, _WEIGHT,
-        "restraint that secondary sanctions put on third parties' ties with the sanctioned"),
-    "interdependence_weight": ParamInfo(
-        0.0, 5.0, _WEIGHT,
-        "weight of trade, energy and arms ties"),
     "interdependence_reversion": ParamInfo(
         0.0, 1.0, _RATE,
         "monthly reversion of interdependence to its structural level"),
     "interdependence_step": ParamInfo(
         0.0, 0.5, "share of the remaining room",
         "interdependence a month's deepening adds"),
-    "treaty_weight": ParamInfo(
-        0.0, 5.0, _WEIGHT,
-        "weight of a treaty's institutional value once matured"),
     "treaty_maturity_half_life": ParamInfo(
         0.0, 240.0, _MONTHS,
         "months for a new treaty's institutional value to build up half way"),
-    "defence_weight": ParamInfo(
-        0.0, 5.0, _WEIGHT,
-        "value of a mutual-defence guarantee to the protected party"),
-    "defence_deterrence": ParamInfo(
-        0.0, 1.0, "share",
-        "share of third parties' threat a power-1 guarantor's protection removes"),
-    "defence_third": ParamInfo(
-        0.0, 5.0, _WEIGHT,
-        "hostility of a protected party's enemies towards its guarantor"),
     "treaty_reliability": ParamInfo(
         0.05, 0.95, "share",
         "share of crisis months a clause is expected to be kept (Leeds, Long & Mitchell 2000)"),
-    "theatre_weight": ParamInfo(
-        0.0, 5.0, _WEIGHT,
-        "weight of shared or opposed positions in the theatres"),
     "theatre_reversion": ParamInfo(
         0.0, 1.0, _RATE,
         "monthly calming of a theatre's intensity without new escalation"),
@@ -115,21 +59,9 @@ DYNAMICS_INFO: dict[str, ParamInfo] = {
     "engagement_rate": ParamInfo(
         0.0, 1.0, _RATE,
         "monthly share by which engagement in a theatre follows a change of policy"),
-    "distrust_weight": ParamInfo(
-        0.0, 5.0, _WEIGHT,
-        "weight of historical distrust, holding a relation below its other reasons"),
     "distrust_learning": ParamInfo(
         0.0, 1.0, _RATE,
         "monthly share by which distrust moves on evidence of conduct"),
-    "cross_pressure_weight": ParamInfo(
-        0.0, 5.0, _WEIGHT,
-        "restraint from ties with a partner's enemies"),
-    "domestic_weight": ParamInfo(
-        0.0, 5.0, _WEIGHT,
-        "weight of the domestic factions' ideal alignments"),
-    "reciprocity_weight": ParamInfo(
-        0.0, 5.0, _WEIGHT,
-        "weight of a month's deliveries against what was asked"),
     **{f"episode_half_life_{c}": ParamInfo(
         0.5, 120.0, _MONTHS, f"months for a {c} episode's impulse to fade by half")
        for c in EPISODE_CLASSES},
@@ -210,6 +142,12 @@ DYNAMICS_INFO: dict[str, ParamInfo] = {
         0.0, 1.0, _RATE,
         "monthly lapse of sanctions imposed by action"),
 }
+
+#: Every dynamics parameter, declared once: the engine's here, the drivers' in their own
+#: modules. `RANGES` and the parameter registry (`sim.registry`) read this table, and the
+#: dynamics table must give a value for each.
+DYNAMICS_INFO: dict[str, ParamInfo] = {
+    **_ENGINE_INFO, **{name: info for d in DRIVERS for name, info in d.rates.items()}}
 
 #: Allowed range of every parameter; the loader rejects values outside it.
 RANGES: dict[str, tuple[float, float]] = {k: (v.low, v.high) for k, v in DYNAMICS_INFO.items()}

@@ -9,9 +9,12 @@ of elementwise multiply-adds that cost a fifth of a batched month.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
+
+from sim.param_info import ParamInfo
 
 
 @dataclass
@@ -58,3 +61,22 @@ def zero_diagonal(x: np.ndarray) -> np.ndarray:
 
 def off_diagonal(n: int) -> np.ndarray:
     return ~np.eye(n, dtype=bool)
+
+
+@dataclass(frozen=True)
+class Driver:
+    """A named part of a month's change: a driver (``force`` gives its contribution, weight
+    times input, (R, N, N) in latent units) or another term of the explanation (no force).
+
+    ``order`` places it among the drivers (the terms' order, and the order in which
+    contributions are summed); ``rates`` declares the dynamics parameters it reads, with
+    their ranges, units and meanings: the parameter registry and the dynamics table's
+    checks read them from here, so a driver is declared in one file.
+    """
+
+    name: str
+    label: str  # plain words for explanations
+    theory: str
+    force: Callable[..., np.ndarray] | None  # None for a term that is not a driver
+    order: int = 0
+    rates: Mapping[str, ParamInfo] = field(default_factory=dict, hash=False, compare=False)

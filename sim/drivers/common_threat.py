@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import vectorize
 
-from sim.drivers._common import StepInputs, clear_diagonal, pair_sum
+from sim.drivers._common import Driver, StepInputs, clear_diagonal, pair_sum
+from sim.param_info import WEIGHT, ParamInfo
 
 
 @vectorize(["float64(float64, float64, float64, float64, float64, float64)"], cache=True)
@@ -70,3 +71,25 @@ def common_threat(state, world, x: StepInputs) -> np.ndarray:
     shared = pair_sum(theta, np.swapaxes(theta, 1, 2))
     return clear_diagonal(_contribution(world.p.threat_shared, shared, world.p.threat_direct,
                                         theta, out=np.empty_like(theta)))
+
+
+#: The driver, as `sim.drivers` finds it: its place in the terms' order and the rates it
+#: reads, declared here with their ranges, units and meanings (the registry's source).
+DRIVER = Driver(
+    "common_threat", "shared threat",
+    "Walt 1987, balance of threat", common_threat,
+    order=1,
+    rates={
+        "threat_shared": ParamInfo(
+            0.0, 5.0, WEIGHT,
+            "weight of a threat both sides perceive from the same third party"),
+        "threat_direct": ParamInfo(
+            0.0, 5.0, WEIGHT,
+            "weight of the threat one side perceives from the other"),
+        "threat_base_weight": ParamInfo(
+            0.0, 1.0, "share",
+            "share of perceived threat that is standing perception rather than current hostility"),
+        "defence_deterrence": ParamInfo(
+            0.0, 1.0, "share",
+            "share of third parties' threat a power-1 guarantor's protection removes"),
+    })

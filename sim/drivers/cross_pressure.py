@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import vectorize
 
-from sim.drivers._common import StepInputs, clear_diagonal, pair_sum
+from sim.drivers._common import Driver, StepInputs, clear_diagonal, pair_sum
+from sim.param_info import WEIGHT, ParamInfo
 
 
 @vectorize(["float64(float64, float64)"], cache=True)
@@ -39,3 +40,16 @@ def cross_pressure_matrix(state) -> np.ndarray:
 
 def cross_pressure(state, world, x: StepInputs):
     return clear_diagonal(-world.p.cross_pressure_weight * cross_pressure_matrix(state))
+
+
+#: The driver, as `sim.drivers` finds it: its place in the terms' order and the rates it
+#: reads, declared here with their ranges, units and meanings (the registry's source).
+DRIVER = Driver(
+    "cross_pressure", "cross-pressure from third parties",
+    "Snyder 1997", cross_pressure,
+    order=8,
+    rates={
+        "cross_pressure_weight": ParamInfo(
+            0.0, 5.0, WEIGHT,
+            "restraint from ties with a partner's enemies"),
+    })

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import vectorize
 
-from sim.drivers._common import StepInputs
+from sim.drivers._common import Driver, StepInputs
+from sim.param_info import WEIGHT, ParamInfo
 
 
 @vectorize(["float64(float64, float64, float64, float64, float64)"], cache=True)
@@ -27,3 +28,16 @@ def domestic_politics(state, world, x: StepInputs):
     return _contribution(world.p.domestic_weight, ro.domestic_mask[None],
                          state.balance[:, :, None], ro.domestic_hardline[None],
                          ro.domestic_reform[None], out=np.empty_like(state.alignment))
+
+
+#: The driver, as `sim.drivers` finds it: its place in the terms' order and the rates it
+#: reads, declared here with their ranges, units and meanings (the registry's source).
+DRIVER = Driver(
+    "domestic_politics", "domestic politics",
+    "Putnam 1988", domestic_politics,
+    order=9,
+    rates={
+        "domestic_weight": ParamInfo(
+            0.0, 5.0, WEIGHT,
+            "weight of the domestic factions' ideal alignments"),
+    })

@@ -8,8 +8,22 @@ learns from what the partner delivers and from treaty conduct
 
 from __future__ import annotations
 
-from sim.drivers._common import StepInputs
+from sim.drivers._common import Driver, StepInputs
+from sim.param_info import WEIGHT, ParamInfo
 
 
 def historical_distrust(state, world, x: StepInputs):
     return -world.p.distrust_weight * state.distrust
+
+
+#: The driver, as `sim.drivers` finds it: its place in the terms' order and the rates it
+#: reads, declared here with their ranges, units and meanings (the registry's source).
+DRIVER = Driver(
+    "historical_distrust", "historical distrust",
+    "Slovic 1993; Kydd 2005", historical_distrust,
+    order=7,
+    rates={
+        "distrust_weight": ParamInfo(
+            0.0, 5.0, WEIGHT,
+            "weight of historical distrust, holding a relation below its other reasons"),
+    })

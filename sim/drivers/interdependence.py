@@ -8,8 +8,22 @@ sanctions erode it) and relaxes towards its documented level.
 
 from __future__ import annotations
 
-from sim.drivers._common import StepInputs
+from sim.drivers._common import Driver, StepInputs
+from sim.param_info import WEIGHT, ParamInfo
 
 
 def interdependence(state, world, x: StepInputs):
     return world.p.interdependence_weight * state.interdependence
+
+
+#: The driver, as `sim.drivers` finds it: its place in the terms' order and the rates it
+#: reads, declared here with their ranges, units and meanings (the registry's source).
+DRIVER = Driver(
+    "interdependence", "material interdependence",
+    "Keohane & Nye 1977", interdependence,
+    order=4,
+    rates={
+        "interdependence_weight": ParamInfo(
+            0.0, 5.0, WEIGHT,
+            "weight of trade, energy and arms ties"),
+    })

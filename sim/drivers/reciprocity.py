@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numba import vectorize
 
-from sim.drivers._common import StepInputs
+from sim.drivers._common import Driver, StepInputs
+from sim.param_info import WEIGHT, ParamInfo
 
 
 @vectorize(["float64(float64, float64, float64)"], cache=True)
@@ -22,3 +23,16 @@ def reciprocity(state, world, x: StepInputs):
     received = np.swapaxes(x.delivered, 1, 2)  # [i, j] = what j delivered to i
     return _contribution(world.p.reciprocity_weight, received, world.roster.asks[None],
                          out=np.empty_like(state.alignment))
+
+
+#: The driver, as `sim.drivers` finds it: its place in the terms' order and the rates it
+#: reads, declared here with their ranges, units and meanings (the registry's source).
+DRIVER = Driver(
+    "reciprocity", "reciprocity",
+    "Axelrod 1984; Keohane 1986", reciprocity,
+    order=10,
+    rates={
+        "reciprocity_weight": ParamInfo(
+            0.0, 5.0, WEIGHT,
+            "weight of a month's deliveries against what was asked"),
+    })

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.drivers._common import StepInputs, ordered_sum, pair_sum
+from sim.drivers._common import Driver, StepInputs, ordered_sum, pair_sum
 from sim.kernels import sanctions_force
+from sim.param_info import WEIGHT, ParamInfo
 
 #: Sanctions level from which an actor counts fully as an imposer (assumption: a tenth of
 #: full intensity is already a deliberate policy, not an oversight).
@@ -56,3 +57,22 @@ def sanctions_pressure(state, world, x: StepInputs) -> np.ndarray:
                     float(p.sanctions_value), float(p.sanctions_resentment),
                     float(p.sanctions_secondary), out)
     return out
+
+
+#: The driver, as `sim.drivers` finds it: its place in the terms' order and the rates it
+#: reads, declared here with their ranges, units and meanings (the registry's source).
+DRIVER = Driver(
+    "sanctions_pressure", "sanctions pressure",
+    "Hufbauer et al. 2007; Early 2015", sanctions_pressure,
+    order=3,
+    rates={
+        "sanctions_value": ParamInfo(
+            0.0, 5.0, WEIGHT,
+            "value a sanctioned state puts on partners that do not sanction it"),
+        "sanctions_resentment": ParamInfo(
+            0.0, 5.0, WEIGHT,
+            "resentment of a sanctioned state towards those who sanction it"),
+        "sanctions_secondary": ParamInfo(
+            0.0, 5.0, WEIGHT,
+            "restraint that secondary sanctions put on third parties' ties with the sanctioned"),
+    })

@@ -13,8 +13,23 @@ effect; 0: none).
 
 from __future__ import annotations
 
-from sim.drivers._common import StepInputs
+from sim.drivers._common import Driver, StepInputs
+from sim.param_info import ParamInfo
 
 
 def standing(state, world, x: StepInputs):
     return world.p.standing_weight * world.standing
+
+
+#: The driver, as `sim.drivers` finds it: its place in the terms' order and the rates it
+#: reads, declared here with their ranges, units and meanings (the registry's source).
+DRIVER = Driver(
+    "standing", "standing relation (what the drivers leave unexplained)",
+    "a fixed effect per dyad, decision record 0008", standing,
+    order=11,
+    rates={
+        "standing_weight": ParamInfo(
+            0.0, 1.0, "share",
+            "share of the standing residual (what the drivers leave unexplained) kept in "
+            "the target"),
+    })

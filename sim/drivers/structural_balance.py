@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.drivers._common import StepInputs, clear_diagonal, pair_sum, zero_diagonal
+from sim.drivers._common import Driver, StepInputs, clear_diagonal, pair_sum, zero_diagonal
+from sim.param_info import WEIGHT, ParamInfo
 
 
 def structural_balance(state, world, x: StepInputs) -> np.ndarray:
@@ -22,3 +23,16 @@ def structural_balance(state, world, x: StepInputs) -> np.ndarray:
     tie = 0.5 * (a + np.swapaxes(a, 1, 2))
     n = a.shape[-1]
     return clear_diagonal(world.p.balance_weight * pair_sum(a, tie) / max(1, n - 2))
+
+
+#: The driver, as `sim.drivers` finds it: its place in the terms' order and the rates it
+#: reads, declared here with their ranges, units and meanings (the registry's source).
+DRIVER = Driver(
+    "structural_balance", "friends and enemies of third parties",
+    "Heider 1946; Marvel et al. 2011", structural_balance,
+    order=2,
+    rates={
+        "balance_weight": ParamInfo(
+            0.0, 5.0, WEIGHT,
+            "weight of third parties' friendships and enmities (structural balance)"),
+    })

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.drivers._common import StepInputs
+from sim.drivers._common import Driver, StepInputs
 from sim.kernels import theatre_affinity
+from sim.param_info import WEIGHT, ParamInfo
 
 
 def theatre(state, world, x: StepInputs):
@@ -21,3 +22,16 @@ def theatre(state, world, x: StepInputs):
     theatre_affinity(state.intensity, state.engagement, state.position,
                      world.roster.theatre_competition, out)
     return world.p.theatre_weight * out
+
+
+#: The driver, as `sim.drivers` finds it: its place in the terms' order and the rates it
+#: reads, declared here with their ranges, units and meanings (the registry's source).
+DRIVER = Driver(
+    "theatre", "cooperation and rivalry in theatres",
+    "similarity of positions (Signorino & Ritter 1999)", theatre,
+    order=6,
+    rates={
+        "theatre_weight": ParamInfo(
+            0.0, 5.0, WEIGHT,
+            "weight of shared or opposed positions in the theatres"),
+    })

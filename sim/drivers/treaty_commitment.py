@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.drivers._common import StepInputs, pair_sum
+from sim.drivers._common import Driver, StepInputs, pair_sum
+from sim.param_info import WEIGHT, ParamInfo
 
 
 def guarantor_of_enemy(alignment: np.ndarray, guarantee: np.ndarray) -> np.ndarray:
@@ -39,3 +40,22 @@ def treaty_commitment(state, world, x: StepInputs):
     if not x.guarantee.any():
         return np.broadcast_to(standing, state.alignment.shape).copy()
     return standing[None] - p.defence_third * guarantor_of_enemy(state.alignment, x.guarantee)
+
+
+#: The driver, as `sim.drivers` finds it: its place in the terms' order and the rates it
+#: reads, declared here with their ranges, units and meanings (the registry's source).
+DRIVER = Driver(
+    "treaty_commitment", "treaty commitment",
+    "Keohane 1984; Leeds 2003; Snyder 1997", treaty_commitment,
+    order=5,
+    rates={
+        "treaty_weight": ParamInfo(
+            0.0, 5.0, WEIGHT,
+            "weight of a treaty's institutional value once matured"),
+        "defence_weight": ParamInfo(
+            0.0, 5.0, WEIGHT,
+            "value of a mutual-defence guarantee to the protected party"),
+        "defence_third": ParamInfo(
+            0.0, 5.0, WEIGHT,
+            "hostility of a protected party's enemies towards its guarantor"),
+    })
