@@ -13,7 +13,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,viz]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,viz,ema]'
 	touch $(STAMP)
 
 run: $(STAMP)
