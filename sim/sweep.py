@@ -2,44 +2,66 @@
 
 A *task* is one (scenario, point): all its replicates run together on the batched path.
 Every replicate's seed comes from the experiment seed and the replicate's identity
-(`sim.rng.derive_seed`), so results do not depend on the number of workers, the engine or
-the order in which tasks finish.
+(`sim.rng.derive_seed`), so results do not depend on the number of workers, the engine, the
+grouping of tasks or the order in which they finish.
 
-Tasks go to a `concurrent.futures.Executor`: in-process for one worker, a process pool for
-several, or a Dask distributed cluster (``Client.get_executor``). At most two tasks per
-worker are in flight, so memory is bounded by the batch, not the sweep. Each finished task
-is written at once as Parquet parts (atomically: written to a temporary name, then
-renamed; the task's ``runs`` part is renamed last and marks it done; a part with no rows is
-not written). A killed sweep loses only the tasks in flight; the same command resumes where
-it stopped.
+One worker runs the tasks in-process, one at a time. Several workers get *groups* of tasks
+(`TaskGroup`: consecutive points of one scenario), sized from the measured cost per task so
+that a group is about `TARGET_TASK_SECONDS` of work, with at least `MIN_TASKS_PER_WORKER`
+groups per worker left for balance: a task of a small Sobol sweep takes tens of
+milliseconds, less than shipping it to a process and writing its parts. On one machine the
+driver is one of the workers: it spawns the others only when the work left outweighs their
+start-up (`WORKER_START_SECONDS`: a spawned process imports the model before it can run
+anything), and runs groups itself between writing results. A Dask cluster
+(``Client.get_executor``) gets every group. At most two groups per worker are in flight, so
+memory is bounded by the groups, not the sweep. Workers limit BLAS and OpenMP (and, when
+spawned here, numba) to one thread each (`pin_threads`): N single-threaded processes on N
+cores, not N² threads. They refuse a group from a driver running other code
+(`code_fingerprint`).
+
+Each finished task or group is written at once as Parquet parts (atomically: written to a
+temporary name, then renamed; its ``runs`` part is renamed last and marks it done; a part
+with no rows is not written). A part's name says which points it holds (``s00-p000012``, or
+``s00-p000012-p000027`` for a group). A killed sweep loses only the groups in flight; the
+same command resumes where it stopped, whatever the grouping or number of workers then.
 
 When every task is done the parts are compacted (`compact_sweep`): one analysis table with a
 row per run, parameters (``p_``) and metrics (``m_``) side by side under SQL-friendly names,
-and one table each of dyad metrics and trajectories. The analysis table is written last and
-marks the compaction done; only then are the parts removed. Every file goes through
-`sim.schema` (dtypes, units, descriptions).
+and one table each of dyad metrics and trajectories, rows in (scenario, point, replicate)
+order whatever the grouping. The analysis table is written last and marks the compaction
+done; only then are the parts removed. Every file goes through `sim.schema` (dtypes, units,
+descriptions).
 
 Layout of ``<results>/sweeps/<experiment>/``: ``manifest.json``, ``points.parquet`` (the
 design), then either ``parts/runs/``, ``parts/dyads/``, ``parts/trajectories/`` (one file
-per task, while the sweep is incomplete) or ``analysis.parquet``, ``dyads.parquet`` and
-``trajectories.parquet`` (when it is complete; trajectories only if any were kept).
+per task or group, while the sweep is incomplete) or ``analysis.parquet``, ``dyads.parquet``
+and ``trajectories.parquet`` (when it is complete; trajectories only if any were kept).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import os
+import re
 import shutil
+import socket
+import sys
+import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -170,7 +192,356 @@ def _trajectories(world: World, rec, spec: TaskSpec) -> pd.DataFrame:
     })
 
 
+# ------------------------------------------------------------------------ workers
+
+#: A group of tasks sent to a worker aims at this much work, in seconds: long enough that
+#: shipping it and writing its parts (milliseconds each) are noise, short enough that a
+#: killed sweep loses little and the last groups spread evenly over the workers.
+TARGET_TASK_SECONDS = 1.0
+#: Groups per worker, at least, among the tasks left: the last groups are smaller, so no
+#: worker sits idle while another finishes a long one.
+MIN_TASKS_PER_WORKER = 4
+#: What a spawned worker process costs before it runs anything: it imports numpy, pandas,
+#: SciPy, numba and the model (2.5 s measured on the 2-core reference machine). The driver
+#: spawns workers only when the work left is estimated at more than twice this.
+WORKER_START_SECONDS = 3.0
+#: Whether, on one machine, the driver runs groups itself between writing results (it is
+#: then one of the ``workers``, and one process fewer is spawned).
+DRIVER_RUNS_TASKS = True
+#: A fixed number of tasks per group instead of the sizing from measured costs (tests).
+GROUP_SIZE: int | None = None
+
+#: Thread counts of OpenMP, OpenBLAS, MKL and numba, set to 1 in every worker.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "NUMBA_NUM_THREADS")
+#: Files of the `sim` package that make up its code version: sources and shipped tables.
+SOURCE_SUFFIXES = (".py", ".toml", ".csv", ".json")
+
+
+class CodeMismatchError(RuntimeError):
+    """A worker runs other model code than the driver (see `code_fingerprint`)."""
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """This process's model code: package version and a hash of the `sim` package's files,
+    e.g. ``0.1.0+ad6fdce4a5f8``.
+
+    Why not the git commit: a Dask worker may run an installed copy with no checkout, and an
+    uncommitted edit changes results as much as a commit does. The hash covers every source
+    file and shipped table, by path relative to the package and content, so two copies of
+    the same code agree wherever they are installed. Computed once per process (about
+    20 ms), at its first use: a worker process at start, the driver at its first sweep.
+    """
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    files = sorted(f for f in root.rglob("*") if f.suffix in SOURCE_SUFFIXES
+                   and "__pycache__" not in f.parts and f.is_file())
+    for f in files:
+        digest.update(f.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(f.read_bytes() + b"\0")
+    try:
+        package = version("rusiran-sim")
+    except PackageNotFoundError:  # a copy of the sources on the path, not installed
+        package = "unknown"
+    return f"{package}+{digest.hexdigest()[:12]}"
+
+
+def _check_code(driver: str) -> None:
+    """Refuse to run for a driver whose code differs from this process's."""
+    mine = code_fingerprint()
+    if driver != mine:
+        raise CodeMismatchError(
+            f"worker {socket.gethostname()} (pid {os.getpid()}) runs rusiran-sim {mine}, "
+            f"the driver runs {driver}: a sweep never mixes results of two versions of the "
+            "model. Install the driver's code on every worker (same package version and sim/ "
+            "files; `python -c 'from sim.sweep import code_fingerprint as f; print(f())'` "
+            "shows it) and restart the workers")
+
+
+_pinned = threading.local()
+
+
+def pin_threads() -> None:
+    """One thread for BLAS, OpenMP and numba in this worker (idempotent, once per thread).
+
+    Why: a sweep already runs one process per core; a library that starts a thread per core
+    in each of them oversubscribes the machine (N² threads on N cores), and idle OpenBLAS
+    threads spin. The variables reach libraries loaded later; threadpoolctl, if installed,
+    limits the pools already loaded (OpenMP's limit is per thread, hence once per thread: a
+    Dask worker runs tasks on several). A process spawned by `_process_pool` has the
+    variables before it imports numpy, which reads them only then. numba's own pool is never
+    started by the model (no parallel kernels) and is not touched: sizing it would start it.
+    """
+    if getattr(_pinned, "done", False):
+        return
+    for name in THREAD_VARIABLES:
+        os.environ[name] = "1"
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        pass
+    else:
+        threadpool_limits(limits=1)
+    _pinned.done = True
+
+
+def worker_info(code: str | None = None) -> dict[str, Any]:
+    """What this process runs: host, pid, code fingerprint and the threads its libraries may
+    use (the thread variables, each BLAS or OpenMP pool threadpoolctl finds, numba's maximum).
+
+    Given ``code`` (the driver's fingerprint), a process running other code refuses. The
+    driver submits one per spawned worker: it checks the worker once, and its answer says the
+    worker has started. Run it anywhere to see how a worker is set up.
+    """
+    if code is not None:
+        _check_code(code)
+    pools: list[dict[str, Any]] = []
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        pass
+    else:
+        pools = [{"api": p.get("internal_api"), "library": Path(p.get("filepath", "")).name,
+                  "threads": p.get("num_threads")} for p in threadpool_info()]
+    numba = sys.modules.get("numba")
+    return {"host": socket.gethostname(), "pid": os.getpid(), "code": code_fingerprint(),
+            "environment": {name: os.environ.get(name) for name in THREAD_VARIABLES},
+            "thread_pools": pools,
+            "numba_threads": None if numba is None else int(numba.config.NUMBA_NUM_THREADS)}
+
+
+def _start_worker() -> None:
+    """A spawned worker's first act: pin its threads and hash its code while it is fresh."""
+    pin_threads()
+    code_fingerprint()
+
+
+@contextmanager
+def _process_pool(processes: int) -> Iterator[ProcessPoolExecutor]:
+    """A spawn-based pool of single-threaded workers.
+
+    spawn, not fork: the driver runs a progress thread, and forking a threaded process can
+    deadlock a child. The thread variables are set in this process's environment while the
+    pool lives, since a spawned child copies it before it imports numpy; anything else this
+    process starts meanwhile inherits them too. They are restored afterwards.
+    """
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
+    try:
+        with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"),
+                                 initializer=_start_worker) as ex:
+            yield ex
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
+
+
+@contextmanager
+def _driver_single_threaded() -> Iterator[None]:
+    """The driver, when it runs groups beside its workers, limits its BLAS and OpenMP pools
+    to one thread too, for the sweep only (its environment and later work are untouched)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(limits=1):
+        yield
+
+
+@dataclass(frozen=True)
+class TaskGroup:
+    """Consecutive points of one scenario, run by one worker as one task and written as one
+    set of parts; ``code`` is the driver's `code_fingerprint`, which the worker checks."""
+
+    specs: tuple[TaskSpec, ...]
+    code: str
+
+    @property
+    def key(self) -> str:
+        first, last = self.specs[0], self.specs[-1]
+        return first.key if len(self.specs) == 1 else f"{first.key}-p{last.point:06d}"
+
+
+@dataclass
+class GroupResult:
+    """A group's tables, the seconds its tasks took where they ran, and which process ran
+    them (a process's first group also builds worlds and loads compiled kernels)."""
+
+    tables: dict[str, pd.DataFrame]
+    seconds: float
+    pid: int
+    host: str
+
+
+def run_group(group: TaskGroup) -> GroupResult:
+    """Run a group on a worker: refuse a driver with other code, pin threads, run the tasks."""
+    _check_code(group.code)
+    pin_threads()
+    return _run_group(group)
+
+
+def _run_group(group: TaskGroup) -> GroupResult:
+    """The group's tasks one after another, their tables concatenated in point order (a
+    task's rows do not depend on its group, so neither do the sweep's tables)."""
+    t0 = time.perf_counter()
+    results = [run_task(spec) for spec in group.specs]
+    tables = {kind: pd.concat([r[kind] for r in results], ignore_index=True)
+              for kind in PART_KINDS}
+    return GroupResult(tables, time.perf_counter() - t0, os.getpid(), socket.gethostname())
+
+
+class _GroupPlanner:
+    """Hands out the tasks left as groups sized from the measured cost of a task.
+
+    The cost is the seconds per task of the latest group measured on a process that had run
+    one before (a process's first group also builds worlds and loads compiled kernels); until
+    there is one, the latest first group stands in. A group holds about ``target`` seconds of
+    work, at most the tasks left over `MIN_TASKS_PER_WORKER` times the workers, and at least
+    one task; it never spans two scenarios or a point done already.
+    """
+
+    def __init__(self, todo: list[TaskSpec], code: str, workers: int):
+        self.queue: deque[TaskSpec] = deque(todo)
+        self.code = code
+        self.workers = workers
+        self.warm: float | None = None
+        self.cold: float | None = None
+        self.groups = 0
+        self._seen: set[tuple[str, int]] = set()
+
+    @property
+    def cost(self) -> float | None:
+        """Seconds per task, as measured so far (None before any group finished)."""
+        return self.warm if self.warm is not None else self.cold
+
+    def record(self, result: GroupResult, tasks: int) -> None:
+        per_task = result.seconds / tasks
+        process = (result.host, result.pid)
+        if process in self._seen:
+            self.warm = per_task
+        else:
+            self._seen.add(process)
+            self.cold = per_task
+
+    def size(self, target: float) -> int:
+        if GROUP_SIZE is not None:
+            return GROUP_SIZE
+        if not self.cost:
+            return 1
+        by_time = max(1, int(target / self.cost))
+        balance = max(1, math.ceil(len(self.queue) / (MIN_TASKS_PER_WORKER * self.workers)))
+        return min(by_time, balance)
+
+    def next(self, target: float) -> TaskGroup | None:
+        if not self.queue:
+            return None
+        n = self.size(target)
+        specs = [self.queue.popleft()]
+        while (len(specs) < n and self.queue
+               and self.queue[0].scenario_index == specs[-1].scenario_index
+               and self.queue[0].point == specs[-1].point + 1):
+            specs.append(self.queue.popleft())
+        self.groups += 1
+        return TaskGroup(tuple(specs), self.code)
+
+    def worth_spawning(self) -> bool:
+        """Whether workers would pay back their start-up: the work left, at the measured
+        cost, is more than twice `WORKER_START_SECONDS`. Decided on a warm measurement, or on
+        a first one long enough (a whole target's worth) that warming up is a small part."""
+        if WORKER_START_SECONDS <= 0:
+            return True
+        cost = self.warm if self.warm is not None else (
+            self.cold if self.cold is not None and self.cold >= TARGET_TASK_SECONDS else None)
+        return cost is not None and cost * len(self.queue) > 2 * WORKER_START_SECONDS
+
+
+def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
+                scheduler: str | None, finished: Callable[[TaskGroup], None]) -> dict:
+    """Run the planner's tasks as groups on workers (and, on one machine, in the driver);
+    write each group as it finishes. Returns counts for the outcome's ``extra``.
+
+    A worker with other code is refused as a `ConfigError` (the command line prints it
+    without a traceback); the groups written before it stay valid and a rerun resumes.
+    """
+    stats = {"worker_processes": 0, "tasks_in_driver": 0}
+    pending: dict[Future, TaskGroup] = {}
+    probes: list[Future] = []
+    ex: Executor | None = None
+    where = scheduler or "worker processes"
+    with ExitStack() as stack:
+        if scheduler:
+            ex, n = stack.enter_context(task_executor(1, scheduler))
+            driver, ready, spawn, window = False, True, 0, 2 * n
+            planner.workers = n
+        else:
+            driver = DRIVER_RUNS_TASKS
+            spawn = workers - 1 if driver else workers
+            ready, window = False, 2 * spawn
+            if driver:
+                stack.enter_context(_driver_single_threaded())
+
+        def write(group: TaskGroup, result: GroupResult) -> None:
+            folder.write_task(group.key, result.tables)
+            planner.record(result, len(group.specs))
+            finished(group)
+
+        while True:
+            for fut in [f for f in pending if f.done()]:
+                group = pending.pop(fut)
+                try:
+                    result = fut.result()
+                except CodeMismatchError as exc:
+                    raise ConfigError(where, [str(exc)]) from exc
+                write(group, result)
+            for probe in [p for p in probes if p.done()]:
+                probes.remove(probe)
+                try:
+                    probe.result()
+                except CodeMismatchError as exc:
+                    raise ConfigError(where, [str(exc)]) from exc
+                ready = True
+            if ex is None and planner.queue and (not driver or planner.worth_spawning()):
+                ex = stack.enter_context(_process_pool(spawn))
+                stats["worker_processes"] = spawn
+                probes = [ex.submit(worker_info, planner.code) for _ in range(spawn)]
+            if ex is not None and ready:
+                while len(pending) < window and (group := planner.next(TARGET_TASK_SECONDS)):
+                    pending[ex.submit(run_group, group)] = group
+            if driver and planner.queue:
+                # half a worker's share: the driver is back soon to write and hand out more
+                group = planner.next(TARGET_TASK_SECONDS / 2)
+                assert group is not None
+                write(group, _run_group(group))
+                stats["tasks_in_driver"] += len(group.specs)
+                continue
+            if not pending and not planner.queue:
+                break
+            wait([*pending, *probes], return_when=FIRST_COMPLETED)
+        if isinstance(ex, ProcessPoolExecutor):
+            ex.shutdown(wait=False, cancel_futures=True)  # probes of workers still starting
+    return stats
+
+
 # ------------------------------------------------------------------------ the folder
+
+
+_PART_KEY = re.compile(r"s(\d+)-p(\d+)(?:-p(\d+))?")
+
+
+def key_tasks(key: str) -> list[tuple[int, int]]:
+    """The (scenario index, point) tasks a part's name says it holds: ``s01-p000007`` one,
+    ``s01-p000007-p000012`` six; none for a name of another form (a file nobody here wrote)."""
+    m = _PART_KEY.fullmatch(key)
+    if m is None:
+        return []
+    first = int(m[2])
+    last = int(m[3]) if m[3] is not None else first
+    return [(int(m[1]), point) for point in range(first, last + 1)]
 
 
 @dataclass
@@ -185,8 +556,32 @@ class SweepFolder:
         """Whether the parts were compacted: the analysis table, written last, is there."""
         return (self.root / ANALYSIS).exists()
 
+    def keys(self, kind: str) -> list[str]:
+        """The keys of this kind's parts, in (scenario, first point) order, so that tables
+        built from them keep that order whatever the grouping; other files are ignored."""
+        folder = self.root / "parts" / kind
+        if not folder.exists():
+            return []
+        found = [(tasks, f.stem) for f in folder.glob("*.parquet")
+                 if (tasks := key_tasks(f.stem))]
+        return [key for _, key in sorted(found)]
+
+    def done_tasks(self) -> set[tuple[int, int]]:
+        """The (scenario index, point) tasks whose ``runs`` part, written last, is there."""
+        return {task for key in self.keys("runs") for task in key_tasks(key)}
+
     def done(self, key: str) -> bool:
-        return self.compacted or self.part("runs", key).exists()
+        return self.compacted or set(key_tasks(key)) <= self.done_tasks()
+
+    def remove_orphans(self) -> None:
+        """Remove dyads and trajectories parts that have no ``runs`` part: a crash cut their
+        group short, it runs again (grouped perhaps otherwise), and its rows must not be
+        counted twice."""
+        done = set(self.keys("runs"))
+        for kind in PART_KINDS[:-1]:
+            for key in self.keys(kind):
+                if key not in done:
+                    self.part(kind, key).unlink(missing_ok=True)
 
     def write_task(self, key: str, tables: dict[str, pd.DataFrame]) -> None:
         """A finished task's parts, each atomically, ``runs`` last; empty parts are skipped
@@ -323,7 +718,8 @@ def _tasks(exp: Experiment, path: Path, points: np.ndarray,
 
 @contextmanager
 def task_executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executor | None, int]]:
-    """The engine: None (in-process), a spawn-based process pool, or a Dask executor."""
+    """The engine: None (in-process), a spawn-based pool of ``workers`` single-threaded
+    processes (`_process_pool`), or a Dask executor (tasks pin their own threads)."""
     if scheduler:
         from distributed import Client
 
@@ -334,9 +730,7 @@ def task_executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executo
         finally:
             client.close()
     elif workers > 1:
-        # spawn, not fork: the driver runs a progress thread, and forking a threaded process
-        # can deadlock a child
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as ex:
+        with _process_pool(workers) as ex:
             yield ex, workers
     else:
         yield None, 1
@@ -388,55 +782,59 @@ def run_sweep(experiment: str | Path, *, workers: int = 1, scheduler: str | None
         raise ConfigError("sim sweep", [f"--engine: bad value {engine!r}; allowed: batched, "
                                         "mesa"])
     folder = _prepare_folder(exp, path, Path(out), points, restart)
+    if not folder.compacted:
+        folder.remove_orphans()
     tasks = list(_tasks(exp, path, points, engine))
-    todo = [t for t in tasks if not folder.done(t.key)]
+    done = ({(t.scenario_index, t.point) for t in tasks} if folder.compacted
+            else folder.done_tasks())
+    todo = [t for t in tasks if (t.scenario_index, t.point) not in done]
     total_runs = len(tasks) * exp.replicates
     skipped_runs = (len(tasks) - len(todo)) * exp.replicates
     done_runs = skipped_runs
     if progress:
         progress(done_runs, total_runs)
+
+    def finished(n_tasks: int) -> None:
+        nonlocal done_runs
+        done_runs += n_tasks * exp.replicates
+        if progress:
+            progress(done_runs, total_runs)
+
     t0 = time.perf_counter()
     where = "dask" if scheduler else ("processes" if workers > 1 else "in-process")
-    with task_executor(workers, scheduler) as (ex, n_workers):
-        if ex is None:
-            for spec in todo:
-                folder.write_task(spec.key, run_task(spec))
-                done_runs += exp.replicates
-                if progress:
-                    progress(done_runs, total_runs)
-        else:
-            pending: dict[Future, TaskSpec] = {}
-            queue = iter(todo)
-            window = 2 * n_workers
-            while True:
-                while len(pending) < window:
-                    spec = next(queue, None)
-                    if spec is None:
-                        break
-                    pending[ex.submit(run_task, spec)] = spec
-                if not pending:
-                    break
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    spec = pending.pop(fut)
-                    folder.write_task(spec.key, fut.result())
-                    done_runs += exp.replicates
-                    if progress:
-                        progress(done_runs, total_runs)
+    extra: dict[str, Any] = {"path": engine}
+    if scheduler or workers > 1:
+        planner = _GroupPlanner(todo, code_fingerprint(), workers)
+        extra.update(_run_groups(planner, folder, workers, scheduler,
+                                 lambda group: finished(len(group.specs))))
+        n_workers = planner.workers if scheduler else workers
+        extra["groups"] = planner.groups
+        if planner.cost is not None:
+            extra["seconds_per_run"] = round(planner.cost / exp.replicates, 4)
+    else:
+        n_workers = 1
+        for spec in todo:  # one part per task: a crash loses at most the task running
+            folder.write_task(spec.key, run_task(spec))
+            finished(1)
     seconds = time.perf_counter() - t0
     t1 = time.perf_counter()
-    keys = [t.key for t in tasks]
     if folder.compacted:
-        folder.remove_parts(keys)  # a compaction whose clean-up was cut short
+        # a compaction whose clean-up was cut short
+        folder.remove_parts(sorted({k for kind in PART_KINDS for k in folder.keys(kind)}))
     else:
+        keys = folder.keys("runs")
+        held = [task for key in keys for task in key_tasks(key)]
+        if len(held) != len(set(held)) or set(held) != {(t.scenario_index, t.point)
+                                                        for t in tasks}:
+            raise RuntimeError(f"{folder.root}: the runs parts hold {len(held)} tasks "
+                               f"({len(set(held))} distinct) of {len(tasks)}; not compacted")
         compact_sweep(folder, keys)
+    extra["compact_seconds"] = round(time.perf_counter() - t1, 3)
     return SweepOutcome(folder=Path(out), tasks_total=len(tasks), tasks_run=len(todo),
                         tasks_skipped=len(tasks) - len(todo),
                         runs_done=done_runs - skipped_runs, seconds=seconds,
                         workers=n_workers, engine=where, runs_total=total_runs,
-                        runs_skipped=skipped_runs, compacted=True,
-                        extra={"path": engine,
-                               "compact_seconds": round(time.perf_counter() - t1, 3)})
+                        runs_skipped=skipped_runs, compacted=True, extra=extra)
 
 
 # ------------------------------------------------------------------------ compaction
@@ -562,7 +960,10 @@ def _columns(kind: str, manifest: dict) -> list[str]:
 
 
 def _read_parts(folder: Path, kind: str) -> pd.DataFrame | None:
-    files = sorted((folder / "parts" / kind).glob("*.parquet"))
+    """The parts of finished tasks (a part whose ``runs`` part is missing was cut short)."""
+    parts = SweepFolder(folder)
+    done = set(parts.keys("runs"))
+    files = [parts.part(kind, key) for key in parts.keys(kind) if key in done]
     if not files:
         return None
     return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
@@ -611,6 +1012,6 @@ def load_sweep(folder: str | Path) -> SweepResults:
                   .drop(columns="_s").reset_index(drop=True))
         tables[kind] = df
     expected = manifest["design"]["points"] * len(order)
-    done = len(list((folder / "parts" / "runs").glob("*.parquet")))
+    done = len(SweepFolder(folder).done_tasks())
     return SweepResults(folder, manifest, points, tables["runs"], tables["dyads"],
                         tables["trajectories"], complete=compacted or done == expected)
