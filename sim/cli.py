@@ -502,7 +502,7 @@ def compare(
                                              "results are identical")] = "batched",
 ) -> None:
     """Compare scenarios on common seeds: bands, end distributions, thresholds, differences."""
-    from sim.compare import compare_command
+    from sim.compare_report import compare_command
 
     try:
         compare_command(scenarios, dyads=dyad, replicates=replicates, seed=seed,

@@ -16,7 +16,9 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import asdict
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,14 +33,18 @@ from rich.table import Table
 
 from sim.calendar import month_label
 from sim.compare import (
+    ALLIANCE_LEVEL,
     METRICS,
     QUANTILES,
     VERDICT_DIFFERS,
+    CompareOptions,
     Comparison,
     Dyad,
     bands,
+    compare_scenarios,
     per_run_metrics,
 )
+from sim.config_errors import ConfigError
 from sim.results_io import staged_dir
 
 #: Metric names as the report and the console print them.
@@ -505,3 +511,62 @@ def summary_table(c: Comparison) -> Table:
                                  f"{_ci(r['ci_low'], r['ci_high'])}{star}")
             t.add_row(*cells)
     return t
+
+
+# --------------------------------------------------------------------------- command
+
+@dataclass
+class CompareOutcome:
+    directory: Path
+    comparison: Comparison
+    seconds: float
+
+
+def compare_id(names: Sequence[str]) -> str:
+    """``<A>-vs-<B>-<UTC stamp>-<6 hex>``; with many scenarios, ``<A>-vs-<B>-and-N-more``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    head = "-vs-".join(names)
+    if len(head) > 80 and len(names) > 2:
+        head = f"{names[0]}-vs-{names[1]}-and-{len(names) - 2}-more"
+    return f"{head[:120]}-{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def compare_command(scenarios: Sequence[str], *, dyads: Sequence[str] | None = None,
+                    replicates: int | None = None, seed: int | None = None,
+                    paired: bool = True, threshold_low: float = 0.0,
+                    threshold_high: float = ALLIANCE_LEVEL, months: int | None = None,
+                    results: Path | None = None, fmt: str = "md",
+                    console: Any | None = None, engine: str = "batched") -> CompareOutcome:
+    """What ``sim compare`` does: run, write the staged report folder, print a summary.
+
+    Defaults come from the settings (``SIM_ENSEMBLE_SIZE``, ``SIM_BASE_SEED``,
+    ``SIM_RESULTS_DIR``). Bad input raises `ConfigError` before anything runs, and a failure
+    while writing removes the partial folder: either the whole report exists or nothing.
+    """
+    import time
+
+    from rich.console import Console
+
+    from sim.settings import get_settings
+
+    settings = get_settings()
+    if fmt not in ("md", "html"):
+        raise ConfigError("sim compare", [f"--format: bad value {fmt!r}; allowed: md, html"])
+    reps = settings.ensemble_size if replicates is None else replicates
+    base = settings.base_seed if seed is None else seed
+    options = CompareOptions(paired=paired, threshold_low=threshold_low,
+                             threshold_high=threshold_high, bootstrap_seed=base)
+    t0 = time.perf_counter()
+    if engine not in ("batched", "mesa"):
+        raise ConfigError("sim compare", [f"--engine: bad value {engine!r}; allowed: batched, "
+                                          "mesa"])
+    comparison = compare_scenarios(scenarios, dyads=dyads, replicates=reps, base_seed=base,
+                                   months=months, options=options, engine=engine)
+    seconds = time.perf_counter() - t0
+    run_id = compare_id([s.world.scenario.name for s in comparison.scenarios])
+    out = Path(results or settings.results_dir) / "compare"
+    directory = write_report(comparison, out, run_id, fmt=fmt, seconds=seconds)
+    con = console or Console()
+    con.print(summary_table(comparison))
+    con.print(f"Report: {directory / ('report.' + fmt)}", highlight=False)
+    return CompareOutcome(directory, comparison, seconds)

@@ -21,7 +21,6 @@ from sim.compare import (
     VERDICT_NONE,
     CompareOptions,
     compare_arrays,
-    compare_command,
     compare_scenarios,
     crossing,
     difference,
@@ -30,6 +29,7 @@ from sim.compare import (
     parse_dyad,
     per_run_metrics,
 )
+from sim.compare_report import compare_command
 from sim.config_errors import ConfigError
 
 MONTHS = 36
