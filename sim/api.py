@@ -36,13 +36,13 @@ __all__ = ["Simulation", "compare", "cone", "sensitivity", "simulate", "world"]
 def world(scenario: str | Path = "baseline", params: Mapping[str, float] | None = None):
     """The compiled world of a scenario (a name in ``scenarios/`` or a path), with
     ``params`` set through the registry. Raises `ConfigError` naming every problem."""
-    from sim import registry
+    from sim.compile import set_values
     from sim.run_job import prepare_run
 
     prepared = prepare_run(str(scenario))
     out = prepared.world
     if params:
-        out = registry.apply(out, dict(params), source="params")
+        out = set_values(out, dict(params), source="params")
     return out
 
 
@@ -169,9 +169,10 @@ def simulate(scenario: str | Path = "baseline", *, params: Mapping[str, float] |
     clean: dict[str, float] = {}
     if params:
         from sim import registry
+        from sim.compile import set_values
 
         clean = registry.check(dict(params), registry.Scope.of_world(w), source="params")
-        w = registry.apply(w, clean, source="params")
+        w = set_values(w, clean, source="params")
     seeds = ensemble_seeds(base, reps)
     rec = run_ensemble(w, seeds, engine=engine, keep_terms=keep_terms, months=months)  # type: ignore[arg-type]
     manifest = build_manifest(w, prepared.path, seeds, engine,

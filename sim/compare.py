@@ -490,8 +490,8 @@ def parse_dyad(text: str) -> Dyad:
 
 def _load(scenarios: Sequence[str]) -> list[ScenarioInput]:
     """Load and compile every scenario, reporting all that fail at once (nothing runs)."""
+    from sim.compile import build_world
     from sim.scenario import load_scenario, resolve_scenario_path
-    from sim.world import build_world
 
     loaded, problems = [], []
     for name in scenarios:
@@ -588,9 +588,9 @@ def _compare_sweeps(refs: list[tuple[Path, str | None]], dyads: Sequence[str] | 
     as two scenarios of one sweep with common random numbers have); otherwise ask for
     ``--independent``. Only dyads whose trajectories the sweep kept can be compared.
     """
+    from sim.compile import build_world
     from sim.scenario import load_scenario, resolve_scenario_path
     from sim.sweep import load_sweep
-    from sim.world import build_world
 
     problems: list[str] = []
     inputs: list[ScenarioInput] = []

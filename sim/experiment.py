@@ -306,9 +306,9 @@ def design_points(exp: Experiment) -> np.ndarray:
 
 
 def apply_point(world: World, names: list[str], values: np.ndarray) -> World:
-    """The world with one design point's values set: `sim.registry.apply`, the one way
+    """The world with one design point's values set: `sim.compile.set_values`, the one way
     values reach a world (checked, then the standing residual fixed again)."""
-    from sim import registry
+    from sim.compile import set_values
 
-    return registry.apply(world, dict(zip(names, (float(v) for v in values), strict=True)),
+    return set_values(world, dict(zip(names, (float(v) for v in values), strict=True)),
                           source="design point")

@@ -272,8 +272,8 @@ def _months(months: Any) -> int | None:
 
 def _world(world: World | None, scenario: Any) -> tuple[World, str]:
     """The world to run and the name of its scenario."""
+    from sim.compile import build_world
     from sim.scenario import load_scenario
-    from sim.world import build_world
 
     if world is not None:
         if scenario is not None and not isinstance(scenario, MesaScenario):

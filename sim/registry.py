@@ -28,7 +28,6 @@ the events' schedule) and the standing residual is then fixed again (decision re
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -364,78 +363,3 @@ def with_event_values(event: BaseModel, values: Mapping[str, float]) -> BaseMode
         plain["impulses"] = [imp.model_copy(update={"size": sizes[k]}) if k in sizes else imp
                              for k, imp in enumerate(event.impulses)]  # type: ignore[attr-defined]
     return event.model_copy(update=plain)
-
-
-def _set_inputs(world: Any, values: Mapping[str, float], *, events: bool) -> Any:
-    """``world`` with the values set on its inputs; addresses naming an actor the world
-    lacks are skipped (a family's root may lack an actor its child adds)."""
-    from sim.world import Rates
-
-    ro = world.roster
-    roster = dataclasses.replace(ro, **{
-        f.name: getattr(ro, f.name).copy() for f in dataclasses.fields(ro)
-        if isinstance(getattr(ro, f.name), np.ndarray)})
-    rates = dict(world.p)
-    align = world.initial_alignment.copy()
-    balance = world.initial_balance.copy()
-    event_values: dict[str, dict[str, float]] = {}
-    for address, value in values.items():
-        parts = address.split(".")
-        kind = parts[0]
-        if kind == "dynamics":
-            rates[parts[1]] = float(value)
-        elif kind == "actor" and parts[1] in roster.ids:
-            getattr(roster, parts[2])[roster.index(parts[1])] = value
-        elif kind == "domestic_balance" and parts[1] in roster.ids:
-            balance[roster.index(parts[1])] = value
-        elif kind == "dyad" and parts[1] in roster.ids and parts[2] in roster.ids:
-            i, j = roster.index(parts[1]), roster.index(parts[2])
-            if parts[3] == "alignment":
-                align[i, j] = value
-            else:
-                getattr(roster, parts[3])[i, j] = value
-        elif kind == "event" and events:
-            event_values.setdefault(parts[1], {})[".".join(parts[2:])] = float(value)
-    out = dataclasses.replace(world, roster=roster, p=Rates(rates), initial_alignment=align,
-                              initial_balance=balance)
-    return _with_events(out, event_values) if event_values else out
-
-
-def _with_events(world: Any, values: dict[str, dict[str, float]]) -> Any:
-    """``world`` with the named events changed, in its schedule and its scenario."""
-    sc = world.scenario
-    new = {ev.id: with_event_values(ev, values[ev.id]) for ev in sc.events if ev.id in values}
-
-    def swap(ev):
-        return new.get(ev.id, ev) if getattr(ev, "id", None) is not None else ev
-
-    return dataclasses.replace(
-        world, scenario=sc.model_copy(update={"events": [swap(ev) for ev in sc.events]}),
-        scheduled={k: [swap(ev) for ev in evs] for k, evs in world.scheduled.items()})
-
-
-def apply(world: Any, values: Mapping[str, Any], source: str = "parameters") -> Any:
-    """The world with ``values`` set (a copy: the input is not changed), after `check`.
-
-    The standing residual is then fixed again, on the world that fixes it (the family's
-    root, decision record 0008), as compiling a scenario with these values would:
-
-    - global rates (``dynamics.*``) are set on the root too: the residual is what the
-      drivers leave unexplained under these rates, so the documented start stays the rest
-      point and the rates change only responses;
-    - actor, relation, domestic and event values are this world's departures from its
-      family's documented start, as a scenario's own tables are: the root keeps its values,
-      so the relations respond to them.
-    """
-    from sim.equilibrium import with_standing
-
-    clean = check(values, Scope.of_world(world), source)
-    if not clean:
-        return world
-    rates = {k: v for k, v in clean.items() if k.startswith("dynamics.")}
-    departures = any(not k.startswith(("dynamics.", "dummy.")) for k in clean)
-    # a family's root fixes the residual on itself: its documented values, before these
-    root = world.standing_world if world.standing_world is not None or not departures \
-        else world
-    return with_standing(_set_inputs(world, clean, events=True),
-                         None if root is None else _set_inputs(root, rates, events=False))

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.compile import build_world
 from sim.dynamics_params import load_dynamics_file
 from sim.ensemble import Engine, ensemble_seeds, run_ensemble
 from sim.manifest import build_manifest, write_manifest
@@ -20,7 +21,7 @@ from sim.recording import Record
 from sim.reporting import plot_key_dyads, summarise, summary_markdown
 from sim.results_io import new_run_id, staged_run_dir, write_tables
 from sim.scenario import load_scenario, resolve_scenario_path
-from sim.world import World, build_world
+from sim.world import World
 
 
 @dataclass

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from sim.compile import build_world
 from sim.config_errors import ConfigError
 from sim.ensemble import ensemble_seeds, run_batched
 from sim.scenario import ExpectedEffect, Scenario, load_scenario, resolve_scenario_path
-from sim.world import build_world
 
 #: Replicates and base seed of the checks (the tests use these too).
 EFFECT_REPLICATES = 32

@@ -157,7 +157,7 @@ def starting_shares(state: State, world: World) -> np.ndarray:
     A scenario that changes a driver's input from the start (no treaty, say) then shows
     that driver moving the relation away from the documented start, by name."""
     if world.start_contributions is None:
-        raise ValueError("a world is built by sim.world.build_world (or fixed by "
+        raise ValueError("a world is built by sim.compile.build_world (or fixed by "
                          "sim.equilibrium.with_standing) before a run can start from it")
     w = world.p.memory_weight
     parts = (1.0 - w) * world.start_contributions[:, None]  # (D, 1, N, N)

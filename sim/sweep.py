@@ -69,6 +69,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import rng, schema
+from sim.compile import build_world
 from sim.config_errors import ConfigError
 from sim.ensemble import run_ensemble
 from sim.experiment import (
@@ -83,7 +84,7 @@ from sim.results_io import atomic_write_text, write_parquet
 from sim.scenario import Scenario, load_scenario
 from sim.scenario_files import read_scenario_chain
 from sim.settings import get_settings
-from sim.world import World, build_world
+from sim.world import World
 
 PART_KINDS = ("dyads", "trajectories", "runs")  # "runs" last: it marks a task done
 

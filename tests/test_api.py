@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from sim import api
+from sim.compile import build_world
 from sim.cone import cone_of_futures
 from sim.config_errors import ConfigError
 from sim.engine import advance
 from sim.ensemble import ensemble_seeds, run_batched
 from sim.scenario import load_scenario
 from sim.state import initial_state
-from sim.world import build_world
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +24,9 @@ def sim4():
 
 def test_simulate_equals_the_batched_path_with_the_values_set(sim4):
     world = build_world(load_scenario("baseline"))
-    from sim import registry
+    from sim.compile import set_values
 
-    world = registry.apply(world, {"dynamics.sanctions_value": 0.9})
+    world = set_values(world, {"dynamics.sanctions_value": 0.9})
     rec = run_batched(world, ensemble_seeds(10, 4), months=12, keep_terms=False)
     np.testing.assert_array_equal(sim4.alignment, rec.alignment)
     assert sim4.params == {"dynamics.sanctions_value": 0.9}

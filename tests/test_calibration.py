@@ -30,12 +30,12 @@ from sim.calibration.objective import candidate_world, evaluate_candidate, loss_
 from sim.calibration.report import parameter_table
 from sim.calibration.unga_loss import UngaFit, effective_sizes, n_log
 from sim.cli import app
+from sim.compile import build_world
 from sim.config_errors import ConfigError
 from sim.dynamics_params import DEFAULT_DYNAMICS, RANGES, load_dynamics_file
 from sim.ensemble import run_batched
 from sim.scenario import load_scenario
 from sim.targets import TargetResult, Z, evaluate, load_targets
-from sim.world import build_world
 
 DATA = Path(__file__).parent / "data" / "calibration"
 RECOVERY = DATA / "recovery.toml"

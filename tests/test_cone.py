@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from sim.actions import Dyadic
+from sim.compile import build_world
 from sim.cone import cone_of_futures, cone_seeds
 from sim.engine import Overrides, advance
 from sim.model import AlignmentModel
 from sim.scenario import load_scenario
 from sim.state import initial_state
-from sim.world import build_world
 
 
 @pytest.fixture(scope="module")

@@ -21,13 +21,13 @@ import pytest
 
 from sim import registry
 from sim.adjudication import delivered, sanctions_in_force
+from sim.compile import build_world, set_values
 from sim.drivers import DRIVERS
 from sim.engine import FREE, driver_inputs, open_month, structural_view
 from sim.events import Event
 from sim.scenario import load_scenario
 from sim.settings import REPO_ROOT
 from sim.state import initial_state
-from sim.world import build_world
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 ODD = (REPO_ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
@@ -75,7 +75,7 @@ def test_every_driver_keeps_the_contract(driver, world):
     np.testing.assert_array_equal(alone[0], force[1])
     # declared rates: registry addresses, and with all of them zero, no force at all
     assert driver.rates, f"{driver.name} declares no rates"
-    zero = registry.apply(world, {f"dynamics.{r}": 0.0 for r in driver.rates})
+    zero = set_values(world, {f"dynamics.{r}": 0.0 for r in driver.rates})
     quiet = _force(driver, _state_after(zero, 8), zero)
     assert not np.any(quiet), f"{driver.name} pushes with its rates at zero"
     # documented where a reader looks

@@ -23,13 +23,13 @@ from worlds import maintain_all
 
 from sim import drivers as drivers_pkg
 from sim import engine
+from sim.compile import build_world
 from sim.drivers import DRIVERS, Driver
 from sim.ensemble import ensemble_seeds, run_batched
 from sim.episodes import EPISODE_CLASSES, class_index
 from sim.equilibrium import drivers_target
 from sim.scenario import load_scenario
 from sim.state import initial_state, set_alignment
-from sim.world import build_world
 
 SHOCK = 0.05
 TOLERANCE = 0.15  # the issue's +-15% on a half-life

@@ -49,9 +49,9 @@ def test_salib_example_screens_the_sweep_as_sim_sensitivity_does(tmp_path, capsy
 
 def test_query_example_joins_a_run_in_duckdb_and_polars_to_the_model_numbers(tmp_path,
                                                                              capsys):
+    from sim.compile import build_world
     from sim.ensemble import ensemble_seeds, run_batched
     from sim.scenario import load_scenario
-    from sim.world import build_world
 
     example = _example("query_run")
     sql, lazy, run = example.main(out=tmp_path)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from sim.calendar import month_index
+from sim.compile import build_world
 from sim.ensemble import run_batched
 from sim.scenario import load_scenario
-from sim.world import build_world
 
 #: What issue 6 asks the replay to contain, and where the scenario has it: (kind, id, date).
 TIMELINE = [

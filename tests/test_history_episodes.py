@@ -12,11 +12,11 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.calendar import Month, month_index
+from sim.compile import build_world
 from sim.config_errors import ConfigError, validate_file
 from sim.ensemble import ensemble_seeds, run_batched
 from sim.provenance import Citation, default_seeds_dir, iter_citations, quote_in_document
 from sim.scenario import load_scenario
-from sim.world import build_world
 
 EPISODES_FILE = Path(__file__).resolve().parents[1] / "sim" / "data" / "history_episodes.toml"
 REPLICATES = 32

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.compile import build_world
 from sim.config_errors import ConfigError
 from sim.ensemble import run_batched
 from sim.experiment import apply_point
 from sim.model import AlignmentModel, AlignmentScenario
 from sim.scenario import load_scenario
-from sim.world import build_world
 
 MONTHS = 12
 

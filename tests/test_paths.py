@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from sim.actions import Dyadic, TheatreAction
+from sim.compile import build_world
 from sim.engine import Overrides
 from sim.ensemble import run_batched, run_mesa
 from sim.scenario import load_scenario
-from sim.world import build_world
 
 SEEDS = np.array([3, 17, 2024], dtype=np.uint64)
 MONTHS = 30

@@ -11,13 +11,13 @@ import pytest
 
 from sim import registry
 from sim.calibration import load_calibration
+from sim.compile import build_world, set_values
 from sim.config_errors import ConfigError
 from sim.drivers import DRIVERS
 from sim.dynamics_params import DYNAMICS_INFO, default_dynamics_file
 from sim.ensemble import run_batched
 from sim.experiment import load_experiment
 from sim.scenario import load_scenario
-from sim.world import build_world
 
 #: (address, value, what the refusal must say)
 BAD = [
@@ -47,7 +47,7 @@ def _refused(exc: ConfigError, address: str, pieces: list[str]) -> None:
 @pytest.mark.parametrize(("address", "value", "pieces"), BAD)
 def test_refused_by_the_api(world, address, value, pieces):
     with pytest.raises(ConfigError) as exc:
-        registry.apply(world, {address: value}, source="my call")
+        set_values(world, {address: value}, source="my call")
     assert "my call" in str(exc.value)
     _refused(exc.value, address, pieces)
 
@@ -91,7 +91,7 @@ def test_a_value_set_through_the_registry_equals_one_compiled_in(tmp_path):
     path.write_text('name = "s"\nextends = "baseline"\n[dynamics]\nsanctions_value = 1.1\n'
                     'balance_weight = 0.7\n[domestic_balance]\nIRN = 0.9\n')
     compiled = build_world(load_scenario(path), tmp_path)
-    applied = registry.apply(build_world(load_scenario("baseline")),
+    applied = set_values(build_world(load_scenario("baseline")),
                              {"dynamics.sanctions_value": 1.1, "dynamics.balance_weight": 0.7,
                               "domestic_balance.IRN": 0.9})
     assert dict(compiled.p) == dict(applied.p)
@@ -104,7 +104,7 @@ def test_a_value_set_through_the_registry_equals_one_compiled_in(tmp_path):
 
 
 def test_applying_changes_only_what_it_names(world):
-    out = registry.apply(world, {"actor.IRN.power": 0.33, "dyad.IRN.RUS.distrust": 0.2})
+    out = set_values(world, {"actor.IRN.power": 0.33, "dyad.IRN.RUS.distrust": 0.2})
     ro, new = world.roster, out.roster
     irn, rus = ro.index("IRN"), ro.index("RUS")
     assert new.power[irn] == 0.33 and new.distrust[irn, rus] == 0.2
@@ -121,7 +121,7 @@ def test_event_values_reach_the_schedule():
     assert event_specs, "the history has events with ids"
     target = next(s for s in event_specs if s.address.endswith(".size"))
     value = (target.low + min(target.high, 1.0)) / 2 if np.isfinite(target.low) else 0.1
-    out = registry.apply(world, {target.address: value})
+    out = set_values(world, {target.address: value})
     assert registry.current_value(out, target.address) == pytest.approx(value)
     eid = target.address.split(".")[1]
     scheduled = [ev for evs in out.scheduled.values() for ev in evs if ev.id == eid]

@@ -17,11 +17,11 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.compile import build_world
 from sim.config_errors import ConfigError
 from sim.events import EVENT_TYPE_NAMES
 from sim.roster import ActorParams, default_roster_file
 from sim.scenario import Scenario, load_scenario
-from sim.world import build_world
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"

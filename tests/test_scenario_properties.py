@@ -30,6 +30,7 @@ from typer.testing import CliRunner
 from sim import events as ev_mod
 from sim.calendar import month_label
 from sim.cli import app
+from sim.compile import build_world
 from sim.config_errors import ConfigError
 from sim.dynamics_params import RANGES
 from sim.provenance import SOURCE_FILES, Citation, Sourced
@@ -38,7 +39,6 @@ from sim.sanctions import Level, SanctionsRegime
 from sim.scenario import ExpectedEffect, Scenario, StakeChange, load_scenario
 from sim.scenario_files import APPENDED_LISTS, KEYED_LISTS, MERGED_TABLES, REMOVABLE
 from sim.treaties import CLAUSE_KINDS, Clause, Treaty
-from sim.world import build_world
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"

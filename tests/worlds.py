@@ -1,7 +1,7 @@
 """Small hand-made worlds for tests, built through the same path as a real scenario.
 
 `tiny_world` writes a roster TOML file (with a minimal TOML writer: ``tomli_w`` is not a
-dependency), wraps it in a validated `Scenario`, and calls `sim.world.build_world`, so a
+dependency), wraps it in a validated `Scenario`, and calls `sim.compile.build_world`, so a
 test world passes every check a modeller's file would. Tests state only what matters:
 numbers are plain floats here and become `Sourced` values marked as test assumptions, and
 every actor parameter has a neutral default.
@@ -24,12 +24,13 @@ import numpy as np
 from sim.actions import Dyadic, TheatreAction
 from sim.adjudication import delivered as delivered_of
 from sim.adjudication import sanctions_in_force
+from sim.compile import build_world
 from sim.drivers import DRIVERS, TERMS, StepInputs
 from sim.dynamics_params import RANGES
 from sim.engine import Overrides, driver_inputs
 from sim.scenario import Scenario, scenario_problems
 from sim.state import State, initial_state, set_alignment
-from sim.world import World, build_world
+from sim.world import World
 
 START = "2025-01"
 

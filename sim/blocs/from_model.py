@@ -81,9 +81,9 @@ def state_from_scenario(scenario: str | Path, month: int, seeds: Sequence[int]
 
     Raises `ConfigError` for a bad scenario and ValueError for a month outside the horizon.
     """
+    from sim.compile import build_world
     from sim.ensemble import run_batched
     from sim.scenario import load_scenario, resolve_scenario_path
-    from sim.world import build_world
 
     path = resolve_scenario_path(scenario)
     world = build_world(load_scenario(path), path.parent)
@@ -133,10 +133,10 @@ def _run_sizes(man: dict, ids: tuple[str, ...]) -> tuple[tuple[str, ...], np.nda
     """Actor names and power of a run's world, rebuilt from its manifest."""
     from pydantic import ValidationError
 
+    from sim.compile import build_world
     from sim.config_errors import ConfigError
     from sim.manifest import sha256_file
     from sim.scenario import Scenario, load_scenario
-    from sim.world import build_world
 
     rec = man["scenario"]
     file = Path(rec["file"]) if rec.get("file") else None

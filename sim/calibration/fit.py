@@ -46,10 +46,10 @@ from sim.calibration.objective import (
     world_key,
 )
 from sim.calibration.unga_loss import UngaFit, load_unga_data
+from sim.compile import build_world
 from sim.rng import derive_seed
 from sim.scenario import load_scenario, resolve_scenario_path
 from sim.targets import TargetResult, load_targets
-from sim.world import build_world
 
 FIT_TAG, VALIDATION_TAG, OPTIMISER_TAG = 0xCA11, 0xCA12, 0xCA13
 #: Chi-square(1) 90% quantile: the loss rise that bounds a slice's interval.

@@ -28,14 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import registry
 from sim.calendar import month_index
 from sim.calibration.unga import months_through
 from sim.calibration.unga_loss import UngaData, UngaFit, fit_votes
+from sim.compile import build_world, set_values
 from sim.ensemble import run_batched
 from sim.scenario import Scenario
 from sim.targets import Target, TargetFile, TargetResult, Z, evaluate
-from sim.world import World, build_world
+from sim.world import World
 
 #: Standard errors below this are treated as this (a noiseless statistic would divide by 0).
 MIN_SE = 1e-9
@@ -101,11 +101,11 @@ def hand_world(problem: Problem) -> World:
 
 def candidate_world(problem: Problem, x: np.ndarray) -> World:
     """The scenario's world with the free parameters set to ``x``, through the registry
-    (`sim.registry.apply`), which fixes the standing residual again under these values
+    (`sim.compile.set_values`), which fixes the standing residual again under these values
     (decision record 0008), as `build_world` would: the documented start stays an
     equilibrium and ``x`` changes only responses. Fitted event values act once the event
     fires."""
-    return registry.apply(hand_world(problem),
+    return set_values(hand_world(problem),
                           dict(zip(problem.names, (float(v) for v in x), strict=True)),
                           source="calibration candidate")
 

@@ -27,8 +27,8 @@ import pandas as pd
 from sim.calibration.config import Calibration
 from sim.calibration.fit import Mapper, build_problem, validation_seeds
 from sim.calibration.objective import Problem, evaluate_candidate
+from sim.compile import build_world
 from sim.dynamics_params import RANGES, load_dynamics_file
-from sim.world import build_world
 
 #: RANGES entries the screen leaves out, and why.
 NOT_SCREENED: dict[str, str] = {

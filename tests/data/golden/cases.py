@@ -16,9 +16,9 @@ RUN_CASES = {  # scenario: (seeds, months)
 
 
 def runs() -> dict[str, np.ndarray]:
+    from sim.compile import build_world
     from sim.ensemble import run_batched
     from sim.scenario import load_scenario
-    from sim.world import build_world
 
     out: dict[str, np.ndarray] = {}
     for name, (seeds, months) in RUN_CASES.items():
