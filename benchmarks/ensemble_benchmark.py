@@ -34,6 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from machine import baseline_experiment, machine
 
+from sim.compile import build_world
 from sim.cone import cone_of_futures
 from sim.engine import advance
 from sim.ensemble import run_batched, run_mesa
@@ -41,7 +42,6 @@ from sim.equilibrium import with_standing
 from sim.roster import RosterFile, compile_roster, default_roster_file
 from sim.scenario import load_scenario
 from sim.state import initial_state
-from sim.world import build_world
 
 HERE = Path(__file__).parent
 QUICK = "--quick" in sys.argv

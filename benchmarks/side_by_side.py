@@ -41,7 +41,10 @@ from sim.engine import advance
 from sim.ensemble import run_batched, run_mesa
 from sim.scenario import load_scenario
 from sim.state import initial_state
-from sim.world import build_world
+try:
+    from sim.compile import build_world
+except ImportError:  # commits before sim.compile
+    from sim.world import build_world
 
 world = build_world(load_scenario("baseline"))
 run_batched(world, np.arange(16), keep_terms=False, months=3)  # compiled kernels loaded
