@@ -40,18 +40,20 @@ def new_run_id(scenario: str) -> str:
     return f"{scenario}-{stamp}-{uuid.uuid4().hex[:6]}"
 
 
-def atomic_write_text(path: Path | str, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file renamed over it.
+@contextmanager
+def atomic_file(path: Path | str, mode: str = "w") -> Iterator:
+    """An open temporary file beside ``path``, renamed over it when the block succeeds.
 
     Why: a crash or a full disk mid-write must never leave a damaged file (a session, a
-    manifest) where a good one was; `os.replace` swaps the complete new file in at once.
+    manifest, a table) where a good one was; `os.replace` swaps the complete new file in at
+    once, and a failed write leaves the old file and no temporary one.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
     try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(text)
+        with tmp.open(mode, **({"encoding": "utf-8"} if "b" not in mode else {})) as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -59,7 +61,13 @@ def atomic_write_text(path: Path | str, text: str) -> Path:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    return path
+
+
+def atomic_write_text(path: Path | str, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (`atomic_file`)."""
+    with atomic_file(path) as fh:
+        fh.write(text)
+    return Path(path)
 
 
 def write_parquet(frame: pd.DataFrame, path: Path | str, table: str,
@@ -73,18 +81,8 @@ def write_parquet(frame: pd.DataFrame, path: Path | str, table: str,
     """
     path = Path(path)
     table_ = schema.arrow_table(frame, str(path), table, extra)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
-    try:
-        with tmp.open("wb") as fh:
-            pq.write_table(table_, fh, compression="zstd")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    with atomic_file(path, "wb") as fh:
+        pq.write_table(table_, fh, compression="zstd")
     return path
 
 
