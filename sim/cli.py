@@ -137,6 +137,36 @@ def params(
 
 
 @app.command()
+def addresses(
+    scenario: Annotated[str, typer.Option(help="scenario whose actors and events to list")]
+    = "baseline",
+    family: Annotated[str | None, typer.Option(help="only one kind: dynamics, actor, "
+                                                    "domestic_balance, dyad or event")] = None,
+) -> None:
+    """List the parameter registry: every address a sweep, calibration or the API may set,
+    with its allowed range, unit and meaning."""
+    from rich.table import Table
+
+    from sim import registry
+    from sim.scenario import load_scenario, resolve_scenario_path
+
+    if family is not None and family not in registry.FAMILIES:
+        _fail(f"--family: bad value {family!r}; allowed: {', '.join(registry.FAMILIES)}")
+    try:
+        path = resolve_scenario_path(scenario)
+        scope = registry.Scope.of_scenario(load_scenario(path), path.parent)
+    except ConfigError as exc:
+        _fail(str(exc))
+    rows = [s for s in registry.specs(scope) if family is None or s.family == family]
+    t = Table(title=f"Parameter registry ({scenario}): {len(rows)} addresses")
+    for col in ("address", "allowed", "unit", "meaning"):
+        t.add_column(col)
+    for s in rows:
+        t.add_row(s.address, f"[{s.low:g}, {s.high:g}]", s.unit, s.meaning)
+    console.print(t)
+
+
+@app.command()
 def scenarios() -> None:
     """List the named scenarios with their descriptions."""
     from sim.scenario import load_scenario

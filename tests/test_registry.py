@@ -157,3 +157,15 @@ def test_the_registry_lists_every_address_of_a_scenario(world):
     assert families == {"dynamics", "actor", "domestic_balance", "dyad"}
     assert sum(s.family == "dyad" for s in listed) == n * (n - 1) * 5
     assert all(s.low <= s.high and s.unit and s.meaning and s.provenance for s in listed)
+
+
+def test_the_command_line_lists_the_registry():
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    out = CliRunner().invoke(app, ["addresses", "--family", "dynamics"])
+    assert out.exit_code == 0, out.output
+    assert "dynamics.sanctions_value" in out.output and "68 addresses" in out.output
+    bad = CliRunner().invoke(app, ["addresses", "--family", "dynamic"])
+    assert bad.exit_code == 2 and "allowed: dynamics" in bad.output
