@@ -56,6 +56,11 @@ _DYAD_INFO = {
 }
 _ACTOR_UNITS = {"rationality": "logit precision"}
 
+
+def actor_parameter_unit(name: str) -> str:
+    """The unit of an actor parameter: a share unless declared otherwise."""
+    return _ACTOR_UNITS.get(name, "share")
+
 _PROVENANCE = {
     "dynamics": "an assumption of sim/data/dynamics.toml, with its reason; calibrated or "
                 "varied within its range",
@@ -147,7 +152,7 @@ def _pydantic_bounds(info: Any) -> tuple[float, float] | None:
     return lo, hi
 
 
-def _sourced_bounds(info: Any) -> tuple[float, float]:
+def sourced_bounds(info: Any) -> tuple[float, float]:
     """The interval of a `Sourced` roster field (``in_range`` metadata)."""
     for m in info.metadata:
         func = getattr(m, "func", None)
@@ -232,8 +237,8 @@ def spec(address: str, scope: Scope) -> Spec:
             raise AddressError(f"unknown actor parameter {parts[2]!r}"
                                f"{_near(parts[2], fields)}; allowed: {', '.join(fields)}")
         info = fields[parts[2]]
-        lo, hi = _sourced_bounds(info)
-        return Spec(address, family, lo, hi, _ACTOR_UNITS.get(parts[2], "share"),
+        lo, hi = sourced_bounds(info)
+        return Spec(address, family, lo, hi, actor_parameter_unit(parts[2]),
                     f"{info.description} ({parts[1]})", _PROVENANCE[family])
     if family == "domestic_balance":
         if len(parts) != 2:

@@ -79,6 +79,21 @@ def _c(name: str, dtype: str, unit: str, description: str) -> Column:
     return Column(name, dtype, unit, description)
 
 
+def _actor_parameters() -> tuple[Column, ...]:
+    """The actors table's parameter columns, described, ranged and ordered as the roster's
+    schema declares them (`sim.roster.ActorParams`, read by the registry too), so a new
+    actor parameter needs no second description here."""
+    from sim.registry import actor_parameter_unit, sourced_bounds
+    from sim.roster import ActorParams
+
+    out = []
+    for name, info in ActorParams.model_fields.items():
+        lo, hi = sourced_bounds(info)
+        out.append(_c(name, "float64", f"{actor_parameter_unit(name)}, {lo:g} to {hi:g}",
+                      f"{info.description}, as used by this run"))
+    return tuple(out)
+
+
 _FIXED: tuple[Column, ...] = (
     # --- identity of a row ---------------------------------------------------------------
     _c("scenario", "string", "scenario name",
@@ -130,23 +145,7 @@ _FIXED: tuple[Column, ...] = (
     _c("name", "string", "name", "actor's name"),
     _c("actor_kind", "string", "category: state, union or network", "what sort of actor"),
     _c("description", "string", "text", "actor's description in the roster file"),
-    _c("power", "float64", "index, 0 to 1 (USA = 1)",
-       "aggregate capability relative to the United States, as used by this run"),
-    _c("sanctions_exposure", "float64", "index, 0 to 1",
-       "how much sanctions hurt and reorient the actor, as used by this run"),
-    _c("anti_hegemony", "float64", "index, 0 to 1",
-       "threat the actor perceives from the US-led order, as used by this run"),
-    _c("rationality", "float64", "logit precision, 0 to 50",
-       "precision of the actor's choices (higher: closer to the best reply), as used by "
-       "this run"),
-    _c("hedging", "float64", "index, 0 to 1",
-       "propensity to hedge and mediate rather than commit, as used by this run"),
-    _c("arms_capacity", "float64", "index, 0 to 1",
-       "ability to transfer significant arms, as used by this run"),
-    _c("arms_need", "float64", "index, 0 to 1",
-       "demand for foreign arms and technology, as used by this run"),
-    _c("sanction_capacity", "float64", "index, 0 to 1",
-       "ability to impose costly sanctions, as used by this run"),
+    *_actor_parameters(),
     _c("domestic_balance", "float64", "share, 0 to 1",
        "weight of the actor's hardline faction at the start; null for an actor without "
        "domestic factions"),

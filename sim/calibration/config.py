@@ -26,7 +26,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sim.calibration import unga as u
 from sim.config_errors import ConfigError, path_exists, validate_file
@@ -85,18 +92,12 @@ class UngaSettings(_Strict):
         "the UNGA dyad file, relative to the calibration file (default: the shared data "
         "folder's unga_dyads_1991_2012.csv)"))
 
-    @field_validator("measure")
+    @field_validator("measure", "measurement")
     @classmethod
-    def _known_measure(cls, value: str) -> str:
-        if value not in u.MEASURES:
-            raise ValueError(f"allowed: {', '.join(u.MEASURES)}")
-        return value
-
-    @field_validator("measurement")
-    @classmethod
-    def _known_measurement(cls, value: str) -> str:
-        if value not in u.MEASUREMENTS:
-            raise ValueError(f"allowed: {', '.join(u.MEASUREMENTS)}")
+    def _known(cls, value: str, info: ValidationInfo) -> str:
+        allowed = u.MEASURES if info.field_name == "measure" else u.MEASUREMENTS
+        if value not in allowed:
+            raise ValueError(f"allowed: {', '.join(allowed)}")
         return value
 
 
