@@ -34,14 +34,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from machine import baseline_experiment, machine
 
-from sim.compile import build_world
-from sim.cone import cone_of_futures
-from sim.engine import advance
-from sim.ensemble import run_batched, run_mesa
-from sim.equilibrium import with_standing
-from sim.roster import RosterFile, compile_roster, default_roster_file
-from sim.scenario import load_scenario
-from sim.state import initial_state
+from sim.dynamics.engine import advance
+from sim.dynamics.equilibrium import with_standing
+from sim.dynamics.state import initial_state
+from sim.inputs.compile import build_world
+from sim.inputs.roster import RosterFile, compile_roster, default_roster_file
+from sim.inputs.scenario import load_scenario
+from sim.runs.cone import cone_of_futures
+from sim.runs.ensemble import run_batched, run_mesa
 
 HERE = Path(__file__).parent
 QUICK = "--quick" in sys.argv
@@ -72,7 +72,7 @@ def ten_thousand() -> dict:
         exp.write_text(baseline_experiment(reps, points, name="ten_thousand"))
         # VmHWM, not ru_maxrss, for the driver: Linux carries ru_maxrss across fork and
         # exec, so a child would report this benchmark's own peak
-        code = ("import resource, time, re; from pathlib import Path; from sim.sweep import "
+        code = ("import resource, time, re; from pathlib import Path; from sim.runs.sweep import "
                 f"run_sweep; t=time.perf_counter(); run_sweep({str(exp)!r}, workers=2, "
                 f"out=Path({str(Path(d) / 'out')!r})); s=time.perf_counter()-t; "
                 "hwm=int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())"
@@ -91,7 +91,7 @@ def ten_thousand() -> dict:
 
 def cone(world) -> dict:
     """A mid-run state (one replicate after 60 months) continued 1,000 times for 60 months
-    by `sim.cone.cone_of_futures`, as the seminar asks for it: on both cores (threads) and,
+    by `sim.runs.cone.cone_of_futures`, as the seminar asks for it: on both cores (threads) and,
     for comparison, on one."""
     state = initial_state(world, [5])
     for _ in range(60):

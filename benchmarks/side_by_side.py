@@ -36,15 +36,23 @@ ROOT = HERE.parent
 MEASURE = r"""
 import json, time
 import numpy as np
-from sim.cone import cone_of_futures
-from sim.engine import advance
-from sim.ensemble import run_batched, run_mesa
-from sim.scenario import load_scenario
-from sim.state import initial_state
-try:
-    from sim.compile import build_world
-except ImportError:  # commits before sim.compile
-    from sim.world import build_world
+try:  # the layered package (sim.core, sim.dynamics, sim.inputs, sim.runs, ...)
+    from sim.runs.cone import cone_of_futures
+    from sim.dynamics.engine import advance
+    from sim.runs.ensemble import run_batched, run_mesa
+    from sim.inputs.scenario import load_scenario
+    from sim.dynamics.state import initial_state
+    from sim.inputs.compile import build_world
+except ImportError:  # commits before the layers: one flat package
+    from sim.cone import cone_of_futures
+    from sim.engine import advance
+    from sim.ensemble import run_batched, run_mesa
+    from sim.scenario import load_scenario
+    from sim.state import initial_state
+    try:
+        from sim.compile import build_world
+    except ImportError:  # commits before sim.compile
+        from sim.world import build_world
 
 world = build_world(load_scenario("baseline"))
 run_batched(world, np.arange(16), keep_terms=False, months=3)  # compiled kernels loaded

@@ -31,7 +31,8 @@ def sweep(tmp: Path, points: int, replicates: int, workers: int) -> dict:
     exp.write_text(baseline_experiment(replicates, points))
     out = tmp / f"out-{points}-{replicates}-{workers}"
     cmd = [sys.executable, "-c",
-           "import resource, sys, time; from sim.sweep import run_sweep; t=time.perf_counter(); "
+           "import resource, sys, time; from sim.runs.sweep import run_sweep; "
+           "t=time.perf_counter(); "
            f"o=run_sweep({str(exp)!r}, workers={workers}, out=__import__('pathlib').Path("
            f"{str(out)!r})); "
            "print(o.runs_done, time.perf_counter()-t, "

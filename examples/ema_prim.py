@@ -2,7 +2,7 @@
 
 Four global rates of the baseline scenario are sampled over the ranges the parameter
 registry declares for them (a Latin hypercube by EMA's sampler), each point is run for
-``MONTHS`` months and ``REPLICATES`` replicates (`sim.ema`), then
+``MONTHS`` months and ``REPLICATES`` replicates (`sim.adapters.ema`), then
 
 - PRIM (`ema_workbench.analysis.prim`) looks for the box of rates where Russia's
   alignment towards Iran at the end falls in the lowest quarter of the runs;
@@ -22,7 +22,7 @@ import pandas as pd
 from ema_workbench import SequentialEvaluator
 from ema_workbench.analysis import feature_scoring, prim
 
-from sim import ema
+from sim.adapters import ema
 
 ADDRESSES = ["dynamics.sanctions_value", "dynamics.threat_shared",
              "dynamics.distrust_weight", "dynamics.adjustment_half_life"]

@@ -1,6 +1,6 @@
 """Running the alignment model with Mesa's own batch runner.
 
-`mesa.batch_run` builds `sim.model.AlignmentModel` from keyword parameters (a scenario,
+`mesa.batch_run` builds `sim.runs.model.AlignmentModel` from keyword parameters (a scenario,
 a dotted parameter name, what to collect) and one replicate seed per run; the numbers are
 those of the batched path for the same seeds (tests/test_mesa_conventions.py).
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import mesa
 import pandas as pd
 
-from sim.model import AlignmentModel
+from sim.runs.model import AlignmentModel
 
 SCENARIOS = ["baseline", "assad_falls"]
 SEEDS = [1, 2]

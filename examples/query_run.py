@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from sim.run_job import run_scenario
+from sim.runs.run_job import run_scenario
 
 SCENARIO = "baseline"
 REPLICATES = 8

@@ -20,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 from SALib.analyze import morris
 
-from sim.schema import parameter_column
-from sim.sweep import run_sweep
+from sim.runs.schema import parameter_column
+from sim.runs.sweep import run_sweep
 
 #: (registry name, low, high): the assumptions screened.
 PARAMETERS = [

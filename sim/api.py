@@ -6,12 +6,12 @@ values by name and returns tidy results, with the same checks as the command lin
 command line is a thin layer over the same functions, so both give the same objects.
 
 - `simulate` runs a scenario with values set through the parameter registry
-  (`sim.registry`, the same addresses as experiment files) and returns a `Simulation`
+  (`sim.inputs.registry`, the same addresses as experiment files) and returns a `Simulation`
   with tidy tables;
-- `compare` returns the `sim.compare.Comparison` that ``sim compare`` prints;
-- `sensitivity` returns the `sim.sensitivity.SensitivityReport` that ``sim sensitivity``
+- `compare` returns the `sim.analysis.compare.Comparison` that ``sim compare`` prints;
+- `sensitivity` returns the `sim.analysis.sensitivity.SensitivityReport` that ``sim sensitivity``
   prints (running or resuming the experiment's sweep first);
-- `cone` returns a `sim.cone.Cone` of futures from a month of a run.
+- `cone` returns a `sim.runs.cone.Cone` of futures from a month of a run.
 
 Everything is reproducible: the same arguments give the same numbers, whatever the number
 of replicates run beside them, and each result carries a manifest (scenario, parameters,
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.config_errors import ConfigError
+from sim.core.config_errors import ConfigError
 
 __all__ = ["Simulation", "compare", "cone", "sensitivity", "simulate", "world"]
 
@@ -36,8 +36,8 @@ __all__ = ["Simulation", "compare", "cone", "sensitivity", "simulate", "world"]
 def world(scenario: str | Path = "baseline", params: Mapping[str, float] | None = None):
     """The compiled world of a scenario (a name in ``scenarios/`` or a path), with
     ``params`` set through the registry. Raises `ConfigError` naming every problem."""
-    from sim.compile import set_values
-    from sim.run_job import prepare_run
+    from sim.inputs.compile import set_values
+    from sim.runs.run_job import prepare_run
 
     prepared = prepare_run(str(scenario))
     out = prepared.world
@@ -51,7 +51,7 @@ class Simulation:
     """An ensemble of runs of one scenario, with the tables analysts ask for."""
 
     world: Any
-    record: Any  # sim.recording.Record
+    record: Any  # sim.runs.recording.Record
     params: dict[str, float]
     manifest: dict[str, Any] = field(repr=False)
 
@@ -68,7 +68,7 @@ class Simulation:
     def trajectories(self, dyads: Sequence[str] | None = None) -> pd.DataFrame:
         """One row per (replicate, month, directed dyad): replicate, seed, month (0 = the
         start), date (the month the row's state closes), source, target, alignment."""
-        from sim.calendar import month_label
+        from sim.core.calendar import month_label
 
         ids = list(self.world.roster.ids)
         pairs = _pairs(ids, dyads)
@@ -152,11 +152,11 @@ def simulate(scenario: str | Path = "baseline", *, params: Mapping[str, float] |
 
     Replicate k has seed ``seed + k`` (as ``sim run``), so a replicate's numbers do not
     depend on how many run beside it. ``months`` stops early; ``keep_terms`` keeps the
-    split of every month's change by cause (`sim.explain`), at a cost in memory.
+    split of every month's change by cause (`sim.analysis.explain`), at a cost in memory.
     """
-    from sim.ensemble import ensemble_seeds, run_ensemble
-    from sim.manifest import build_manifest
-    from sim.run_job import prepare_run
+    from sim.runs.ensemble import ensemble_seeds, run_ensemble
+    from sim.runs.manifest import build_manifest
+    from sim.runs.run_job import prepare_run
 
     reps = _count("replicates", replicates, 1, 1_000_000)
     base = _count("seed", seed, 0, 2**62)
@@ -168,8 +168,8 @@ def simulate(scenario: str | Path = "baseline", *, params: Mapping[str, float] |
     w = prepared.world
     clean: dict[str, float] = {}
     if params:
-        from sim import registry
-        from sim.compile import set_values
+        from sim.inputs import registry
+        from sim.inputs.compile import set_values
 
         clean = registry.check(dict(params), registry.Scope.of_world(w), source="params")
         w = set_values(w, clean, source="params")
@@ -185,9 +185,9 @@ def compare(scenarios: Sequence[str], *, dyads: Sequence[str] | None = None,
             replicates: int = 64, seed: int = 0, months: int | None = None,
             paired: bool = True, threshold_low: float = 0.0,
             threshold_high: float | None = None, engine: str = "batched"):
-    """Compare scenarios (the first is the reference): the `sim.compare.Comparison` that
+    """Compare scenarios (the first is the reference): the `sim.analysis.compare.Comparison` that
     ``sim compare`` prints and reports, with paired differences and their intervals."""
-    from sim.compare import ALLIANCE_LEVEL, CompareOptions, compare_scenarios
+    from sim.analysis.compare import ALLIANCE_LEVEL, CompareOptions, compare_scenarios
 
     options = CompareOptions(paired=paired, threshold_low=threshold_low,
                              threshold_high=ALLIANCE_LEVEL if threshold_high is None
@@ -200,14 +200,14 @@ def sensitivity(experiment: str | Path, *, output: str = "dyad:RUS:IRN:mean",
                 scenario: str | None = None, workers: int = 1, engine: str = "batched",
                 progress=None):
     """Sobol or Morris indices of one output of an experiment: the
-    `sim.sensitivity.SensitivityReport` that ``sim sensitivity`` prints. ``experiment`` is
+    `sim.analysis.sensitivity.SensitivityReport` that ``sim sensitivity`` prints. ``experiment`` is
     an experiment (its sweep runs, or resumes, first) or a finished sweep folder."""
-    from sim.sensitivity import analyse
-    from sim.sweep import load_sweep, run_sweep
+    from sim.analysis.sensitivity import analyse
+    from sim.runs.sweep import load_sweep, run_sweep
 
     folder = Path(experiment)
     if not (folder / "manifest.json").exists():
-        from sim.experiment import load_experiment
+        from sim.inputs.experiment import load_experiment
 
         load_experiment(experiment)
         folder = run_sweep(experiment, workers=workers, engine=engine,
@@ -219,11 +219,11 @@ def cone(scenario: str | Path = "baseline", *, at_month: int = 0, replicates: in
          months: int = 60, seed: int = 0, params: Mapping[str, float] | None = None,
          workers: int | None = None):
     """A cone of futures: ``replicates`` continuations of run ``seed`` of the scenario from
-    the state after ``at_month`` months, for ``months`` months (`sim.cone.Cone`). A spread of
+    the state after ``at_month`` months, for ``months`` months (`sim.runs.cone.Cone`). A spread of
     model runs from one state, not a forecast."""
-    from sim.cone import cone_of_futures
-    from sim.engine import advance
-    from sim.state import initial_state
+    from sim.dynamics.engine import advance
+    from sim.dynamics.state import initial_state
+    from sim.runs.cone import cone_of_futures
 
     w = world(scenario, params)
     at = _count("at_month", at_month, 0, w.horizon - 1)

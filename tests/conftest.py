@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.compile import build_world
-from sim.ensemble import ensemble_seeds, run_batched
-from sim.scenario import load_scenario
+from sim.inputs.compile import build_world
+from sim.inputs.scenario import load_scenario
+from sim.runs.ensemble import ensemble_seeds, run_batched
 
 #: Ensemble used by the scenario checks: 32 replicates from a fixed base seed.
 BASELINE_SEEDS = ensemble_seeds(777, 32)

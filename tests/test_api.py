@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from sim import api
-from sim.compile import build_world
-from sim.cone import cone_of_futures
-from sim.config_errors import ConfigError
-from sim.engine import advance
-from sim.ensemble import ensemble_seeds, run_batched
-from sim.scenario import load_scenario
-from sim.state import initial_state
+from sim.core.config_errors import ConfigError
+from sim.dynamics.engine import advance
+from sim.dynamics.state import initial_state
+from sim.inputs.compile import build_world
+from sim.inputs.scenario import load_scenario
+from sim.runs.cone import cone_of_futures
+from sim.runs.ensemble import ensemble_seeds, run_batched
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def sim4():
 
 def test_simulate_equals_the_batched_path_with_the_values_set(sim4):
     world = build_world(load_scenario("baseline"))
-    from sim.compile import set_values
+    from sim.inputs.compile import set_values
 
     world = set_values(world, {"dynamics.sanctions_value": 0.9})
     rec = run_batched(world, ensemble_seeds(10, 4), months=12, keep_terms=False)

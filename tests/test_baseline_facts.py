@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.drivers import DRIVER_NAMES
-from sim.equilibrium import driver_contributions
-from sim.reporting import ALLIANCE_LEVEL
-from sim.state import initial_state
+from sim.dynamics.drivers import DRIVER_NAMES
+from sim.dynamics.equilibrium import driver_contributions
+from sim.dynamics.state import initial_state
+from sim.runs.reporting import ALLIANCE_LEVEL
 from tests.conftest import dyad
 
 YEAR_2025 = slice(1, 13)

@@ -31,22 +31,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from sim.blocs import analyse_blocs
-from sim.blocs.balance import (
+from sim.analysis.blocs import analyse_blocs
+from sim.analysis.blocs.balance import (
     blowup_time,
     factions,
     integrate,
     normalised,
     solution,
 )
-from sim.blocs.from_model import (
+from sim.analysis.blocs.from_model import (
     bloc_inputs,
     propensity_from_alignment,
     state_from_run,
     state_from_scenario,
 )
-from sim.blocs.io import read_bloc_input
-from sim.blocs.landscape import (
+from sim.analysis.blocs.io import read_bloc_input
+from sim.analysis.blocs.landscape import (
     Landscape,
     canonical,
     descend,
@@ -59,8 +59,8 @@ from sim.blocs.landscape import (
     multistart_descent,
 )
 from sim.cli import app
-from sim.config_errors import ConfigError
-from sim.ensemble import run_batched
+from sim.core.config_errors import ConfigError
+from sim.runs.ensemble import run_batched
 
 DATA = Path(__file__).parent / "data" / "blocs"
 runner = CliRunner()
@@ -185,7 +185,7 @@ def test_heuristic_beyond_the_exact_limit_finds_a_balanced_split():
 
 
 def read_like(ls: Landscape):
-    from sim.blocs.from_model import BlocInputs
+    from sim.analysis.blocs.from_model import BlocInputs
     return BlocInputs(ls, ls.propensity, "test")
 
 

@@ -23,19 +23,24 @@ import pytest
 import tomli_w
 from typer.testing import CliRunner
 
-from sim.calibration import load_calibration, run_calibration
-from sim.calibration import unga as u
-from sim.calibration.fit import build_problem, validation_seeds
-from sim.calibration.objective import candidate_world, evaluate_candidate, loss_parts, shortfall
-from sim.calibration.report import parameter_table
-from sim.calibration.unga_loss import UngaFit, effective_sizes, n_log
+from sim.analysis.calibration import load_calibration, run_calibration
+from sim.analysis.calibration import unga as u
+from sim.analysis.calibration.fit import build_problem, validation_seeds
+from sim.analysis.calibration.objective import (
+    candidate_world,
+    evaluate_candidate,
+    loss_parts,
+    shortfall,
+)
+from sim.analysis.calibration.report import parameter_table
+from sim.analysis.calibration.unga_loss import UngaFit, effective_sizes, n_log
 from sim.cli import app
-from sim.compile import build_world
-from sim.config_errors import ConfigError
-from sim.dynamics_params import DEFAULT_DYNAMICS, RANGES, load_dynamics_file
-from sim.ensemble import run_batched
-from sim.scenario import load_scenario
-from sim.targets import TargetResult, Z, evaluate, load_targets
+from sim.core.config_errors import ConfigError
+from sim.dynamics.params import DEFAULT_DYNAMICS, RANGES, load_dynamics_file
+from sim.inputs.compile import build_world
+from sim.inputs.scenario import load_scenario
+from sim.inputs.targets import TargetResult, Z, evaluate, load_targets
+from sim.runs.ensemble import run_batched
 
 DATA = Path(__file__).parent / "data" / "calibration"
 RECOVERY = DATA / "recovery.toml"
@@ -187,7 +192,7 @@ def test_a_weight_that_made_the_votes_is_recovered_from_them(votes):
     years of votes with errors the size of the yearly changes bound the weight to about
     +-0.7 around the one that made them (2.0), and the Monte Carlo noise of 16 replicates
     attenuates the correlations, which favours larger weights by about 0.5 here
-    (`sim.calibration.unga_loss` says why it is not corrected). So: the fit must come back
+    (`sim.analysis.calibration.unga_loss` says why it is not corrected). So: the fit must come back
     within 1.0 of 2.0 and inside its own slice interval, the interval must reach to within
     0.5 of 2.0, and it must exclude the hand-set 1.0."""
     res = votes.result
@@ -373,8 +378,8 @@ def test_the_screen_ranks_every_rate_and_weight_and_idle_ones_last():
     """The recovery target follows a step in interdependence, so its weight and the
     adjustment half-life move it; no row happens before the late one, after every
     in-sample target, so the recrimination episodes' half-life cannot move it at all."""
-    from sim.calibration.job import evaluation_mapper
-    from sim.calibration.screen import NOT_SCREENED, screen_rates
+    from sim.analysis.calibration.job import evaluation_mapper
+    from sim.analysis.calibration.screen import NOT_SCREENED, screen_rates
 
     cal, path = load_calibration(RECOVERY)
     table = screen_rates(cal, path, evaluation_mapper(None, None)).set_index("parameter")

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.compare import (
+from sim.analysis.compare import (
     VERDICT_DIFFERS,
     VERDICT_NONE,
     CompareOptions,
@@ -29,8 +29,8 @@ from sim.compare import (
     parse_dyad,
     per_run_metrics,
 )
-from sim.compare_report import compare_command
-from sim.config_errors import ConfigError
+from sim.analysis.compare_report import compare_command
+from sim.core.config_errors import ConfigError
 
 MONTHS = 36
 
@@ -284,7 +284,7 @@ def test_failure_while_writing_leaves_no_folder(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("sim.compare_report.plot_end_histograms", broken)
+    monkeypatch.setattr("sim.analysis.compare_report.plot_end_histograms", broken)
     results = tmp_path / "results"
     with pytest.raises(RuntimeError, match="disk full"):
         compare_command(["baseline", "baseline"], dyads=["RUS:IRN"], replicates=4, months=6,
@@ -329,8 +329,8 @@ def test_report_path_is_printed(tmp_path):
 def test_compare_accepts_sweep_results(tmp_path):
     """Two scenarios of one sweep (common seeds) compare paired; a clear difference shows,
     and a dyad whose trajectories the sweep did not keep is refused with the remedy."""
-    from sim.compare import compare_scenarios
-    from sim.sweep import run_sweep
+    from sim.analysis.compare import compare_scenarios
+    from sim.runs.sweep import run_sweep
 
     exp = tmp_path / "cmp.toml"
     exp.write_text('name = "cmp"\nscenarios = ["baseline", "us_iran_deal"]\nseed = 4\n'

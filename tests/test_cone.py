@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.actions import Dyadic
-from sim.compile import build_world
-from sim.cone import cone_of_futures, cone_seeds
-from sim.engine import Overrides, advance
-from sim.model import AlignmentModel
-from sim.scenario import load_scenario
-from sim.state import initial_state
+from sim.core.actions import Dyadic
+from sim.dynamics.engine import Overrides, advance
+from sim.dynamics.state import initial_state
+from sim.inputs.compile import build_world
+from sim.inputs.scenario import load_scenario
+from sim.runs.cone import cone_of_futures, cone_seeds
+from sim.runs.model import AlignmentModel
 
 
 @pytest.fixture(scope="module")

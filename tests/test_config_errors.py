@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.config_errors import ConfigError
-from sim.dynamics_params import DEFAULT_DYNAMICS, dynamics_values, load_dynamics_file
-from sim.roster import DEFAULT_ROSTER, load_roster_file
-from sim.scenario import load_scenario
+from sim.core.config_errors import ConfigError
+from sim.dynamics.params import DEFAULT_DYNAMICS, dynamics_values, load_dynamics_file
+from sim.inputs.roster import DEFAULT_ROSTER, load_roster_file
+from sim.inputs.scenario import load_scenario
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 

@@ -19,15 +19,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import registry
-from sim.adjudication import delivered, sanctions_in_force
-from sim.compile import build_world, set_values
-from sim.drivers import DRIVERS
-from sim.engine import FREE, driver_inputs, open_month, structural_view
-from sim.events import Event
-from sim.scenario import load_scenario
-from sim.settings import REPO_ROOT
-from sim.state import initial_state
+from sim.core.settings import REPO_ROOT
+from sim.dynamics.adjudication import delivered, sanctions_in_force
+from sim.dynamics.drivers import DRIVERS
+from sim.dynamics.engine import FREE, driver_inputs, open_month, structural_view
+from sim.dynamics.state import initial_state
+from sim.inputs import registry
+from sim.inputs.compile import build_world, set_values
+from sim.inputs.events import Event
+from sim.inputs.scenario import load_scenario
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 ODD = (REPO_ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
@@ -45,7 +45,7 @@ def world():
 
 
 def _state_after(world, months: int, seeds=SEEDS):
-    from sim.engine import advance
+    from sim.dynamics.engine import advance
 
     state = initial_state(world, seeds)
     for _ in range(months):

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config_errors import ConfigError
-from sim.experiment import design_points, load_experiment
-from sim.sweep import load_sweep, run_sweep
+from sim.core.config_errors import ConfigError
+from sim.inputs.experiment import design_points, load_experiment
+from sim.runs.sweep import load_sweep, run_sweep
 
 HEAD = """\
 name = "{name}"

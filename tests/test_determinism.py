@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.ensemble import run_batched, run_mesa
-from sim.model import AlignmentModel
+from sim.runs.ensemble import run_batched, run_mesa
+from sim.runs.model import AlignmentModel
 
 
 def test_same_seed_bit_identical_different_seeds_differ(baseline_world):

@@ -2,7 +2,7 @@
 
 Every test isolates one driver: it computes that driver's contribution to the target
 directly on a hand-set state (`worlds.driver_force`), and where the claim is about a
-trajectory, it also runs `sim.engine.advance` with every other driver weight, impulse,
+trajectory, it also runs `sim.dynamics.engine.advance` with every other driver weight, impulse,
 memory, the standing residual and noise set to 0, and all actors maintaining (so actions
 change nothing but what the test forces). Assertions compare against a control that
 differs in one thing, so each would fail if the driver's sign or dependence were reversed.
@@ -31,11 +31,11 @@ from worlds import (
     tiny_world,
 )
 
-from sim.actions import Dyadic
-from sim.drivers import DRIVERS
-from sim.dynamics_params import RANGES
-from sim.engine import Overrides, advance
-from sim.treaties import judge_crises, verdict
+from sim.core.actions import Dyadic
+from sim.dynamics.drivers import DRIVERS
+from sim.dynamics.engine import Overrides, advance
+from sim.dynamics.obligations import judge_crises, verdict
+from sim.dynamics.params import RANGES
 
 A, B, C, D = "AA", "BB", "CC", "DD"
 
@@ -703,7 +703,7 @@ def test_runs_stay_in_range(spec):
 def test_logit_with_zero_rationality_is_uniform_over_feasible_actions():
     """Precision 0 means a coin toss among the actions an actor can take, never an
     infeasible one (regression: 0 * -inf once gave NaN and always chose action 0)."""
-    from sim.decisions import logit_choice
+    from sim.dynamics.decisions import logit_choice
 
     util = np.array([[-np.inf, 0.3, -2.0, -np.inf]])
     draws = np.linspace(0.001, 0.999, 999)

@@ -21,15 +21,15 @@ import numpy as np
 import pytest
 from worlds import maintain_all
 
-from sim import drivers as drivers_pkg
-from sim import engine
-from sim.compile import build_world
-from sim.drivers import DRIVERS, Driver
-from sim.ensemble import ensemble_seeds, run_batched
-from sim.episodes import EPISODE_CLASSES, class_index
-from sim.equilibrium import drivers_target
-from sim.scenario import load_scenario
-from sim.state import initial_state, set_alignment
+from sim.dynamics import drivers as drivers_pkg
+from sim.dynamics import engine
+from sim.dynamics.drivers import DRIVERS, Driver
+from sim.dynamics.episodes import EPISODE_CLASSES, class_index
+from sim.dynamics.equilibrium import drivers_target
+from sim.dynamics.state import initial_state, set_alignment
+from sim.inputs.compile import build_world
+from sim.inputs.scenario import load_scenario
+from sim.runs.ensemble import ensemble_seeds, run_batched
 
 SHOCK = 0.05
 TOLERANCE = 0.15  # the issue's +-15% on a half-life
@@ -136,10 +136,10 @@ def test_a_driver_of_weight_zero_changes_nothing(world, monkeypatch):
     with_idle = (*DRIVERS, idle)
     for module in (engine, drivers_pkg):
         monkeypatch.setattr(module, "DRIVERS", with_idle)
-    import sim.equilibrium
-    import sim.state
-    monkeypatch.setattr(sim.equilibrium, "DRIVERS", with_idle)
-    monkeypatch.setattr(sim.state, "n_shares", lambda: len(with_idle) + 3)
+    import sim.dynamics.equilibrium
+    import sim.dynamics.state
+    monkeypatch.setattr(sim.dynamics.equilibrium, "DRIVERS", with_idle)
+    monkeypatch.setattr(sim.dynamics.state, "n_shares", lambda: len(with_idle) + 3)
     monkeypatch.setattr(engine, "TERMS", (*drivers_pkg.TERMS, idle))
     rebuilt = build_world(load_scenario("baseline"))  # its start split among D + 1 drivers
     after = run_batched(rebuilt, seeds, keep_terms=False, months=24).alignment

@@ -1,4 +1,4 @@
-"""sim.ema: the model as an EMA Workbench model, run by EMA's evaluators and analysed with
+"""sim.adapters.ema: the model as an EMA Workbench model, run by EMA's evaluators and analysed with
 PRIM and feature scoring.
 
 Skipped as a whole without the ``ema`` extra (``pip install -e '.[ema]'``). Kept short: a
@@ -25,10 +25,11 @@ from ema_workbench import MultiprocessingEvaluator, SequentialEvaluator
 from ema_workbench.analysis import feature_scoring, prim
 from ema_workbench.em_framework.points import SampleCollection
 
-from sim import api, ema
-from sim.config_errors import ConfigError
-from sim.experiment import design_points, load_experiment
-from sim.metrics import dyad_metrics
+from sim import api
+from sim.adapters import ema
+from sim.core.config_errors import ConfigError
+from sim.inputs.experiment import design_points, load_experiment
+from sim.runs.metrics import dyad_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "ema_prim.py"
@@ -161,7 +162,7 @@ def test_the_model_function_survives_pickling_as_spawned_workers_need(model, seq
 
 def test_an_outcome_is_the_replicates_mean_of_the_runs_metrics(model, sequential):
     """Point 3 rerun by hand: api.simulate with the experiment's seed, replicates and
-    months, then sim.metrics.dyad_metrics; the EMA outcomes are their replicate means."""
+    months, then sim.runs.metrics.dyad_metrics; the EMA outcomes are their replicate means."""
     experiments, outcomes = sequential
     k = 3
     params = {a: float(experiments[n].iloc[k]) for n, a in model.names.items()}
@@ -213,7 +214,7 @@ def test_feature_scoring_scores_every_uncertainty(model, sequential):
 # ----------------------------------------------------------------------------- registry
 
 def test_from_registry_uses_the_declared_ranges_and_the_run_settings():
-    from sim import registry
+    from sim.inputs import registry
 
     m = ema.from_registry("baseline", ADDRESSES, replicates=2, seed=5, months=12,
                           dyads=["IRN:RUS"], series=False)
@@ -245,7 +246,7 @@ def test_a_misspelt_address_is_refused_naming_it_and_the_near_one():
 
 
 def test_a_range_outside_the_registrys_is_refused_naming_address_value_and_allowed():
-    from sim import registry
+    from sim.inputs import registry
 
     s = registry.spec("dynamics.sanctions_value",
                       registry.Scope.of_world(api.world("baseline")))

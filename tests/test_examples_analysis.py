@@ -26,8 +26,8 @@ def _example(name: str) -> ModuleType:
 
 
 def test_salib_example_screens_the_sweep_as_sim_sensitivity_does(tmp_path, capsys):
-    from sim.sensitivity import analyse
-    from sim.sweep import load_sweep
+    from sim.analysis.sensitivity import analyse
+    from sim.runs.sweep import load_sweep
 
     example = _example("salib_sweep")
     table = example.main(out=tmp_path)
@@ -49,9 +49,9 @@ def test_salib_example_screens_the_sweep_as_sim_sensitivity_does(tmp_path, capsy
 
 def test_query_example_joins_a_run_in_duckdb_and_polars_to_the_model_numbers(tmp_path,
                                                                              capsys):
-    from sim.compile import build_world
-    from sim.ensemble import ensemble_seeds, run_batched
-    from sim.scenario import load_scenario
+    from sim.inputs.compile import build_world
+    from sim.inputs.scenario import load_scenario
+    from sim.runs.ensemble import ensemble_seeds, run_batched
 
     example = _example("query_run")
     sql, lazy, run = example.main(out=tmp_path)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.compile import build_world
-from sim.ensemble import run_batched
-from sim.experiment import apply_point
-from sim.scenario import load_scenario
+from sim.inputs.compile import build_world
+from sim.inputs.experiment import apply_point
+from sim.inputs.scenario import load_scenario
+from sim.runs.ensemble import run_batched
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "mesa_batch_run.py"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.explain import explain, history_from_record
+from sim.analysis.explain import explain, history_from_record
 
 
 def test_terms_sum_to_the_change(baseline_world, baseline_record):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.calendar import month_index
-from sim.compile import build_world
-from sim.ensemble import run_batched
-from sim.scenario import load_scenario
+from sim.core.calendar import month_index
+from sim.inputs.compile import build_world
+from sim.inputs.scenario import load_scenario
+from sim.runs.ensemble import run_batched
 
 #: What issue 6 asks the replay to contain, and where the scenario has it: (kind, id, date).
 TIMELINE = [

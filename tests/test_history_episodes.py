@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.calendar import Month, month_index
-from sim.compile import build_world
-from sim.config_errors import ConfigError, validate_file
-from sim.ensemble import ensemble_seeds, run_batched
-from sim.provenance import Citation, default_seeds_dir, iter_citations, quote_in_document
-from sim.scenario import load_scenario
+from sim.core.calendar import Month, month_index
+from sim.core.config_errors import ConfigError, validate_file
+from sim.core.provenance import Citation, default_seeds_dir, iter_citations, quote_in_document
+from sim.inputs.compile import build_world
+from sim.inputs.scenario import load_scenario
+from sim.runs.ensemble import ensemble_seeds, run_batched
 
 EPISODES_FILE = Path(__file__).resolve().parents[1] / "sim" / "data" / "history_episodes.toml"
 REPLICATES = 32

@@ -11,10 +11,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import rng
-from sim.actions import ENGAGEMENT_TARGET, Dyadic, TheatreAction
-from sim.drivers._common import ordered_sum
-from sim.kernels import sanctions_force, settle_month, theatre_utilities_kernel, update_stocks
+from sim.core import rng
+from sim.core.actions import ENGAGEMENT_TARGET, Dyadic, TheatreAction
+from sim.dynamics.drivers._common import ordered_sum
+from sim.dynamics.kernels import (
+    sanctions_force,
+    settle_month,
+    theatre_utilities_kernel,
+    update_stocks,
+)
 
 R, N, T = 7, 9, 4
 

@@ -1,6 +1,9 @@
-"""No module of the package imports one that imports it back, at module level or inside a
-function (imports under ``TYPE_CHECKING`` aside: they never run). A cycle through a
-function-level import still ties two modules' designs together; this test keeps them apart.
+"""The package's layers hold: no module imports one that imports it back, and no layer
+imports a layer above it, at module level or inside a function (imports under
+``TYPE_CHECKING`` aside: they never run). A cycle or an upward import through a
+function-level import still ties two designs together; these tests keep them apart.
+
+The layers, lowest first, are drawn in docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -95,3 +98,49 @@ def test_no_module_imports_one_that_imports_it_back():
 
 def test_the_cycle_check_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]
+
+
+#: Each sub-package's layer, lowest first; a module may import its own layer or lower ones.
+#: Sub-packages of one rank (analysis and the seminar) must not import each other.
+LAYERS: dict[str, int] = {
+    "sim.core": 0, "sim.dynamics": 1, "sim.inputs": 2, "sim.runs": 3,
+    "sim.analysis": 4, "sim.seminar": 4, "sim.api": 5, "sim.adapters": 6, "sim.cli": 6,
+    "sim.__main__": 7,
+}
+
+
+def _layer_of(module: str) -> str:
+    parts = module.split(".")
+    name = ".".join(parts[:2])
+    assert name in LAYERS, f"{module} is in no layer: add its sub-package to LAYERS"
+    return name
+
+
+def _upward_imports(modules: dict[str, Path]) -> list[str]:
+    wrong = []
+    for name, path in sorted(modules.items()):
+        if name == "sim":
+            continue
+        mine = _layer_of(name)
+        for target in sorted(_imports(path, name, set(modules))):
+            if target == "sim":
+                continue
+            theirs = _layer_of(target)
+            if theirs != mine and LAYERS[theirs] >= LAYERS[mine]:
+                wrong.append(f"{name} ({mine}) imports {target} ({theirs})")
+    return wrong
+
+
+def test_every_module_sits_in_a_layer_and_imports_only_lower_layers():
+    assert _upward_imports(_modules()) == []
+
+
+def test_the_layer_check_finds_an_upward_import(tmp_path):
+    (tmp_path / "sim" / "core").mkdir(parents=True)
+    (tmp_path / "sim" / "runs").mkdir()
+    low = tmp_path / "sim" / "core" / "low.py"
+    low.write_text("from sim.runs import high\n")
+    high = tmp_path / "sim" / "runs" / "high.py"
+    high.write_text("")
+    modules = {"sim.core.low": low, "sim.runs.high": high}
+    assert _upward_imports(modules) == ["sim.core.low (sim.core) imports sim.runs.high (sim.runs)"]

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.compile import build_world
-from sim.config_errors import ConfigError
-from sim.ensemble import run_batched
-from sim.experiment import apply_point
-from sim.model import AlignmentModel, AlignmentScenario
-from sim.scenario import load_scenario
+from sim.core.config_errors import ConfigError
+from sim.inputs.compile import build_world
+from sim.inputs.experiment import apply_point
+from sim.inputs.scenario import load_scenario
+from sim.runs.ensemble import run_batched
+from sim.runs.model import AlignmentModel, AlignmentScenario
 
 MONTHS = 12
 
@@ -193,7 +193,7 @@ def test_solara_page_builds_and_steps():
     from mesa.visualization.solara_viz import ModelController
     from solara.widgets import VegaLite
 
-    from sim.viz import alignment_frame, make_page
+    from sim.adapters.mesa_viz import alignment_frame, make_page
 
     model = AlignmentModel(rng=3, months=24, collect=True)
     _, rc = solara.render(make_page(model), handle_error=False)
@@ -223,8 +223,8 @@ def test_solara_page_builds_and_steps():
 def test_viz_without_altair_names_the_extra():
     """Without Altair, importing the page fails with the extra's name, not deep in Mesa (in a
     fresh interpreter, so this session's imports are left alone)."""
-    code = "import sys; sys.modules['altair'] = None; import sim.viz"
+    code = "import sys; sys.modules['altair'] = None; import sim.adapters.mesa_viz"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode != 0
-    assert "ImportError: sim.viz needs the optional 'viz' extra" in done.stderr
+    assert "ImportError: sim.adapters.mesa_viz needs the optional 'viz' extra" in done.stderr

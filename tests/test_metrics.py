@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.metrics as metrics
-from sim.actions import DYADIC_NAMES, THEATRE_NAMES, Dyadic, TheatreAction
-from sim.ensemble import run_batched
-from sim.metrics import (
+import sim.runs.metrics as metrics
+from sim.core.actions import DYADIC_NAMES, THEATRE_NAMES, Dyadic, TheatreAction
+from sim.runs.ensemble import run_batched
+from sim.runs.metrics import (
     BLOC,
     DEFAULT_TIMES,
     dyad_metrics,
@@ -24,7 +24,7 @@ from sim.metrics import (
     two_camps,
     unbalanced_triad_fraction,
 )
-from sim.recording import Record
+from sim.runs.recording import Record
 
 
 def fake_world(ids: tuple[str, ...], stake: np.ndarray | None = None) -> SimpleNamespace:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.actions import Dyadic
-from sim.ensemble import run_batched
+from sim.core.actions import Dyadic
+from sim.runs.ensemble import run_batched
 from sim.seminar import Session, SessionError
 
 TURNS = 12

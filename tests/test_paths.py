@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.actions import Dyadic, TheatreAction
-from sim.compile import build_world
-from sim.engine import Overrides
-from sim.ensemble import run_batched, run_mesa
-from sim.scenario import load_scenario
+from sim.core.actions import Dyadic, TheatreAction
+from sim.dynamics.engine import Overrides
+from sim.inputs.compile import build_world
+from sim.inputs.scenario import load_scenario
+from sim.runs.ensemble import run_batched, run_mesa
 
 SEEDS = np.array([3, 17, 2024], dtype=np.uint64)
 MONTHS = 30
@@ -97,16 +97,16 @@ def test_a_replicate_is_independent_of_its_batch():
 
 
 def test_blocks_of_replicates_change_nothing(monkeypatch):
-    """The batched path advances large batches in cache-sized blocks (`sim.engine.
+    """The batched path advances large batches in cache-sized blocks (`sim.dynamics.engine.
     block_size`); with blocks of 16 replicates, 40 replicates of a scenario with random
     events give the same record, events and their order included, as one block."""
-    import sim.engine
+    import sim.dynamics.engine
 
     world = build_world(load_scenario("baseline"))
     seeds = np.arange(100, 140, dtype=np.uint64)
     whole = run_batched(world, seeds, months=24)
-    monkeypatch.setattr(sim.engine, "BLOCK_CELLS", 16 * world.n * world.n)
-    assert sim.engine.block_size(world.n) == 16
+    monkeypatch.setattr(sim.dynamics.engine, "BLOCK_CELLS", 16 * world.n * world.n)
+    assert sim.dynamics.engine.block_size(world.n) == 16
     blocked = run_batched(world, seeds, months=24)
     _assert_identical(whole, blocked)
     assert any(label.endswith("[random]") and 0 < mask.sum() < len(seeds)

@@ -9,15 +9,15 @@ import re
 import numpy as np
 import pytest
 
-from sim import registry
-from sim.calibration import load_calibration
-from sim.compile import build_world, set_values
-from sim.config_errors import ConfigError
-from sim.drivers import DRIVERS
-from sim.dynamics_params import DYNAMICS_INFO, default_dynamics_file
-from sim.ensemble import run_batched
-from sim.experiment import load_experiment
-from sim.scenario import load_scenario
+from sim.analysis.calibration import load_calibration
+from sim.core.config_errors import ConfigError
+from sim.dynamics.drivers import DRIVERS
+from sim.dynamics.params import DYNAMICS_INFO, default_dynamics_file
+from sim.inputs import registry
+from sim.inputs.compile import build_world, set_values
+from sim.inputs.experiment import load_experiment
+from sim.inputs.scenario import load_scenario
+from sim.runs.ensemble import run_batched
 
 #: (address, value, what the refusal must say)
 BAD = [

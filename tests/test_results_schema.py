@@ -16,13 +16,13 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-import sim.sweep
-from sim import schema
-from sim.config_errors import ConfigError
-from sim.drivers import TERM_NAMES
-from sim.results_io import write_parquet
-from sim.run_job import run_scenario
-from sim.sweep import load_sweep, run_sweep
+import sim.runs.sweep
+from sim.core.config_errors import ConfigError
+from sim.dynamics.drivers import TERM_NAMES
+from sim.runs import schema
+from sim.runs.results_io import write_parquet
+from sim.runs.run_job import run_scenario
+from sim.runs.sweep import load_sweep, run_sweep
 
 SHORT = 'name = "short"\nextends = "baseline"\nhorizon_months = 24\n'
 
@@ -72,7 +72,7 @@ def sweeps(tmp_path_factory) -> dict[str, Path]:
     exp = _experiment(tmp)
     compacted = run_sweep(exp, out=tmp / "compacted").folder
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(sim.sweep, "compact_sweep", lambda folder, keys: None)
+        mp.setattr(sim.runs.sweep, "compact_sweep", lambda folder, keys: None)
         parts = run_sweep(exp, out=tmp / "parts").folder
     return {"compacted": compacted, "parts": parts}
 
@@ -259,7 +259,7 @@ def test_the_compacted_tables_read_back_as_the_parts_did(sweeps):
 def test_no_empty_part_is_written_and_a_sweep_without_trajectories_reads_back(tmp_path,
                                                                               monkeypatch):
     exp = _experiment(tmp_path, trajectories="none")
-    monkeypatch.setattr(sim.sweep, "compact_sweep", lambda folder, keys: None)
+    monkeypatch.setattr(sim.runs.sweep, "compact_sweep", lambda folder, keys: None)
     folder = run_sweep(exp, out=tmp_path / "parts").folder
     files = list((folder / "parts").rglob("*.parquet"))
     assert files and all(pq.read_metadata(f).num_rows > 0 for f in files)
@@ -269,13 +269,13 @@ def test_no_empty_part_is_written_and_a_sweep_without_trajectories_reads_back(tm
     assert not (compacted.folder / "trajectories.parquet").exists()
     res = load_sweep(compacted.folder)
     assert len(res.trajectories) == 0
-    assert res.trajectories.columns.tolist() == list(sim.sweep.TRAJECTORY_COLUMNS)
+    assert res.trajectories.columns.tolist() == list(sim.runs.sweep.TRAJECTORY_COLUMNS)
     assert len(res.runs) == 16 and len(res.dyads) > 0
 
 
 def test_throughput_after_a_resume_counts_only_the_runs_made_now(tmp_path, monkeypatch):
     exp = _experiment(tmp_path)
-    real = sim.sweep.run_task
+    real = sim.runs.sweep.run_task
     calls = []
 
     class Interrupted(Exception):
@@ -287,7 +287,7 @@ def test_throughput_after_a_resume_counts_only_the_runs_made_now(tmp_path, monke
         calls.append(spec.key)
         return real(spec)
 
-    monkeypatch.setattr(sim.sweep, "run_task", interrupted_after_three)
+    monkeypatch.setattr(sim.runs.sweep, "run_task", interrupted_after_three)
     with pytest.raises(Interrupted):
         run_sweep(exp, out=tmp_path / "s")
     monkeypatch.undo()
@@ -308,14 +308,14 @@ def test_throughput_after_a_resume_counts_only_the_runs_made_now(tmp_path, monke
 def test_a_compaction_cut_short_keeps_the_parts_and_the_next_run_completes_it(tmp_path,
                                                                                monkeypatch):
     exp = _experiment(tmp_path)
-    real = sim.sweep.write_parquet
+    real = sim.runs.sweep.write_parquet
 
     def full_disk(frame, path, table, extra=()):
         if Path(path).name == "analysis.parquet":
             raise OSError("disk full")
         return real(frame, path, table, extra)
 
-    monkeypatch.setattr(sim.sweep, "write_parquet", full_disk)
+    monkeypatch.setattr(sim.runs.sweep, "write_parquet", full_disk)
     with pytest.raises(OSError, match="disk full"):
         run_sweep(exp, out=tmp_path / "s")
     monkeypatch.undo()

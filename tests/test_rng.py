@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from sim import rng
+from sim.core import rng
 
 
 def test_uniform_open_interval_and_keyed():

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from sim.provenance import Sourced, default_seeds_dir, iter_citations, quote_in_document
-from sim.roster import DEFAULT_ROSTER, RosterFile, compile_roster, load_roster_file
+from sim.core.provenance import Sourced, default_seeds_dir, iter_citations, quote_in_document
+from sim.inputs.roster import DEFAULT_ROSTER, RosterFile, compile_roster, load_roster_file
 
 #: A citation should be a short phrase, not a passage.
 MAX_QUOTE_WORDS = 30

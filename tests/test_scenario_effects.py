@@ -12,9 +12,9 @@ from functools import cache
 
 import pytest
 
-from sim.scenario import load_scenario
-from sim.scenario_effects import EFFECT_REPLICATES, measure
-from sim.settings import get_settings
+from sim.analysis.scenario_effects import EFFECT_REPLICATES, measure
+from sim.core.settings import get_settings
+from sim.inputs.scenario import load_scenario
 
 SCENARIOS = sorted(get_settings().scenarios_dir.glob("*.toml"))
 

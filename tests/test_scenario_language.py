@@ -1,4 +1,5 @@
-"""The scenario language works as documented (README "Writing a scenario", sim/scenario_files.py).
+"""The scenario language works as documented (README "Writing a scenario",
+sim/inputs/scenario_files.py).
 
 Every scenario here is written into a temporary scenarios folder (``SIM_SCENARIOS_DIR``)
 beside a copy of ``scenarios/baseline.toml``, so that ``extends = "baseline"`` resolves in
@@ -17,11 +18,11 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.compile import build_world
-from sim.config_errors import ConfigError
-from sim.events import EVENT_TYPE_NAMES
-from sim.roster import ActorParams, default_roster_file
-from sim.scenario import Scenario, load_scenario
+from sim.core.config_errors import ConfigError
+from sim.inputs.compile import build_world
+from sim.inputs.events import EVENT_TYPE_NAMES
+from sim.inputs.roster import ActorParams, default_roster_file
+from sim.inputs.scenario import Scenario, load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -830,7 +831,7 @@ def test_validate_on_good_files_exits_0(scen_dir, wide_console):
 
 def test_scenario_schema_fields_are_those_the_merge_rules_know():
     """Every field of `Scenario` has a merge rule (plain value, table, keyed or plain list)."""
-    from sim import scenario_files as sf
+    from sim.inputs import scenario_files as sf
 
     ruled = {*sf.OWN_FIELDS, *sf.KEYED_LISTS, *sf.MERGED_TABLES, *sf.APPENDED_LISTS, "dyads"}
     plain = {"start", "horizon_months", "roster", "dynamics_file", "standing_from"}

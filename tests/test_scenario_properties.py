@@ -27,18 +27,18 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from sim import events as ev_mod
-from sim.calendar import month_label
 from sim.cli import app
-from sim.compile import build_world
-from sim.config_errors import ConfigError
-from sim.dynamics_params import RANGES
-from sim.provenance import SOURCE_FILES, Citation, Sourced
-from sim.roster import Actor, ActorParams, DomesticSpec, Dyad, default_roster_file
-from sim.sanctions import Level, SanctionsRegime
-from sim.scenario import ExpectedEffect, Scenario, StakeChange, load_scenario
-from sim.scenario_files import APPENDED_LISTS, KEYED_LISTS, MERGED_TABLES, REMOVABLE
-from sim.treaties import CLAUSE_KINDS, Clause, Treaty
+from sim.core.calendar import month_label
+from sim.core.config_errors import ConfigError
+from sim.core.provenance import SOURCE_FILES, Citation, Sourced
+from sim.dynamics.params import RANGES
+from sim.inputs import events as ev_mod
+from sim.inputs.compile import build_world
+from sim.inputs.roster import Actor, ActorParams, DomesticSpec, Dyad, default_roster_file
+from sim.inputs.sanctions import Level, SanctionsRegime
+from sim.inputs.scenario import ExpectedEffect, Scenario, StakeChange, load_scenario
+from sim.inputs.scenario_files import APPENDED_LISTS, KEYED_LISTS, MERGED_TABLES, REMOVABLE
+from sim.inputs.treaties import CLAUSE_KINDS, Clause, Treaty
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sim.provenance import default_seeds_dir, iter_citations, quote_in_document
-from sim.scenario import load_scenario
-from sim.settings import get_settings
+from sim.core.provenance import default_seeds_dir, iter_citations, quote_in_document
+from sim.core.settings import get_settings
+from sim.inputs.scenario import load_scenario
 
 
 def test_scenario_quotes_are_verbatim():

@@ -11,12 +11,12 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from sim.actions import Dyadic, TheatreAction
 from sim.cli import app
-from sim.config_errors import ConfigError
-from sim.engine import Overrides, advance
-from sim.ensemble import run_batched
-from sim.run_job import prepare_run
+from sim.core.actions import Dyadic, TheatreAction
+from sim.core.config_errors import ConfigError
+from sim.dynamics.engine import Overrides, advance
+from sim.runs.ensemble import run_batched
+from sim.runs.run_job import prepare_run
 from sim.seminar import STABLE_PER_MONTH, Session, SessionError, inject_catalogue, trend_label
 from sim.seminar.branches import compare_branches, divergence, model_alone
 from sim.seminar.export import log_table, report_html, trajectory_table, write_csv, write_json
@@ -363,7 +363,7 @@ def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch):
 
     def broken(src, dst):
         raise OSError("disk full")
-    monkeypatch.setattr("sim.results_io.os.replace", broken)  # where the atomic write lives
+    monkeypatch.setattr("sim.runs.results_io.os.replace", broken)  # where the atomic write lives
     with pytest.raises(OSError, match="disk full"):
         s.save()
     assert path.read_bytes() == old and os.listdir(tmp_path) == ["game.json"]

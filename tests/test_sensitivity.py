@@ -8,8 +8,8 @@ import pandas as pd
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from sim.sensitivity import analyse, morris_indices, sobol_indices
-from sim.sweep import load_sweep, run_sweep
+from sim.analysis.sensitivity import analyse, morris_indices, sobol_indices
+from sim.runs.sweep import load_sweep, run_sweep
 
 PROBLEM = {"num_vars": 3, "names": ["dominant", "weak", "dummy"],
            "bounds": [[0.0, 1.0], [0.0, 1.0], [0.0, 1.0]]}

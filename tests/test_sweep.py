@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.config_errors import ConfigError
-from sim.sweep import load_sweep, run_sweep
+from sim.core.config_errors import ConfigError
+from sim.runs.sweep import load_sweep, run_sweep
 
 EXPERIMENT = """\
 name = "{name}"
@@ -128,11 +128,11 @@ def test_mesa_engine_gives_the_same_sweep(tmp_path):
 
 def test_chunking_within_a_task_changes_nothing(tmp_path, monkeypatch):
     """Replicates run in chunks inside a task to bound memory; the tables are the same."""
-    import sim.sweep
+    import sim.runs.sweep
 
     exp = _experiment(tmp_path, months=6)
     whole = load_sweep(run_sweep(exp, out=tmp_path / "whole").folder)
-    monkeypatch.setattr(sim.sweep, "CHUNK", 2)
+    monkeypatch.setattr(sim.runs.sweep, "CHUNK", 2)
     chunked = load_sweep(run_sweep(exp, out=tmp_path / "chunked").folder)
     _assert_same(whole, chunked)
 

@@ -14,9 +14,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-import sim.sweep as sweep
-from sim.config_errors import ConfigError
-from sim.sweep import (
+import sim.runs.sweep as sweep
+from sim.core.config_errors import ConfigError
+from sim.runs.sweep import (
     THREAD_VARIABLES,
     CodeMismatchError,
     SweepFolder,
@@ -79,7 +79,7 @@ def reference(tmp_path: Path) -> Path:
 
 
 def _specs(tmp_path: Path, values: str = SIX):
-    from sim.experiment import design_points, experiment_path, load_experiment
+    from sim.inputs.experiment import design_points, experiment_path, load_experiment
 
     path = experiment_path(_experiment(tmp_path, values=values))
     exp = load_experiment(path)
@@ -135,7 +135,7 @@ def test_a_crash_inside_a_group_resumes_to_the_same_tables(tmp_path, reference, 
     def dying_write(self, key, tables):
         writes.append(key)
         if len(writes) == 2:
-            from sim.results_io import write_parquet
+            from sim.runs.results_io import write_parquet
 
             write_parquet(tables["dyads"], self.part("dyads", key), "sweep/dyads")
             raise RuntimeError("killed between the dyads part and the runs part")
@@ -180,15 +180,17 @@ def test_workers_are_single_threaded_and_the_driver_is_left_as_it_was():
     assert worker_info()["thread_pools"] == mine["thread_pools"]
 
 
-def test_the_code_fingerprint_follows_the_package_files(tmp_path, monkeypatch):
+def test_the_code_fingerprint_follows_the_package_files(tmp_path):
     real = code_fingerprint()
     fake = tmp_path / "sim"
     (fake / "__pycache__").mkdir(parents=True)
     (fake / "sweep.py").write_text("# the module\n")
     (fake / "data").mkdir()
     (fake / "data" / "rates.toml").write_text("a = 1\n")
-    monkeypatch.setattr(sweep, "__file__", str(fake / "sweep.py"))
-    uncached = code_fingerprint.__wrapped__
+
+    def uncached() -> str:
+        return sweep.fingerprint_of(fake)
+
     first = uncached()
     version, digest = first.split("+")
     assert version == sweep.version("rusiran-sim") and len(digest) == 12
@@ -246,7 +248,7 @@ def test_a_killed_parallel_sweep_resumes_to_the_uninterrupted_result(tmp_path):
     values = str([round(0.01 * k, 2) for k in range(1, 21)])
     exp = _experiment(tmp_path, name="k", months=36, values=values)  # 2 x 20 tasks
     folder = tmp_path / "killed"
-    code = ("import sim.sweep as s; s.DRIVER_RUNS_TASKS = False; s.GROUP_SIZE = 2; "
+    code = ("import sim.runs.sweep as s; s.DRIVER_RUNS_TASKS = False; s.GROUP_SIZE = 2; "
             f"s.run_sweep({str(exp)!r}, workers=2, out=__import__('pathlib').Path("
             f"{str(folder)!r}))")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.config_errors import ConfigError
-from sim.provenance import default_seeds_dir, quote_in_document
-from sim.targets import Target, evaluate, load_targets
+from sim.core.config_errors import ConfigError
+from sim.core.provenance import default_seeds_dir, quote_in_document
+from sim.inputs.targets import Target, evaluate, load_targets
 
 IDS = ("AAA", "BBB")
 

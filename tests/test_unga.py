@@ -15,13 +15,13 @@ import pytest
 from scipy import stats
 from typer.testing import CliRunner
 
-from sim.calibration import load_calibration
-from sim.calibration import unga as u
-from sim.calibration.config import UngaSettings
-from sim.calibration.unga_loss import UngaData, fit_votes, load_unga_data
+from sim.analysis.calibration import load_calibration
+from sim.analysis.calibration import unga as u
+from sim.analysis.calibration.config import UngaSettings
+from sim.analysis.calibration.unga_loss import UngaData, fit_votes, load_unga_data
 from sim.cli import app
-from sim.config_errors import ConfigError
-from sim.roster import default_roster_file
+from sim.core.config_errors import ConfigError
+from sim.inputs.roster import default_roster_file
 
 runner = CliRunner()
 HEADER = "year,dyad,measure,value,n_votes\n"

@@ -1,14 +1,14 @@
 """Small hand-made worlds for tests, built through the same path as a real scenario.
 
 `tiny_world` writes a roster TOML file (with a minimal TOML writer: ``tomli_w`` is not a
-dependency), wraps it in a validated `Scenario`, and calls `sim.compile.build_world`, so a
+dependency), wraps it in a validated `Scenario`, and calls `sim.inputs.compile.build_world`, so a
 test world passes every check a modeller's file would. Tests state only what matters:
 numbers are plain floats here and become `Sourced` values marked as test assumptions, and
 every actor parameter has a neutral default.
 
 `driver_force` computes one driver's contribution to the target on a hand-set state with
 controlled inputs (no deliveries unless given), and `only` / `maintain_all` isolate a driver
-in a full `sim.engine.advance`.
+in a full `sim.dynamics.engine.advance`.
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ from typing import Any
 
 import numpy as np
 
-from sim.actions import Dyadic, TheatreAction
-from sim.adjudication import delivered as delivered_of
-from sim.adjudication import sanctions_in_force
-from sim.compile import build_world
-from sim.drivers import DRIVERS, TERMS, StepInputs
-from sim.dynamics_params import RANGES
-from sim.engine import Overrides, driver_inputs
-from sim.scenario import Scenario, scenario_problems
-from sim.state import State, initial_state, set_alignment
-from sim.world import World
+from sim.core.actions import Dyadic, TheatreAction
+from sim.dynamics.adjudication import delivered as delivered_of
+from sim.dynamics.adjudication import sanctions_in_force
+from sim.dynamics.drivers import DRIVERS, TERMS, StepInputs
+from sim.dynamics.engine import Overrides, driver_inputs
+from sim.dynamics.params import RANGES
+from sim.dynamics.state import State, initial_state, set_alignment
+from sim.dynamics.world import World
+from sim.inputs.compile import build_world
+from sim.inputs.scenario import Scenario, scenario_problems
 
 START = "2025-01"
 
@@ -244,7 +244,7 @@ def set_sym(arr: np.ndarray, world: World, a: str, b: str, v: float) -> None:
 # ----------------------------------------------------------------------- one driver
 def step_inputs(state: State, world: World, *, dyadic: np.ndarray | None = None
                 ) -> StepInputs:
-    """What the engine gives the drivers at ``state.step`` (`sim.engine.driver_inputs`,
+    """What the engine gives the drivers at ``state.step`` (`sim.dynamics.engine.driver_inputs`,
     with the sanctions in force), everything the actors do set to "maintain" unless
     ``dyadic`` says otherwise: no deliveries."""
     r, n = state.replicates, world.n

@@ -2,7 +2,7 @@
 
 One `Session` plays one replicate of a scenario, one month per turn, through the phases
 ``collect`` -> ``propose`` -> ``adjudicate`` -> ``resolved``. The model's dynamics are
-never re-implemented: proposals, expected effects and the resolution call `sim.engine`.
+never re-implemented: proposals, expected effects and the resolution call `sim.dynamics.engine`.
 
     from sim.seminar import Session
     s = Session.create("baseline", seed=7, path="game.json")   # auto-saves every turn
@@ -20,11 +20,11 @@ never re-implemented: proposals, expected effects and the resolution call `sim.e
     s.branch(2, path="alt.json"); Session.load("game.json")    # replayed from the log
 
 Views: `Session.team_view`, `options`, `state_at`, `alignment_history`, `dyad_history`,
-`why`, `record` (for `sim.explain`). Records: `Session.note`; `sim.seminar.export`
+`why`, `record` (for `sim.analysis.explain`). Records: `Session.note`; `sim.seminar.export`
 writes JSON, CSV and a self-contained HTML after-action report; `sim.seminar.branches`
 compares branches and the model playing alone. `sim.seminar.injects` holds the inject
 catalogue; `sim.seminar.terminal` the `sim play` turn loop. Refused requests raise
-`SessionError`; bad files raise `sim.config_errors.ConfigError`.
+`SessionError`; bad files raise `sim.core.config_errors.ConfigError`.
 """
 
 from sim.seminar.errors import SessionError

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.ensemble import run_batched
+from sim.runs.ensemble import run_batched
 from sim.seminar.session import Session
 
 

@@ -22,8 +22,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.reporting import ALLIANCE_LEVEL, key_dyads
-from sim.results_io import atomic_write_text
+from sim.runs.reporting import ALLIANCE_LEVEL, key_dyads
+from sim.runs.results_io import atomic_write_text
 from sim.seminar.branches import divergence, model_alone
 from sim.seminar.session import Session
 from sim.seminar.why import STABLE_PER_MONTH

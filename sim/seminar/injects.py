@@ -24,12 +24,12 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from sim.config_errors import ConfigError, describe_validation_error
-from sim.events import Event
-from sim.scenario import load_scenario
+from sim.core.config_errors import ConfigError, describe_validation_error
+from sim.core.settings import get_settings
+from sim.dynamics.world import World
+from sim.inputs.events import Event
+from sim.inputs.scenario import load_scenario
 from sim.seminar.errors import SessionError
-from sim.settings import get_settings
-from sim.world import World
 
 _EVENT = TypeAdapter(Event)
 
@@ -44,7 +44,7 @@ class InjectEntry:
     title: str  # the event's own label
     description: str  # its note, or the scenario's title
     evidence: str  # source and quote, or the assumption, or ""
-    event: Any  # the validated event (a `sim.events` model)
+    event: Any  # the validated event (a `sim.inputs.events` model)
 
 
 @dataclass(frozen=True)

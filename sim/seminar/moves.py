@@ -1,7 +1,7 @@
 """Moves in a turn: the cells of the action menus that players and White decide.
 
 Why cells: the engine's decisions are arrays of (actor, partner) and (actor, theatre)
-cells, and `sim.engine.Overrides` replaces cells. Keeping a turn's decisions as cells in
+cells, and `sim.dynamics.engine.Overrides` replaces cells. Keeping a turn's decisions as cells in
 three layers (proposals accepted, players' own moves, White's overrides, later layers win)
 makes the hand-over to the engine a plain `Overrides`, with no second rule book.
 """
@@ -14,10 +14,10 @@ from typing import Literal
 
 import numpy as np
 
-from sim.actions import DYADIC_NAMES, THEATRE_NAMES, Dyadic, TheatreAction
-from sim.engine import Overrides
+from sim.core.actions import DYADIC_NAMES, THEATRE_NAMES, Dyadic, TheatreAction
+from sim.dynamics.engine import Overrides
+from sim.dynamics.world import World
 from sim.seminar.errors import SessionError
-from sim.world import World
 
 CellKind = Literal["dyadic", "theatre"]
 #: ("dyadic", actor, partner) or ("theatre", actor, theatre), as indices.

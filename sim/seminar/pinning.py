@@ -11,13 +11,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sim.config_errors import ConfigError, path_exists
-from sim.manifest import code_version, sha256_file
-from sim.run_job import PreparedRun
-from sim.scenario import resolve_scenario_path
-from sim.scenario_files import read_scenario_chain
+from sim.core.config_errors import ConfigError, path_exists
+from sim.core.settings import get_settings
+from sim.inputs.scenario import resolve_scenario_path
+from sim.inputs.scenario_files import read_scenario_chain
+from sim.runs.manifest import code_version, sha256_file
+from sim.runs.run_job import PreparedRun
 from sim.seminar.records import FileHash, ScenarioRef
-from sim.settings import get_settings
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,7 @@
 Why on copies, with the engine's own functions: a proposal must be exactly the move the
 model would make this month, so it is computed by `open_month` and `choose` on a copy of
 the month's starting state. The random numbers are counter-based, keyed by (seed, month,
-stream, cell) (`sim.rng`), so computing a proposal draws the very numbers the resolution
+stream, cell) (`sim.core.rng`), so computing a proposal draws the very numbers the resolution
 will draw and consumes nothing: proposing, however often, cannot shift the resolution, and
 accepting every proposal is the model playing.
 
@@ -23,12 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.actions import DYADIC_NAMES, THEATRE_NAMES
-from sim.decisions import choose, dyadic_utilities, theatre_utilities
-from sim.engine import apply_overrides, open_month, resolve_month
+from sim.core.actions import DYADIC_NAMES, THEATRE_NAMES
+from sim.dynamics.decisions import choose, dyadic_utilities, theatre_utilities
+from sim.dynamics.engine import apply_overrides, open_month, resolve_month
+from sim.dynamics.state import State
+from sim.dynamics.world import World
 from sim.seminar.moves import DEFAULT, MENU, Cell, to_overrides
-from sim.state import State
-from sim.world import World
 
 #: Dyads reported for a theatre move: the actor's dyads that the move changes most.
 THEATRE_EFFECT_DYADS = 3
@@ -51,7 +51,7 @@ def preview_month(state: State, world: World) -> Preview:
     """The model's moves and the open actions of a month, leaving ``state`` untouched.
 
     The open actions are those with a finite utility in the model's own utility functions
-    (`sim.decisions`), so players get exactly the menu the model chooses from.
+    (`sim.dynamics.decisions`), so players get exactly the menu the model chooses from.
     """
     s = state.copy()
     opening = open_month(s, world)

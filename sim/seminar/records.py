@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.calendar import Month
-from sim.config_errors import ConfigError, describe_validation_error
-from sim.results_io import atomic_write_text
+from sim.core.calendar import Month
+from sim.core.config_errors import ConfigError, describe_validation_error
+from sim.runs.results_io import atomic_write_text
 
 #: What a session file says it is; a run manifest says "rusiran-sim run".
 FILE_KIND = "rusiran-sim seminar session"

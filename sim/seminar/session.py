@@ -6,7 +6,7 @@ cone of futures from the current month (`Session.cone`), never as a single line.
 A turn is one month, in four phases: ``collect`` (teams submit moves for their actors),
 ``propose`` (the model proposes a move for every actor; teams accept or replace the
 proposals for theirs), ``adjudicate`` (White may override any move, giving a reason) and
-``resolved`` (the month has been resolved by `sim.engine.advance`, with every decided
+``resolved`` (the month has been resolved by `sim.dynamics.engine.advance`, with every decided
 move passed as an `Overrides`). Nothing here computes dynamics: proposals, expected
 effects and the resolution all call the engine's functions.
 
@@ -24,13 +24,15 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from sim.actions import DYADIC_NAMES, Dyadic, TheatreAction
-from sim.cone import Cone, cone_of_futures
-from sim.config_errors import ConfigError, describe_validation_error
-from sim.engine import MonthResult, Overrides, advance
-from sim.manifest import array_sha256
-from sim.recording import Record
-from sim.run_job import PreparedRun, prepare_run
+from sim.core.actions import DYADIC_NAMES, Dyadic, TheatreAction
+from sim.core.config_errors import ConfigError, describe_validation_error
+from sim.dynamics.engine import MonthResult, Overrides, advance
+from sim.dynamics.state import State, initial_state, set_alignment
+from sim.dynamics.world import World
+from sim.runs.cone import Cone, cone_of_futures
+from sim.runs.manifest import array_sha256
+from sim.runs.recording import Record
+from sim.runs.run_job import PreparedRun, prepare_run
 from sim.seminar.errors import SessionError
 from sim.seminar.injects import check_fits, inject_catalogue, parse_event, with_event
 from sim.seminar.moves import (
@@ -78,8 +80,6 @@ from sim.seminar.records import (
 )
 from sim.seminar.roles import Roles, TeamView, check_team_name
 from sim.seminar.why import Why, dyad_why
-from sim.state import State, initial_state, set_alignment
-from sim.world import World
 
 IN_TURN: tuple[Phase, ...] = ("collect", "propose", "adjudicate")
 
@@ -341,7 +341,7 @@ class Session:
 
     def release_inject(self, inject: str | Mapping[str, Any], reason: str = "") -> None:
         """White releases an event into this month: a catalogue key ``scenario:event_id``
-        or an event dict (validated by `sim.events`; ``date`` may be left out)."""
+        or an event dict (validated by `sim.inputs.events`; ``date`` may be left out)."""
         self._require(IN_TURN, "releasing an inject")
         if isinstance(inject, str):
             key, event = inject, inject_catalogue().get(inject).event
@@ -415,7 +415,8 @@ class Session:
                         first, last)
 
     def record(self) -> Record:
-        """The session so far as a one-replicate `Record` (for `sim.explain` and tables)."""
+        """The session so far as a one-replicate `Record` (for `sim.analysis.explain` and
+        tables)."""
         n = self.world.n
         turns = self._turns
         return Record(
@@ -433,7 +434,7 @@ class Session:
 
     def cone(self, *, replicates: int = 200, months: int = 24, standing: bool = False,
              workers: int | None = None) -> Cone:
-        """Futures from the current month's start, as `sim.cone.cone_of_futures` bands.
+        """Futures from the current month's start, as `sim.runs.cone.cone_of_futures` bands.
 
         This month, the moves decided so far by teams and White are imposed in every
         continuation (proposals a team merely accepted are the model's draw for this seed,

@@ -16,12 +16,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.config_errors import ConfigError
-from sim.reporting import key_dyads
+from sim.core.config_errors import ConfigError
+from sim.core.settings import get_settings
+from sim.runs.reporting import key_dyads
 from sim.seminar.errors import SessionError
 from sim.seminar.injects import inject_catalogue
 from sim.seminar.session import Session
-from sim.settings import get_settings
 
 #: (prompt, default) -> the line typed; raises EOFError when the input ends.
 Reader = Callable[[str, str], str]

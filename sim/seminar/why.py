@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.actions import DYADIC_NAMES, Dyadic
-from sim.drivers import TERMS
-from sim.engine import MonthResult
-from sim.state import State
-from sim.world import World
+from sim.core.actions import DYADIC_NAMES, Dyadic
+from sim.dynamics.drivers import TERMS
+from sim.dynamics.engine import MonthResult
+from sim.dynamics.state import State
+from sim.dynamics.world import World
 
 #: Below this mean change per month (in absolute value) a dyad is called "stable".
 #: Why 0.005: it is about a third of a dyad's typical month-to-month movement in the

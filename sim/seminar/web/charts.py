@@ -14,8 +14,8 @@ from collections.abc import Mapping
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.cone import Cone
-from sim.reporting import ALLIANCE_LEVEL
+from sim.runs.cone import Cone
+from sim.runs.reporting import ALLIANCE_LEVEL
 from sim.seminar.session import Session
 from sim.seminar.why import Why
 

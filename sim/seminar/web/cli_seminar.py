@@ -27,8 +27,8 @@ def _check(scenario: str, seed: int | None, session: Path | None,
     """Refuse bad choices here, with a message, rather than in the server's log."""
     from pydantic import ValidationError
 
-    from sim.config_errors import ConfigError
-    from sim.scenario import load_scenario
+    from sim.core.config_errors import ConfigError
+    from sim.inputs.scenario import load_scenario
     from sim.seminar.web.settings import SeminarSettings
 
     given = {"scenario": scenario, "seed": seed, "session": session, "folder": folder}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import solara
 
-from sim.reporting import key_dyads
+from sim.runs.reporting import key_dyads
 from sim.seminar.injects import inject_catalogue
 from sim.seminar.moves import names_of
 from sim.seminar.records import WHITE

@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sim.cone import Cone
-from sim.config_errors import ConfigError
+from sim.core.config_errors import ConfigError
+from sim.runs.cone import Cone
 from sim.seminar.errors import SessionError
 from sim.seminar.export import write_csv, write_json, write_report
 from sim.seminar.records import read_session_file

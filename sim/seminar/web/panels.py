@@ -11,7 +11,7 @@ import html
 
 import solara
 
-from sim.reporting import key_dyads
+from sim.runs.reporting import key_dyads
 from sim.seminar.errors import SessionError
 from sim.seminar.export import describe_record, html_table
 from sim.seminar.session import Session

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sim.settings import get_settings
+from sim.core.settings import get_settings
 
 
 def _default_folder() -> Path:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import solara
 
+from sim.core.settings import get_settings
 from sim.seminar.web.hub import Hub
 from sim.seminar.web.live import follow
 from sim.seminar.web.panels import Feedback
-from sim.settings import get_settings
 
 
 def scenario_names() -> list[str]:

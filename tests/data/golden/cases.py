@@ -16,9 +16,9 @@ RUN_CASES = {  # scenario: (seeds, months)
 
 
 def runs() -> dict[str, np.ndarray]:
-    from sim.compile import build_world
-    from sim.ensemble import run_batched
-    from sim.scenario import load_scenario
+    from sim.inputs.compile import build_world
+    from sim.inputs.scenario import load_scenario
+    from sim.runs.ensemble import run_batched
 
     out: dict[str, np.ndarray] = {}
     for name, (seeds, months) in RUN_CASES.items():
@@ -33,7 +33,7 @@ def runs() -> dict[str, np.ndarray]:
 
 
 def sweep_tables(tmp: Path) -> dict[str, np.ndarray]:
-    from sim.sweep import load_sweep, run_sweep
+    from sim.runs.sweep import load_sweep, run_sweep
 
     run_sweep(HERE / "experiment.toml", workers=1, out=tmp / "sweep")
     res = load_sweep(tmp / "sweep")
@@ -51,9 +51,9 @@ def sweep_tables(tmp: Path) -> dict[str, np.ndarray]:
 
 
 def calibration_losses() -> dict[str, np.ndarray]:
-    from sim.calibration import load_calibration
-    from sim.calibration.fit import build_problem, validation_seeds
-    from sim.calibration.objective import evaluate_candidate, loss_parts
+    from sim.analysis.calibration import load_calibration
+    from sim.analysis.calibration.fit import build_problem, validation_seeds
+    from sim.analysis.calibration.objective import evaluate_candidate, loss_parts
 
     out: dict[str, np.ndarray] = {}
     # a fit to the document targets, and the shipped fit to targets and in-sample votes

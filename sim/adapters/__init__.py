@@ -1,0 +1,1 @@
+"""Bridges to other tools (EMA Workbench, Mesa's SolaraViz); optional extras."""

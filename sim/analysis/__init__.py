@@ -1,0 +1,1 @@
+"""Reading runs: explanations, comparisons, sensitivity, calibration, blocs."""

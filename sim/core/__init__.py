@@ -1,0 +1,1 @@
+"""Vocabulary every layer shares: months, actions, sources, errors, settings, random numbers."""

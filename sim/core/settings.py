@@ -1,0 +1,33 @@
+"""Run-time settings from the environment (prefix ``SIM_``), e.g. ``SIM_RESULTS_DIR``.
+
+Why pydantic-settings: an analyst on a cluster sets folders and worker counts once, in the
+environment, instead of repeating flags; a bad value is refused with the variable's name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sim.core.paths import REPO_ROOT
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIM_", extra="ignore")
+
+    results_dir: Path = Field(default=REPO_ROOT / "results", description="where runs write")
+    scenarios_dir: Path = Field(default=REPO_ROOT / "scenarios", description="named scenarios")
+    seeds_dir: Path = Field(default=REPO_ROOT.parent / "shared" / "seeds",
+                            description="the source documents, for provenance checks")
+    data_dir: Path = Field(default=REPO_ROOT.parent / "shared" / "data",
+                           description="real-world data for calibration (UNGA votes, in-sample)")
+    ensemble_size: int = Field(default=64, ge=1, le=100_000,
+                               description="replicates of the main job")
+    base_seed: int = Field(default=20250117, ge=0, description="seed of the main job")
+    workers: int = Field(default=1, ge=1, le=256, description="local worker processes")
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The dynamics: compiled world, state, drivers, decisions, episodes, kernels, the month."""

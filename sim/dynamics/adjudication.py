@@ -1,0 +1,82 @@
+"""Adjudication: once everyone has moved, apply the month's actions to the world.
+
+All actors move simultaneously, then this module settles what their actions did: what each
+delivered to each partner, how treaty clauses were kept, and how interdependence,
+sanctions, theatre engagement and intensity moved. It is the model's White cell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import vectorize
+
+from sim.core.actions import DELIVERED, ENGAGEMENT_TARGET
+from sim.dynamics.drivers._common import clear_diagonal, zero_diagonal
+from sim.dynamics.drivers.sanctions_pressure import sanctions_bite
+from sim.dynamics.kernels import update_stocks
+
+
+def delivered(dyadic: np.ndarray) -> np.ndarray:
+    """What i delivered to j this month, on the `DELIVERED` scale (R, N, N)."""
+    return zero_diagonal(DELIVERED[dyadic])
+
+
+def total_sanctions(state, world) -> np.ndarray:
+    """Scheduled regimes plus sanctions imposed by action, capped at 1 (R, N, N)."""
+    primary, _ = world.sanctions_at(state.step)
+    return np.minimum(1.0, primary[None] + state.sanctions_own)
+
+
+def sanctions_in_force(state, world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(total (R, N, N), secondary (N, N), bite (R, N)): the sanctions of the state's month
+    and how hard they press on each target; what actors perceive and drivers read."""
+    sanctions = total_sanctions(state, world)
+    _, secondary = world.sanctions_at(state.step)
+    return sanctions, secondary, sanctions_bite(sanctions, secondary[None], world.roster.power)
+
+
+def apply_actions(state, world, dyadic: np.ndarray, theatre: np.ndarray) -> None:
+    """Update the state's stocks from this month's actions."""
+    p, ro = world.p, world.roster
+
+    new_inter = np.empty_like(state.interdependence)
+    new_own = np.empty_like(state.sanctions_own)
+    new_engagement = np.empty_like(state.engagement)
+    new_intensity = np.empty_like(state.intensity)
+    # Interdependence relaxes to its structural level, rises with warm moves (deepen, arms)
+    # from either side and falls with cold ones (distance, sanction); own sanctions decay
+    # and are renewed by sanctioning; engagement moves towards the action's target
+    # (intervening raises it above the stake); intensity relaxes to its base, rises with
+    # power-weighted interventions and falls with mediation, saturating as (1 - I):
+    # without that, routine interventions pinned four theatres at 1 within a year.
+    update_stocks(dyadic, theatre, state.interdependence, state.interdependence_base,
+                  state.sanctions_own, state.engagement, state.intensity,
+                  state.intensity_base, np.ascontiguousarray(state.stake), ro.power,
+                  ENGAGEMENT_TARGET,
+                  float(p.interdependence_reversion), float(p.interdependence_step),
+                  float(p.sanctions_endogenous_decay), float(p.sanctions_endogenous_step),
+                  float(p.engagement_rate), float(p.theatre_reversion),
+                  float(p.theatre_escalation), new_inter, new_own, new_engagement,
+                  new_intensity)
+    state.interdependence = new_inter
+    state.sanctions_own = new_own
+    state.engagement = new_engagement
+    state.intensity = new_intensity
+
+
+@vectorize(["float64(float64, float64, float64)"], cache=True)
+def _learn(d, evidence, eta):
+    """One month of learning from evidence, kept in [0, 1]; one compiled pass."""
+    d = d + eta * (max(0.0, -evidence) * (1.0 - d) - 0.25 * max(0.0, evidence) * d)
+    return min(max(d, 0.0), 1.0)
+
+
+def learn_distrust(state, world, given: np.ndarray, signal: np.ndarray) -> None:
+    """Distrust grows on bad evidence and fades, four times slower, on good evidence.
+
+    Evidence about j in i's eyes: what j delivered to i plus i's verdict on j's treaty
+    conduct. The 4:1 asymmetry is an assumption after Slovic (1993).
+    """
+    evidence = np.swapaxes(given, 1, 2) + signal
+    state.distrust = clear_diagonal(_learn(state.distrust, evidence, world.p.distrust_learning,
+                                           out=np.empty_like(state.distrust)))

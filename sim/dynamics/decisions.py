@@ -1,0 +1,165 @@
+"""Boundedly rational choice: every actor picks its actions by logit over utilities.
+
+Why logit (McFadden 1974; quantal response, McKelvey & Palfrey 1995): actors weigh the
+same considerations but not perfectly, so ensembles spread, and the spread narrows as an
+actor's ``rationality`` rises. Utilities are computed for all actors at once from what
+they all perceive (`Perception`); an actor's choice reads only its own rows, so a Mesa
+agent deciding alone gets exactly what the batched path gets for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.core import rng
+from sim.core.actions import Dyadic, TheatreAction
+from sim.dynamics.drivers._common import ordered_sum
+from sim.dynamics.drivers.cross_pressure import cross_pressure_matrix
+from sim.dynamics.kernels import (
+    cap_moves_kernel,
+    dyadic_utilities_kernel,
+    logit_choice_kernel,
+    theatre_utilities_kernel,
+)
+from sim.dynamics.obligations import Obligations, obligation_utilities
+
+
+@dataclass
+class Perception:
+    """What actors see at the start of a month, before anyone moves."""
+
+    step: int
+    value: np.ndarray  # (R, N, N) alignment plus projected trend, in [-1, 1]
+    gap: np.ndarray  # (R, N, N) what i's interests sustain towards j minus value
+    last: np.ndarray  # (R, N, N) int8 last month's moves (a change of course costs more)
+    cross: np.ndarray  # (R, N, N) what i stands to lose with third parties by closing with j
+    pressure: np.ndarray  # (R, N) how hard-pressed j is (sanctions, under attack)
+    obligations: Obligations | None  # from triggered clauses; None if none binds
+    salience: np.ndarray  # (R, N, T) stake times intensity
+
+
+def perceive(state, world, sanctions_bite: np.ndarray) -> Perception:
+    """What actors see, given how hard sanctions press on each of them (R, N)."""
+    p = world.p
+    attacked = (ordered_sum(state.war, axis=1) > 0).astype(np.float64)
+    salience = np.swapaxes(state.stake * state.intensity[:, :, None], 1, 2)
+    # Actors see the relation without its noise share: noise stands for what the model
+    # leaves out, and letting actors answer it would turn zero-mean shocks into moves
+    # with lasting, one-sided effects. They project its trend, and they weigh the gap
+    # between what their interests sustain (episodes included) and where it stands.
+    seen = state.perceived
+    value = np.clip(seen + p.trend_weight * (seen - state.previous_seen), -1.0, 1.0)
+    sustained = np.tanh(state.target + state.episode_total)
+    return Perception(
+        step=state.step, value=value, gap=sustained - seen, last=state.last_dyadic,
+        cross=cross_pressure_matrix(state),
+        pressure=np.clip(sanctions_bite + attacked, 0.0, 1.0),
+        obligations=obligation_utilities(world.treaties, state.war, state.step),
+        salience=salience,
+    )
+
+
+def dyadic_utilities(per: Perception, world, rows: np.ndarray) -> np.ndarray:
+    """Utility (R, len(rows), N, A) of each dyadic action of the actors in ``rows``.
+
+    With v = value, g = gap (what i's interests sustain minus v), G = gap weight,
+    cp = cross-pressure, h = hedging (docs/ODD.md §7.4):
+    distance -G g - move; hedge h(1 - |v|) - G g/2 - move; maintain 0; deepen G g - move - cp;
+    and every action but last month's costs the switching cost (policies persist; a change
+    of course is a deliberate move, and an episode);
+    transfer arms (arms capacity x partner's need)(v + partner's ask) - arms cost - 2cp;
+    diplomatic cover (pressure on partner) v - cover cost; sanction (sanction capacity)(-v)
+    - sanction cost; plus what triggered treaty clauses add; -inf where impossible (towards
+    oneself but maintain; arms or sanctions without the capacity). Computed by
+    `sim.dynamics.kernels.dyadic_utilities_kernel`, the one implementation.
+    """
+    p, ro = world.p, world.roster
+    rows = np.asarray(rows, dtype=np.int64)
+    r = per.value.shape[0]
+    out = np.empty((r, len(rows), ro.n, len(Dyadic)))
+    if per.obligations is None:
+        oblig, slot = np.zeros((1, 1, 1, 1)), np.full(ro.n, -1, dtype=np.int64)
+    else:
+        oblig, slot = per.obligations.adj, per.obligations.slot
+    dyadic_utilities_kernel(per.value, per.gap, per.cross, per.pressure, oblig, slot, rows,
+                            per.last, ro.hedging, ro.arms_capacity, ro.arms_need, ro.asks,
+                            ro.sanction_capacity, float(p.gap_weight), float(p.move_cost),
+                            float(p.arms_cost), float(p.cover_cost), float(p.sanction_cost),
+                            float(p.switch_cost), out)
+    return out
+
+
+def theatre_utilities(per: Perception, state, world, rows: np.ndarray) -> np.ndarray:
+    """Utility (R, len(rows), T, A) of each theatre action of the actors in ``rows``.
+
+    With s = salience (stake x intensity), |x| = how far the actor's position is from the
+    theatre's middle, h = hedging: withdraw -s - move; restrain hs - s|x|/2 - move/2;
+    support 0; intervene 2 s|x| power - intervention cost; mediate h I (1 - |x|) - move;
+    -inf for all but support where the actor has no stake. Computed by
+    `sim.dynamics.kernels.theatre_utilities_kernel`, the one implementation.
+    """
+    p, ro = world.p, world.roster
+    rows = np.asarray(rows, dtype=np.int64)
+    r, _, t = per.salience.shape
+    out = np.empty((r, len(rows), t, len(TheatreAction)))
+    theatre_utilities_kernel(per.salience, state.position, state.intensity, state.stake, rows,
+                             ro.hedging, ro.power, float(p.move_cost),
+                             float(p.intervene_cost), out)
+    return out
+
+
+def logit_choice(util: np.ndarray, precision: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """Sample one action per cell with probabilities proportional to exp(precision * U).
+
+    ``precision`` broadcasts against ``util[..., 0]``; ``draws`` are uniforms of that shape.
+    Infeasible actions (utility -inf) weigh exactly 0, so precision 0 is a uniform choice
+    among the feasible ones. Each cell is computed alone, with its weights summed in action
+    order (`sim.dynamics.kernels.logit_choice_kernel`), so a cell's result does not depend on the
+    batch it is computed in.
+    """
+    shape = util.shape[:-1]
+    flat = np.ascontiguousarray(util, dtype=np.float64).reshape(-1, util.shape[-1])
+    lam = np.ascontiguousarray(np.broadcast_to(precision, shape), dtype=np.float64).ravel()
+    u = np.ascontiguousarray(np.broadcast_to(draws, shape), dtype=np.float64).ravel()
+    out = np.empty(flat.shape[0], dtype=np.int8)
+    logit_choice_kernel(flat, lam, u, out)
+    return out.reshape(shape)
+
+
+def move_budget(world, decided: dict[tuple[int, int], int] | None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(fixed (N, N) bool, budget (N,) int): the dyadic cells decided outside the model this
+    month, and how many departures from "maintain" each actor has left for the model to
+    make (``max_moves`` less those decided): a player's moves and the model's together
+    stay within the limit."""
+    n = world.n
+    fixed = np.zeros((n, n), dtype=np.bool_)
+    budget = np.full(n, int(world.p.max_moves), dtype=np.int64)
+    for (i, j), code in (decided or {}).items():
+        fixed[i, j] = True
+        if code != Dyadic.MAINTAIN:
+            budget[i] -= 1
+    return fixed, np.maximum(budget, 0)
+
+
+def choose(per: Perception, state, world, rows: np.ndarray,
+           decided: dict[tuple[int, int], int] | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Dyadic choices (R, len(rows), N) and theatre choices (R, len(rows), T) for ``rows``;
+    ``decided`` are the dyadic moves a player or White will take instead (they use up the
+    actor's budget of moves, see `move_budget`)."""
+    rows = np.asarray(rows, dtype=np.intp)
+    ro = world.roster
+    lam = ro.rationality[rows]
+    u_d = dyadic_utilities(per, world, rows)
+    draws_d = rng.uniform(state.seeds, state.step, rng.Stream.DYADIC_CHOICE, (ro.n, ro.n))
+    dyadic = logit_choice(u_d, lam[None, :, None], draws_d[:, rows, :])
+    fixed, budget = move_budget(world, decided)
+    cap_moves_kernel(dyadic, u_d, rows.astype(np.int64), fixed, budget)
+    t = len(ro.theatre_ids)
+    u_t = theatre_utilities(per, state, world, rows)
+    draws_t = rng.uniform(state.seeds, state.step, rng.Stream.THEATRE_CHOICE, (ro.n, t))
+    theatre = logit_choice(u_t, lam[None, :, None], draws_t[:, rows, :])
+    return dyadic, theatre

@@ -1,0 +1,259 @@
+"""One month of the model, in the three phases of a seminar turn.
+
+1. `open_month`: scheduled and random events happen; actors perceive the world.
+2. decisions: every actor chooses simultaneously (`sim.dynamics.decisions.choose`), for its
+   own rows;
+   human or event-forced moves replace the model's (`apply_overrides`).
+3. `resolve_month`: adjudication applies the actions and judges treaty crises, the drivers
+   compute their contributions to each relation's target, moves and verdicts add episode
+   impulses, and `sim.dynamics.kernels.settle_month` moves every relation towards its target
+   (decision record 0008), splitting the change exactly into named terms.
+
+The Mesa model runs phase 2 agent by agent; `advance` runs all three for every replicate
+at once. Both call these same functions: there is one implementation of the dynamics.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.core import rng
+from sim.dynamics.adjudication import apply_actions, delivered, learn_distrust, sanctions_in_force
+from sim.dynamics.decisions import Perception, choose, perceive
+from sim.dynamics.drivers import DRIVERS, TERMS, StepInputs
+from sim.dynamics.episodes import (
+    ARMS_CLASS,
+    DIPLOMACY,
+    MOVE_CLASS,
+    SANCTIONS_CLASS,
+    TREATY,
+    VIOLENCE,
+    add_move_impulses,
+    add_war_impulses,
+    decay_factors,
+    move_impulse_table,
+)
+from sim.dynamics.kernels import settle_month
+from sim.dynamics.kernels.codes import ARMS
+from sim.dynamics.obligations import judge_crises
+from sim.dynamics.state import State
+from sim.dynamics.world import World
+
+FREE = -1  # in a forced-action array: no override, the model decides
+
+#: Dyad-cells (replicates x actors^2) advanced together by the batched path: a block's
+#: state (about 40 arrays of this size) then stays in the processor's cache. Measured on
+#: the 2-core benchmark machine (16 actors): blocks of 128 replicates ran about a fifth
+#: faster than 1,000 at once (benchmarks/RESULTS.md).
+BLOCK_CELLS = 128 * 256
+
+
+def block_size(n_actors: int) -> int:
+    """Replicates advanced together by the batched path and the cone (at least 16, below
+    which Python's per-month overhead dominates)."""
+    return max(16, BLOCK_CELLS // (n_actors * n_actors))
+
+
+@dataclass
+class Overrides:
+    """Moves decided outside the model (players, White cell), applied to every replicate.
+
+    Keys are (actor index, partner index) for dyadic moves and (actor index, theatre index)
+    for theatre moves; values are action codes from `sim.core.actions`.
+    """
+
+    dyadic: dict[tuple[int, int], int] = field(default_factory=dict)
+    theatre: dict[tuple[int, int], int] = field(default_factory=dict)
+
+
+@dataclass
+class MonthOpening:
+    perception: Perception
+    forced: np.ndarray  # (R, N, N) int8, FREE where the model decides
+    fired: list[tuple[str, np.ndarray]]  # (event label, replicate mask)
+    sanctions: np.ndarray  # (R, N, N) total [imposer, target]
+    sanctions_bite: np.ndarray  # (R, N) how hard they press on each target
+
+
+@dataclass
+class MonthResult:
+    step: int  # the month whose change this is (0 = first month of the scenario)
+    dyadic: np.ndarray  # (R, N, N) int8 actions taken
+    theatre: np.ndarray  # (R, N, T) int8 theatre actions taken
+    terms: np.ndarray | None  # (R, K, N, N) the change split into `sim.dynamics.drivers.TERMS`;
+    # None when not kept
+    alignment: np.ndarray  # (R, N, N) alignment after the month
+    fired: list[tuple[str, np.ndarray]]
+    clipped: np.ndarray  # (R,) bool: always False since tanh bounds alignment (kept for
+    # the record's layout)
+
+
+def open_month(state: State, world: World) -> MonthOpening:
+    """Phase 1: events of this month, then what everybody perceives."""
+    r, n = state.replicates, world.n
+    forced = np.full((r, n, n), FREE, dtype=np.int8)
+    fired: list[tuple[str, np.ndarray]] = []
+    _scheduled_episodes(state, world)  # into state.pending, cleared by the last settlement
+    everyone = np.ones(r, dtype=bool)
+    for ev in world.scheduled.get(state.step, []):
+        ev.apply(state, world, everyone, forced)
+        ev.add_impulses(state, world, everyone)
+        fired.append((ev.label(), everyone))
+    if world.hazards:
+        u = rng.uniform(state.seeds, state.step, rng.Stream.EVENT_HAZARD, (len(world.hazards),))
+        for h, (hz, lo, hi) in enumerate(world.hazards):
+            if not lo <= state.step < hi:
+                continue
+            rows = u[:, h] < hz.monthly_rate.value
+            if rows.any():
+                hz.event.apply(state, world, rows, forced)
+                hz.event.add_impulses(state, world, rows)
+                fired.append((hz.event.label() + " [random]", rows))
+    sanctions, _, bite = sanctions_in_force(state, world)
+    return MonthOpening(perceive(structural_view(state), world, bite), forced, fired,
+                        sanctions, bite)
+
+
+def apply_overrides(dyadic: np.ndarray, theatre: np.ndarray, forced: np.ndarray,
+                    overrides: Overrides | None) -> tuple[np.ndarray, np.ndarray]:
+    """Event-forced moves replace the model's; human overrides replace both."""
+    dyadic = np.where(forced != FREE, forced, dyadic).astype(np.int8)
+    theatre = theatre.copy()
+    if overrides:
+        for (i, j), code in overrides.dyadic.items():
+            dyadic[:, i, j] = code
+        for (i, t), code in overrides.theatre.items():
+            theatre[:, i, t] = code
+    return dyadic, theatre
+
+
+def driver_inputs(world: World, step: int, delivered: np.ndarray, sanctions: np.ndarray,
+                  bite: np.ndarray) -> StepInputs:
+    """What the drivers read besides the state in month ``step``: the month's deliveries,
+    the sanctions in force (`sim.dynamics.adjudication.sanctions_in_force`), the treaties' strength
+    and defence guarantees. The one place they are put together, for the engine and for
+    the start's equilibrium (`sim.dynamics.equilibrium`)."""
+    return StepInputs(
+        delivered=delivered, sanctions=sanctions, sanctions_bite=bite,
+        secondary=world.sanctions_at(step)[1],
+        treaty_strength=world.treaties.strength_at(step, world.p.treaty_maturity_half_life),
+        guarantee=world.treaties.guarantee(step),
+    )
+
+
+def _full(x, shape: tuple[int, ...]) -> np.ndarray:
+    """A driver's contribution as a writable C-ordered float64 array of the state's shape
+    (the compiled settlement takes a tuple of like arrays); most drivers return one already,
+    and it is passed on without a copy."""
+    if (isinstance(x, np.ndarray) and x.shape == shape and x.dtype == np.float64
+            and x.flags.c_contiguous and x.flags.writeable):
+        return x
+    out = np.empty(shape)
+    out[...] = x
+    return out
+
+
+def structural_view(state: State) -> State:
+    """The state as the drivers and actors read it: alignment without its noise share.
+
+    Why: noise stands for what the model leaves out, short-lived fluctuation around the
+    modelled level. Fed back through the drivers' products (structural balance, hostility
+    as threat) and the actors' choices, zero-mean noise had lasting one-sided effects of up
+    to 0.15 on some relations over a decade (decision record 0008); read this way it only
+    spreads the ensemble, and its drift term keeps the mean where the drivers put it.
+    """
+    return dataclasses.replace(state, alignment=state.perceived)
+
+
+def _war_episodes(state: State, world: World, dyadic: np.ndarray) -> None:
+    """Impulses of the month's fighting: every month of strikes is an episode for the
+    struck and the striker, and a state under attack that asked a partner for arms (the
+    roster's ``asks``) and did not get them this month counts it as arms withheld: a war
+    sharpens unmet demands (002: Iran 'eager for substantial assistance')."""
+    p = world.p
+    add_war_impulses(state.war, dyadic, world.roster.asks, ARMS, float(p.impulse_strike_target),
+                     float(p.impulse_strike_attacker), float(p.impulse_arms_withheld),
+                     VIOLENCE, ARMS_CLASS, state.pending)
+
+
+def _scheduled_episodes(state: State, world: World) -> None:
+    """Impulses of what the schedule itself brings this month: treaties signed inside the
+    run, and scheduled sanctions raised or lifted (sanctions in force at the start are the
+    standing condition, not an episode)."""
+    step, p = state.step, world.p
+    for k in world.treaties.signed_at(step):
+        members = np.flatnonzero(world.treaties.parties[k])
+        for a in members:
+            for b in members:
+                if a != b:
+                    state.pending[:, DIPLOMACY, a, b] += p.impulse_treaty_signed
+    if step > 0:
+        before, _ = world.sanctions_at(step - 1)
+        now, _ = world.sanctions_at(step)
+        change = now - before  # [imposer, target]
+        if change.any():
+            # the target's view of the imposer; lifting is a relief of the same size
+            state.pending[:, SANCTIONS_CLASS] += p.impulse_sanctions_imposed * change.T[None]
+
+
+def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.ndarray,
+                  theatre: np.ndarray, keep_terms: bool = True) -> MonthResult:
+    """Phase 3: adjudicate, compute the drivers, move alignment, update memory.
+
+    ``keep_terms=False`` skips storing the terms (the explanation) when only the
+    trajectories are wanted (sweeps, cones). A move is an episode at its full impulse the
+    month it changes course, and at ``repeat_share`` of it each month it is carried on,
+    whoever decided it (the model, an event, a player): one rule for every path.
+    """
+    step, p = state.step, world.p
+    apply_actions(state, world, dyadic, theatre)
+    verdicts = judge_crises(world.treaties, state, dyadic, step, float(p.treaty_reliability))
+    given = delivered(dyadic)
+    inputs = driver_inputs(world, step, given, opening.sanctions, opening.sanctions_bite)
+    a = state.alignment
+    view = structural_view(state)
+    contributions = tuple(_full(d.force(view, world, inputs), a.shape) for d in DRIVERS)
+    if state.shares.shape[1] != len(contributions) + 3:  # the compiled settlement trusts it
+        raise ValueError(f"the state holds {state.shares.shape[1]} shares for "
+                         f"{len(contributions)} drivers; it was made for another driver set")
+    add_move_impulses(dyadic, state.last_dyadic, float(p.repeat_share),
+                      move_impulse_table(p), MOVE_CLASS, state.pending)
+    _war_episodes(state, world, dyadic)
+    state.last_dyadic = dyadic.copy()
+    if verdicts.any():
+        state.pending[:, TREATY] += p.impulse_treaty_verdict * verdicts
+    noise = rng.normal(state.seeds, step, rng.Stream.NOISE, (world.n, world.n))
+    shape = (a.shape[0], len(TERMS), world.n, world.n) if keep_terms else (0, 0, 0, 0)
+    terms = np.empty(shape)
+    new_alignment, trend, target = np.empty_like(a), np.empty_like(a), np.empty_like(a)
+    seen, total = np.empty_like(a), np.empty_like(a)
+    settle_month(contributions, state.shares, state.latent, state.memory, state.episodes,
+                 state.pending, a, noise, world.kappa, float(p.memory_weight),
+                 world.memory_rate, decay_factors(p), float(p.noise_sd), keep_terms, terms,
+                 new_alignment, trend, target, seen, total)
+    state.target = target
+    state.trend = trend
+    state.alignment = new_alignment
+    state.previous_seen = state.perceived
+    state.perceived = seen
+    state.episode_total = total
+    learn_distrust(state, world, given, verdicts)
+    state.war = np.maximum(0.0, state.war - 1.0)
+    state.step = step + 1
+    return MonthResult(step=step, dyadic=dyadic, theatre=theatre,
+                       terms=terms if keep_terms else None, alignment=new_alignment.copy(),
+                       fired=opening.fired, clipped=np.zeros(a.shape[0], dtype=np.bool_))
+
+
+def advance(state: State, world: World, overrides: Overrides | None = None,
+            keep_terms: bool = True) -> MonthResult:
+    """One month for every replicate at once (the batched path)."""
+    opening = open_month(state, world)
+    everyone = np.arange(world.n)
+    dyadic, theatre = choose(opening.perception, state, world, everyone,
+                             overrides.dyadic if overrides else None)
+    dyadic, theatre = apply_overrides(dyadic, theatre, opening.forced, overrides)
+    return resolve_month(state, world, opening, dyadic, theatre, keep_terms)

@@ -1,0 +1,118 @@
+"""Episodes: events and significant moves that jolt named relations, then fade.
+
+Why a channel of its own (decision record 0008): a documented event (the 2016 Hamadan row,
+Assad's fall, an arms delivery) is felt at once and then fades, while a driver's input is a
+lasting condition. Putting events into driver inputs only made them act through bounded
+stocks, a hundredth at a time. An episode instead adds an impulse to a dyad's latent level
+that decays with its class's half-life, independently of how many drivers act, and the
+month's explanation names it.
+
+Episodes are kept by class (arms, diplomacy, sanctions, ...), each an (R, N, N) offset: the
+classes' half-lives are global parameters, so episodes of one class decay alike and can be
+summed. Which events fed a class in a month is in the run's event record.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.dynamics.kernels.codes import ARMS, COVER, DEEPEN, DISTANCE, SANCTION
+
+EPISODE_CLASSES: tuple[str, ...] = (
+    "diplomacy", "arms", "sanctions", "violence", "recrimination", "treaty", "deal", "upheaval",
+)
+
+EPISODE_LABELS: dict[str, str] = {
+    "diplomacy": "episodes: deliberate warming or cooling, summits and signings",
+    "arms": "episodes: arms delivered or withheld",
+    "sanctions": "episodes: sanctions imposed or lifted",
+    "violence": "episodes: strikes, wars and ceasefires",
+    "recrimination": "episodes: public rows and blame",
+    "treaty": "episodes: treaty pledges honoured or failed in a crisis",
+    "deal": "episodes: settlements",
+    "upheaval": "episodes: a regime's fall",
+}
+
+DIPLOMACY, ARMS_CLASS, SANCTIONS_CLASS, VIOLENCE, RECRIMINATION, TREATY, DEAL, UPHEAVAL = range(8)
+
+
+def class_index(name: str) -> int:
+    try:
+        return EPISODE_CLASSES.index(name)
+    except ValueError:
+        raise ValueError(f"unknown episode class {name!r}; allowed: "
+                         f"{', '.join(EPISODE_CLASSES)}") from None
+
+
+def decay_factors(p) -> np.ndarray:
+    """Per class, the share of an episode left after one month: 2^(-1 / half-life)."""
+    return np.array([2.0 ** (-1.0 / p[f"episode_half_life_{c}"]) for c in EPISODE_CLASSES])
+
+
+def move_impulse_table(p) -> np.ndarray:
+    """(7, 2) latent impulses of each dyadic action: [self, partner] (the mover's own view
+    of the partner, the partner's view of the mover)."""
+    table = np.zeros((7, 2))
+    table[DEEPEN] = (p.impulse_deepen_self, p.impulse_deepen_partner)
+    table[DISTANCE] = (p.impulse_distance_self, p.impulse_distance_partner)
+    table[COVER] = (0.0, p.impulse_cover_partner)
+    table[ARMS] = (p.impulse_arms_self, p.impulse_arms_partner)
+    table[SANCTION] = (p.impulse_sanction_self, p.impulse_sanction_partner)
+    return table
+
+
+#: Episode class of each dyadic action's impulse (hedge and maintain carry none).
+MOVE_CLASS = np.array([DIPLOMACY, DIPLOMACY, DIPLOMACY, DIPLOMACY, ARMS_CLASS, DIPLOMACY,
+                       SANCTIONS_CLASS], dtype=np.int64)
+
+
+@njit(cache=True, nogil=True)
+def add_move_impulses(dyadic, last, repeat_share, table, move_class, pending):
+    """Add every significant move's impulses to ``pending`` (R, C, N, N), in place: in
+    full where the move changes course from ``last`` month's, at ``repeat_share`` where
+    it carries a policy on (a year of arms deliveries is not twelve first deliveries)."""
+    n_rep, n, _ = dyadic.shape
+    for r in range(n_rep):
+        for i in range(n):
+            for j in range(n):
+                if i == j:
+                    continue
+                act = dyadic[r, i, j]
+                scale = 1.0 if act != last[r, i, j] else repeat_share
+                own = table[act, 0] * scale
+                other = table[act, 1] * scale
+                if own == 0.0 and other == 0.0:
+                    continue
+                c = move_class[act]
+                pending[r, c, i, j] += own
+                pending[r, c, j, i] += other
+
+
+def add_impulse(state, rows: np.ndarray, cls: int, i: int, j: int, size: float) -> None:
+    """One dyad's impulse for the replicates in ``rows`` (events use this)."""
+    state.pending[rows, cls, i, j] += size
+
+
+@njit(cache=True, nogil=True)
+def add_war_impulses(war, dyadic, asks, arms_code, on_target, on_attacker, withheld,
+                     violence, arms_class, pending):
+    """The month's fighting into ``pending``, in place: every month of strikes (``war``
+    [attacker, target] > 0) gives the target's view of the attacker ``on_target`` and the
+    attacker's view of the target ``on_attacker``; a state under attack that asked partner
+    j for arms (``asks`` [i, j] > 0) and got none this month counts ``withheld`` x ask on
+    its view of j. One pass, only where there is fighting."""
+    n_rep, n, _ = war.shape
+    for r in range(n_rep):
+        for t in range(n):
+            attacked = False
+            for a in range(n):
+                if war[r, a, t] > 0.0:
+                    attacked = True
+                    pending[r, violence, t, a] += on_target
+                    pending[r, violence, a, t] += on_attacker
+            if not attacked:
+                continue
+            for j in range(n):
+                if j != t and asks[t, j] > 0.0 and dyadic[r, j, t] != arms_code:
+                    pending[r, arms_class, t, j] += withheld * asks[t, j]

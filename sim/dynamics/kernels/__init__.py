@@ -1,0 +1,30 @@
+"""Compiled kernels for the hot loops of a month, the one implementation of each.
+
+Why compiled: a batched month touches every (replicate, actor, partner[, action]) cell many
+times; NumPy makes a full pass over memory for every operation, a compiled loop makes one.
+
+The rules the kernels keep, so that speed never changes a number:
+
+- **The same arithmetic in the same order** as the NumPy formulas they replaced
+  (tests/test_kernels.py holds those formulas and checks the kernels to the last bit).
+  What cannot be matched stays in NumPy: sums over third parties (`matmul`, whose order
+  is BLAS's), NumPy's own `expm1` and SciPy's `ndtri` (a libm call differs in the last bit).
+- **Each cell alone**: no reduction across replicates, so a replicate's result does not
+  depend on its batch (tests/test_determinism.py).
+- **nogil**: they release the GIL, so threads overlap them (`sim.runs.cone`).
+"""
+
+from sim.dynamics.kernels.choice import (
+    cap_moves_kernel,
+    dyadic_utilities_kernel,
+    logit_choice_kernel,
+    theatre_utilities_kernel,
+)
+from sim.dynamics.kernels.drivers import sanctions_force, theatre_affinity
+from sim.dynamics.kernels.settle import settle_month
+from sim.dynamics.kernels.stocks import update_stocks
+
+__all__ = [
+    "cap_moves_kernel", "dyadic_utilities_kernel", "logit_choice_kernel", "sanctions_force",
+    "settle_month", "theatre_affinity", "theatre_utilities_kernel", "update_stocks",
+]

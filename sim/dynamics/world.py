@@ -1,0 +1,81 @@
+"""The compiled, unchanging context of a run: roster arrays, rates, treaties, sanctions, events.
+
+Why separate from `State`: the world is shared by every replicate of a scenario and never
+changes during a run, so it is built once, checked once, and passed by reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core.calendar import month_label
+from sim.dynamics.obligations import CompiledTreaties
+
+if TYPE_CHECKING:  # the dynamics read these inputs' compiled fields; they never build them
+    from sim.inputs.events import Hazard
+    from sim.inputs.roster import Roster
+    from sim.inputs.scenario import Scenario
+
+
+class Rates(dict):
+    """The dynamics parameters, readable as attributes (``w.p.noise_sd``)."""
+
+    def __getattr__(self, name: str) -> float:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass(frozen=True)
+class CompiledSanctions:
+    primary: np.ndarray  # (steps, N, N) [imposer, target]
+    secondary: np.ndarray  # (steps, N, N) [imposer, target] weight on third parties
+
+
+
+@dataclass(frozen=True)
+class World:
+    scenario: Scenario
+    roster: Roster
+    p: Rates
+    start: str
+    horizon: int
+    treaties: CompiledTreaties
+    sanctions: CompiledSanctions
+    scheduled: dict[int, list] = field(default_factory=dict)
+    hazards: list[tuple[Hazard, int, int]] = field(default_factory=list)
+    initial_alignment: np.ndarray = None  # type: ignore[assignment]
+    initial_balance: np.ndarray = None  # type: ignore[assignment]
+    #: (N, N) the standing residual of each dyad (`sim.dynamics.drivers.standing`)
+    standing: np.ndarray = None  # type: ignore[assignment]
+    #: the world of the scenario that fixes the residual; None: this one
+    standing_world: World | None = None
+    #: (D, N, N) each driver's contribution at the family's documented start, from which a
+    #: run's shares of the latent level start (`sim.dynamics.state.starting_shares`); computed once
+    start_contributions: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return self.roster.n
+
+    @property
+    def kappa(self) -> float:
+        """Share of the gap to its target a relation covers in a month."""
+        return 1.0 - 2.0 ** (-1.0 / self.p.adjustment_half_life)
+
+    @property
+    def memory_rate(self) -> float:
+        """Share of the gap to the realised level the memory covers in a month."""
+        return 1.0 - 2.0 ** (-1.0 / self.p.memory_half_life)
+
+    def date(self, step: int) -> str:
+        return month_label(self.start, step)
+
+    def sanctions_at(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """(primary, secondary) scheduled sanctions matrices at a step."""
+        k = min(step, self.sanctions.primary.shape[0] - 1)
+        return self.sanctions.primary[k], self.sanctions.secondary[k]

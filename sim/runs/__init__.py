@@ -1,0 +1,2 @@
+"""Running the dynamics: the Mesa model, batched ensembles, cones, sweeps, records and
+result files."""

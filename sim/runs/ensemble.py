@@ -1,0 +1,101 @@
+"""Running a scenario for many seeds, by the Mesa path or the batched path.
+
+Both paths run the same engine (`sim.dynamics.engine`): the Mesa path one model per seed with
+agents deciding in turn, the batched path all seeds at once as arrays. Results are the same
+to the last bit (tests/test_determinism.py, tests/test_paths.py); the batched path is simply faster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+
+from sim.dynamics.engine import Overrides, advance, block_size
+from sim.dynamics.state import initial_state
+from sim.dynamics.world import World
+from sim.runs.model import AlignmentModel
+from sim.runs.recording import Record, Recorder, concat_records, join_blocks
+
+Engine = Literal["mesa", "batched"]
+Progress = Callable[[int], None]
+
+
+def ensemble_seeds(base_seed: int, replicates: int) -> np.ndarray:
+    """Replicate seeds derived from one base seed (replicate k gets base + k)."""
+    return (np.uint64(base_seed) + np.arange(replicates, dtype=np.uint64)).astype(np.uint64)
+
+
+#: Moves decided outside the model, by month: what players or White decide in a seminar.
+OverrideSchedule = dict[int, Overrides]
+
+
+def run_mesa(world: World, seeds, *, keep_terms: bool = True,
+             overrides: OverrideSchedule | None = None, months: int | None = None,
+             progress: Progress | None = None) -> Record:
+    """One Mesa model per seed; agents decide their own rows (the per-agent path)."""
+    records = []
+    stop = world.horizon if months is None else min(months, world.horizon)
+    for seed in np.asarray(seeds, dtype=np.uint64):
+        model = AlignmentModel(world, int(seed), keep_terms=keep_terms)
+        while model.running and model.state.step < stop:
+            planned = (overrides or {}).get(model.state.step)
+            if planned is not None:
+                model.overrides = Overrides(dict(planned.dyadic), dict(planned.theatre))
+            model.step()
+        records.append(model.record())
+        if progress:
+            progress(1)
+    return concat_records(records, firing_rank(world))
+
+
+def firing_rank(world: World) -> Callable[[int, str], int]:
+    """The order in which `sim.dynamics.engine.open_month` fires a month's events: scheduled events
+    in the schedule's order, then random ones in the hazards' order; used to list the
+    events of joined records as a single batched run lists them."""
+    def rank(step: int, label: str) -> int:
+        names = [ev.label() for ev in world.scheduled.get(step, [])]
+        names += [hz.event.label() + " [random]" for hz, _, _ in world.hazards]
+        return names.index(label) if label in names else len(names)
+    return rank
+
+
+def run_batched(world: World, seeds, *, keep_terms: bool = True,
+                overrides: OverrideSchedule | None = None, months: int | None = None,
+                progress: Progress | None = None) -> Record:
+    """All seeds as arrays (the batched path), in cache-sized blocks
+    (`sim.dynamics.engine.block_size`);
+    ``months`` stops early. A replicate does not depend on its batch, so blocks change
+    nothing but speed (tests/test_determinism.py)."""
+    seeds = np.asarray(seeds, dtype=np.uint64)
+    per_block = block_size(world.n)
+    if len(seeds) <= per_block:
+        return _run_block(world, seeds, keep_terms, overrides, months, progress)
+    blocks = (_run_block(world, seeds[lo:lo + per_block], keep_terms, overrides, months,
+                         progress) for lo in range(0, len(seeds), per_block))
+    return join_blocks(blocks, len(seeds), firing_rank(world))
+
+
+def _run_block(world: World, seeds: np.ndarray, keep_terms: bool,
+               overrides: OverrideSchedule | None, months: int | None,
+               progress: Progress | None) -> Record:
+    state = initial_state(world, seeds)
+    rec = Recorder(keep_terms=keep_terms)
+    rec.start(state)
+    stop = world.horizon if months is None else min(months, world.horizon)
+    while state.step < stop:
+        result = advance(state, world, (overrides or {}).get(state.step), keep_terms)
+        rec.record(result, state)
+    if progress:
+        progress(len(state.seeds))
+    return rec.finish(state.seeds)
+
+
+def run_ensemble(world: World, seeds, *, engine: Engine = "mesa", keep_terms: bool = True,
+                 overrides: OverrideSchedule | None = None, months: int | None = None,
+                 progress: Progress | None = None) -> Record:
+    """Either path; they give identical records (tests/test_paths.py)."""
+    run = run_mesa if engine == "mesa" else run_batched
+    return run(world, seeds, keep_terms=keep_terms, overrides=overrides, months=months,
+               progress=progress)
