@@ -72,8 +72,8 @@ FAST = settings(max_examples=40, deadline=None,
 def wide_consoles(monkeypatch):
     """No wrapping inside the messages the tests look for."""
     from rich.console import Console
-    monkeypatch.setattr("sim.cli.console", Console(width=400))
-    monkeypatch.setattr("sim.cli.err", Console(stderr=True, width=400))
+    monkeypatch.setattr("sim.cli.ui.console", Console(width=400))
+    monkeypatch.setattr("sim.cli.ui.err", Console(stderr=True, width=400))
 
 
 # --- strategies -----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 
 
 def test_params_prints_sources(monkeypatch):
-    monkeypatch.setattr("sim.cli.console", Console(width=400))  # no wrapping inside quotes
+    monkeypatch.setattr("sim.cli.ui.console", Console(width=400))  # no wrapping inside quotes
     result = runner.invoke(app, ["params", "iran"])
     assert result.exit_code == 0, result.output
     assert "Iran (IRN" in result.output

@@ -774,8 +774,8 @@ def test_theatre_stakes_name_known_theatres_and_ranges(scen_dir):
 @pytest.fixture
 def wide_console(monkeypatch):
     """Do not let rich wrap long paths in the CLI's output."""
-    monkeypatch.setattr("sim.cli.console", Console(width=1000))
-    monkeypatch.setattr("sim.cli.err", Console(width=1000, stderr=True))
+    monkeypatch.setattr("sim.cli.ui.console", Console(width=1000))
+    monkeypatch.setattr("sim.cli.ui.err", Console(width=1000, stderr=True))
 
 
 def _snapshot(folder: Path) -> dict[str, bytes | None]:

@@ -395,7 +395,7 @@ def test_exports_json_csv_and_a_self_contained_report(scripted, tmp_path):
 # --------------------------------------------------------------------- the terminal loop
 def test_sim_play_reads_its_turns_from_standard_input(tmp_path, monkeypatch):
     for name in ("console", "err"):  # no wrapping of long paths in messages
-        monkeypatch.setattr(f"sim.cli.{name}", Console(width=400))
+        monkeypatch.setattr(f"sim.cli.ui.{name}", Console(width=400))
     runner = CliRunner()
     path = tmp_path / "play.json"
     script = "\n".join([

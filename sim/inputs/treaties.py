@@ -1,4 +1,4 @@
-"""Treaties with clauses: what they are, when they bind, and how conduct under them is judged.
+"""Treaties with clauses as a scenario states them: parties, dates, clauses and their values.
 
 A treaty in force does two things. At all times it is worth something to its parties:
 reassurance, and for a mutual-defence clause deterrence (the treaty-commitment and
@@ -9,6 +9,9 @@ crisis, when it ends, against the expected reliability of alliances (Leeds, Long
 2000: about three quarters of obligations honoured): the verdict is a treaty episode on the
 protected party's view of its partner, and evidence for its distrust. A sanction in breach
 of a standing pledge is judged the month it happens.
+
+This module is the language and its compile step; what the clauses do month by month is
+`sim.dynamics.obligations`.
 """
 
 from __future__ import annotations

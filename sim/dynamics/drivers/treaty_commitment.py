@@ -8,8 +8,8 @@ deterrence shield), and turns the protected party's enemies against the guaranto
 guarantor against them (``defence_third``): a guarantor becomes a party to the conflict.
 
 How a party behaves when a clause comes due is judged once per crisis, against the expected
-reliability of alliances (`sim.inputs.treaties.judge_crises`), and registers as a treaty episode,
-not as a monthly force: a missed month no longer outweighs a year of help.
+reliability of alliances (`sim.dynamics.obligations.judge_crises`), and registers as a
+treaty episode, not as a monthly force: a missed month no longer outweighs a year of help.
 """
 
 from __future__ import annotations
