@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from sim.core.config_errors import ConfigError
-from sim.dynamics.params import DEFAULT_DYNAMICS, dynamics_values, load_dynamics_file
+from sim.dynamics.params import DEFAULT_DYNAMICS, load_dynamics_file
+from sim.inputs.compile import build_world
 from sim.inputs.roster import DEFAULT_ROSTER, load_roster_file
 from sim.inputs.scenario import load_scenario
 
@@ -72,9 +73,11 @@ def test_dynamics_value_out_of_range(tmp_path):
         load_dynamics_file(bad)
     assert "params.noise_sd" in str(exc.value) and "0.9" in str(exc.value)
     assert "[0.0, 0.3]" in str(exc.value)
-    with pytest.raises(ConfigError) as exc:
-        dynamics_values(overrides={"noise_sd": -1.0, "warp_speed": 3})
-    assert "noise_sd" in str(exc.value) and "warp_speed" in str(exc.value)
+    with pytest.raises(ConfigError) as exc:  # overrides go through the registry
+        build_world(load_scenario("baseline"), dynamics={"noise_sd": -1.0, "warp_speed": 3})
+    assert "dynamics overrides" in str(exc.value)
+    assert "dynamics.noise_sd" in str(exc.value) and "dynamics.warp_speed" in str(exc.value)
+    assert "[0.0, 0.3]" in str(exc.value)
 
 
 def test_scenario_reports_every_problem_at_once(tmp_path):

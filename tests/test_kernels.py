@@ -117,7 +117,7 @@ def test_theatre_utilities_match_the_numpy_formulas(g):
     hedge, pw = hedging[rows][None, :, None], power[rows][None, :, None]
     want = np.empty((*s.shape, 5))
     want[..., 0] = -s - move
-    want[..., 1] = hedge * s - 0.5 * s * pos - 0.5 * move
+    want[..., 1] = hedge * s - 0.5 * s * pos - 0.5 * move  # the table's documented values
     want[..., 2] = 0.0
     want[..., 3] = 2.0 * s * pos * pw - intervene
     want[..., 4] = hedge * intensity[:, None, :] * (1.0 - pos) - move
@@ -127,7 +127,7 @@ def test_theatre_utilities_match_the_numpy_formulas(g):
     got = np.empty_like(want)
     salience = np.swapaxes(stake * intensity[:, :, None], 1, 2)
     theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging, power,
-                             move, intervene, got)
+                             move, intervene, 0.5, 0.5, 2.0, got)
     assert np.array_equal(got, want)
 
 

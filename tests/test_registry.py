@@ -76,12 +76,50 @@ def test_refused_in_a_calibration_file(tmp_path, address, value, pieces):
     _refused(exc.value, address, [p for p in pieces if "allowed within" not in p])
 
 
-def test_refused_in_a_scenario_table(tmp_path):
+def _as_scenario_table(address: str, value: float) -> str:
+    """The scenario-file spelling of a registry address (its own tables carry citations)."""
+    cited = f'{{ value = {value}, assumption = "a test value", confidence = "low" }}'
+    family, *rest = address.split(".")
+    if family == "dynamics":
+        return f"[dynamics]\n{rest[0]} = {value}\n"
+    if family == "actor":
+        return f"[actor_params.{rest[0]}]\n{rest[1]} = {cited}\n"
+    if family == "dyad":
+        return f'[[dyads]]\nsource = "{rest[0]}"\ntarget = "{rest[1]}"\n{rest[2]} = {cited}\n'
+    return f"[domestic_balance]\n{rest[0]} = {value}\n"
+
+
+@pytest.mark.parametrize(("address", "value", "pieces"),
+                         [b for b in BAD if "." in b[0]])
+def test_refused_in_a_scenario_table(tmp_path, address, value, pieces):
+    """A scenario's own tables name the same quantities: the same typos and ranges are
+    refused, with the file, the table entry and the bad name or value."""
     path = tmp_path / "s.toml"
-    path.write_text('name = "s"\nextends = "baseline"\n[dynamics]\nsanction_value = 0.5\n')
+    path.write_text('name = "s"\nextends = "baseline"\n' + _as_scenario_table(address, value))
     with pytest.raises(ConfigError) as exc:
         load_scenario(path)
-    assert "sanction_value" in str(exc.value) and "sanctions_value" in str(exc.value)
+    text = str(exc.value)
+    assert str(path) in text
+    name = address.split(".")[-1] if not address.startswith("actor.IRX") else "IRX"
+    assert name in text, text
+    if "allowed within" in " ".join(pieces):
+        assert str(value) in text and "allowed" in text and "range" in text, text
+
+
+def test_scenario_tables_are_named_as_registry_addresses():
+    sc = load_scenario("assad_holds")
+    values = registry.scenario_values(sc)
+    addresses = {tv.address for tv in values}
+    assert "dyad.SYR.RUS.alignment" in addresses
+    assert {"dyad.SYR.IRN.alignment", "dyad.IRN.SYR.alignment"} <= addresses  # symmetric
+    world = build_world(sc)
+    scope = registry.Scope.of_world(world)
+    for tv in values:  # each is a declared address, and compiling set it
+        registry.spec(tv.address, scope)
+    last = {tv.address: tv.value for tv in values}
+    for address, value in last.items():
+        if address.startswith("dyad.") and address.endswith(".alignment"):
+            assert registry.current_value(world, address) == pytest.approx(value)
 
 
 def test_a_value_set_through_the_registry_equals_one_compiled_in(tmp_path):
@@ -166,6 +204,7 @@ def test_the_command_line_lists_the_registry():
 
     out = CliRunner().invoke(app, ["addresses", "--family", "dynamics"])
     assert out.exit_code == 0, out.output
-    assert "dynamics.sanctions_value" in out.output and "68 addresses" in out.output
+    assert "dynamics.sanctions_value" in out.output
+    assert f"{len(DYNAMICS_INFO)} addresses" in out.output
     bad = CliRunner().invoke(app, ["addresses", "--family", "dynamic"])
     assert bad.exit_code == 2 and "allowed: dynamics" in bad.output

@@ -710,7 +710,8 @@ def test_actor_params_out_of_range_or_unknown_are_refused(scen_dir):
     assert rng.startswith(f"{child}:{line_of(child, '1.5')}:")
     assert "1.5" in rng and "[0.0, 1.0]" in rng
     unknown = one(problems, "actor_params.IRN.charisma")
-    assert "unknown parameter; allowed: " + ", ".join(ActorParams.model_fields) in unknown
+    assert "unknown actor parameter 'charisma'; allowed: " + ", ".join(ActorParams.model_fields) \
+        in unknown
     one(problems, "actor_params.ATL", "'ATL'", "unknown actor")
 
 

@@ -46,6 +46,8 @@ BASELINE_DOC = tomllib.loads(BASELINE.read_text(encoding="utf-8"))
 
 ROSTER = default_roster_file()
 ACTOR_IDS = [a.id for a in ROSTER.actors]
+#: actors with domestic factions: only they have a balance to set
+FACTION_IDS = [a.id for a in ROSTER.actors if a.domestic is not None]
 THEATRE_IDS = [t.id for t in ROSTER.theatres]
 #: Actors the baseline does not mention (so a scenario may drop them and stay valid).
 DROPPABLE = [a for a in ACTOR_IDS
@@ -468,7 +470,9 @@ def valid_scenarios(draw):
                         {n: _unit(*RANGES[n]) for n in names})), label="dynamics")
     drop = draw(st.lists(st.sampled_from(DROPPABLE), unique=True, max_size=3), label="drop")
     alive = [a for a in ACTOR_IDS if a not in drop]
-    balance = draw(st.dictionaries(st.sampled_from(alive), _unit(), max_size=3), label="balance")
+    factions = [a for a in alive if a in FACTION_IDS]
+    balance = draw(st.dictionaries(st.sampled_from(factions), _unit(), max_size=3)
+                   if factions else st.just({}), label="balance")
     params = draw(st.dictionaries(
         st.sampled_from(alive),
         st.lists(st.sampled_from(list(ActorParams.model_fields)), unique=True, min_size=1,

@@ -6,13 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from sim.cli import ui
@@ -48,9 +41,7 @@ def calibrate(
         if screen:
             _print_screen(cal, path, workers or get_settings().workers)
             return
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                      MofNCompleteColumn(), TextColumn("evaluations"), TimeElapsedColumn(),
-                      console=ui.err) as bar:
+        with ui.progress("evaluations", remaining=False) as bar:
             task = bar.add_task(calibration, total=None)
             outcome = run_calibration(
                 calibration, results_dir=results or get_settings().results_dir,

@@ -7,14 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from sim.cli import ui
@@ -48,9 +40,7 @@ def run(
     out = results or settings.results_dir
     try:
         prepared = prepare_run(scenario, dynamics)
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                      MofNCompleteColumn(), TextColumn("runs"), TimeElapsedColumn(),
-                      TextColumn("left"), TimeRemainingColumn(), console=ui.err) as bar:
+        with ui.progress("runs") as bar:
             task = bar.add_task(f"{scenario} ({engine})", total=reps)
             outcome = run_scenario(prepared, replicates=reps, base_seed=base, results_dir=out,
                                    engine=engine, figure=figure,  # type: ignore[arg-type]

@@ -6,14 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from sim.cli import ui
@@ -96,10 +88,7 @@ def sweep(
     n = workers or get_settings().workers
     try:
         load_experiment(experiment)  # refuse a bad file before anything starts
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                      MofNCompleteColumn(), TextColumn("runs"),
-                      TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-                      TextColumn("left"), TimeRemainingColumn(), console=ui.err) as bar:
+        with ui.progress("runs", rate=True) as bar:
             task = bar.add_task(experiment, total=None, rate="")
             started: dict[str, float] = {}
 
@@ -141,8 +130,7 @@ def sensitivity(
     from sim import api
 
     try:
-        with Progress(TextColumn("[bold]sweep"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), TimeRemainingColumn(), console=ui.err) as bar:
+        with ui.progress("runs") as bar:
             task = bar.add_task("sweep", total=None)
             report = api.sensitivity(experiment, output=output, scenario=scenario,
                                      workers=workers or get_settings().workers,

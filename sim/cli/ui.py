@@ -11,6 +11,15 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 # Not on a terminal (CI logs, pipes), rich would wrap at 80 columns; tables need more.
 console = Console(width=None if sys.stdout.isatty() else 120)
@@ -21,3 +30,17 @@ def fail(message: str, code: int = 2) -> None:
     """Print a refusal and leave with ``code`` (2: bad input, nothing written)."""
     err.print(f"[bold red]error:[/bold red] {message}", highlight=False)
     raise typer.Exit(code)
+
+
+def progress(unit: str, *, rate: bool = False, remaining: bool = True) -> Progress:
+    """A progress bar on standard error (standard output stays for tables and JSON): the
+    task's name, done of total in ``unit``, optionally the rate the task reports in its
+    ``rate`` field, the time taken and, when a total is known, the time left."""
+    columns: list[ProgressColumn] = [TextColumn("[bold]{task.description}"), BarColumn(),
+                                     MofNCompleteColumn(), TextColumn(unit)]
+    if rate:
+        columns.append(TextColumn("{task.fields[rate]}"))
+    columns.append(TimeElapsedColumn())
+    if remaining:
+        columns += [TextColumn("left"), TimeRemainingColumn()]
+    return Progress(*columns, console=err)

@@ -87,7 +87,8 @@ def dyadic_utilities(per: Perception, world, rows: np.ndarray) -> np.ndarray:
                             per.last, ro.hedging, ro.arms_capacity, ro.arms_need, ro.asks,
                             ro.sanction_capacity, float(p.gap_weight), float(p.move_cost),
                             float(p.arms_cost), float(p.cover_cost), float(p.sanction_cost),
-                            float(p.switch_cost), out)
+                            float(p.switch_cost), float(p.capacity_floor),
+                            float(p.hedge_gap_share), float(p.arms_cross_pressure), out)
     return out
 
 
@@ -95,8 +96,9 @@ def theatre_utilities(per: Perception, state, world, rows: np.ndarray) -> np.nda
     """Utility (R, len(rows), T, A) of each theatre action of the actors in ``rows``.
 
     With s = salience (stake x intensity), |x| = how far the actor's position is from the
-    theatre's middle, h = hedging: withdraw -s - move; restrain hs - s|x|/2 - move/2;
-    support 0; intervene 2 s|x| power - intervention cost; mediate h I (1 - |x|) - move;
+    theatre's middle, h = hedging: withdraw -s - move; restrain hs - c s|x| - m move (c =
+    ``restraint_stance_cost``, m = ``restraint_move_share``); support 0; intervene
+    g s|x| power - intervention cost (g = ``intervene_gain``); mediate h I (1 - |x|) - move;
     -inf for all but support where the actor has no stake. Computed by
     `sim.dynamics.kernels.theatre_utilities_kernel`, the one implementation.
     """
@@ -106,7 +108,8 @@ def theatre_utilities(per: Perception, state, world, rows: np.ndarray) -> np.nda
     out = np.empty((r, len(rows), t, len(TheatreAction)))
     theatre_utilities_kernel(per.salience, state.position, state.intensity, state.stake, rows,
                              ro.hedging, ro.power, float(p.move_cost),
-                             float(p.intervene_cost), out)
+                             float(p.intervene_cost), float(p.restraint_stance_cost),
+                             float(p.restraint_move_share), float(p.intervene_gain), out)
     return out
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.core.config_errors import ConfigError, validate_file
+from sim.core.config_errors import validate_file
 from sim.core.param_info import LATENT, MONTHS, RATE, UTILITY, ParamInfo
 from sim.core.paths import DATA_DIR
 from sim.core.provenance import Sourced
@@ -136,6 +136,24 @@ _ENGINE_INFO: dict[str, ParamInfo] = {
     "sanction_cost": ParamInfo(0.0, 2.0, _UTILITY, "cost of imposing sanctions"),
     "cover_cost": ParamInfo(0.0, 2.0, _UTILITY, "cost of giving diplomatic cover"),
     "intervene_cost": ParamInfo(0.0, 2.0, _UTILITY, "cost of intervening in a theatre"),
+    "capacity_floor": ParamInfo(
+        0.0, 1.0, "share of the largest capacity",
+        "arms or sanctions capacity below which the move is off an actor's menu"),
+    "hedge_gap_share": ParamInfo(
+        0.0, 1.0, "share of the gap's pull",
+        "how much of a distancing's answer to the gap a hedge carries"),
+    "arms_cross_pressure": ParamInfo(
+        0.0, 10.0, "multiple of a deepening's",
+        "how many times a deepening's cross-pressure an arms transfer draws"),
+    "restraint_stance_cost": ParamInfo(
+        0.0, 5.0, "utility per unit of salience and stance",
+        "what calling for restraint in a theatre costs a partisan actor"),
+    "restraint_move_share": ParamInfo(
+        0.0, 1.0, "share of move_cost",
+        "the share of a move's cost a call for restraint pays"),
+    "intervene_gain": ParamInfo(
+        0.0, 10.0, "utility per unit of salience, stance and power",
+        "what intervening in a theatre is worth to a partisan, powerful actor"),
     "sanctions_endogenous_step": ParamInfo(
         0.0, 1.0, "share of the remaining room",
         "sanctions a month's sanctioning action adds"),
@@ -187,20 +205,8 @@ def default_dynamics_file() -> DynamicsFile:
     return load_dynamics_file(DEFAULT_DYNAMICS)
 
 
-def dynamics_values(spec: DynamicsFile | None = None,
-                    overrides: dict[str, float] | None = None) -> dict[str, float]:
-    """Plain name -> value table, with overrides checked against `RANGES`."""
+def dynamics_values(spec: DynamicsFile | None = None) -> dict[str, float]:
+    """Plain name -> value table of a dynamics file (default: the built-in one). Changes
+    to it are registry values (``dynamics.NAME``), checked by `sim.inputs.registry`."""
     spec = spec or default_dynamics_file()
-    values = {k: v.value for k, v in spec.params.items()}
-    problems = []
-    for name, val in (overrides or {}).items():
-        if name not in RANGES:
-            problems.append(f"{name}: unknown dynamics parameter; allowed: {', '.join(RANGES)}")
-            continue
-        lo, hi = RANGES[name]
-        if not lo <= float(val) <= hi:
-            problems.append(f"{name}: bad value {val}: outside the allowed range [{lo}, {hi}]")
-        values[name] = float(val)
-    if problems:
-        raise ConfigError("dynamics overrides", problems)
-    return values
+    return {k: v.value for k, v in spec.params.items()}

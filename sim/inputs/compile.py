@@ -20,29 +20,47 @@ from sim.dynamics.equilibrium import with_standing
 from sim.dynamics.params import dynamics_values, load_dynamics_file
 from sim.dynamics.world import Rates, World
 from sim.inputs import registry
-from sim.inputs.roster import Roster, compile_roster, dyad_values, load_roster_file
+from sim.inputs.roster import Roster, compile_roster, load_roster_file
 from sim.inputs.sanctions import compile_sanctions
 from sim.inputs.scenario import Scenario, load_scenario
 from sim.inputs.treaties import compile_treaties
 
 
-def _apply_roster_changes(roster: Roster, scenario: Scenario) -> None:
-    """Scenario changes to the compiled roster's arrays (a fresh compile, safe to modify)."""
-    ids = roster.ids
-    for name, changes in scenario.actor_params.items():
-        if name in ids:
-            for pname, val in changes.items():
-                getattr(roster, pname)[roster.index(name)] = val.value
-    for field_name, s, t, value in dyad_values(scenario.dyads, ids):
-        getattr(roster, field_name)[roster.index(s), roster.index(t)] = value
+def apply_values(roster: Roster, rates: dict[str, float], alignment: np.ndarray,
+                 balance: np.ndarray, values: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    """Set checked registry values on a world's inputs, in place: the one way a value
+    reaches a world, for a scenario's own tables (at compile) and for every other caller
+    (`set_values`). Addresses naming an actor the roster lacks are skipped (a family's
+    root may lack an actor its child adds). Returns the event values, by event id, for
+    the caller to set on its schedule."""
+    events: dict[str, dict[str, float]] = {}
+    for address, value in values.items():
+        parts = address.split(".")
+        kind = parts[0]
+        if kind == "dynamics":
+            rates[parts[1]] = float(value)
+        elif kind == "actor" and parts[1] in roster.ids:
+            getattr(roster, parts[2])[roster.index(parts[1])] = value
+        elif kind == "domestic_balance" and parts[1] in roster.ids:
+            balance[roster.index(parts[1])] = value
+        elif kind == "dyad" and parts[1] in roster.ids and parts[2] in roster.ids:
+            i, j = roster.index(parts[1]), roster.index(parts[2])
+            if parts[3] == "alignment":
+                alignment[i, j] = value
+            else:
+                getattr(roster, parts[3])[i, j] = value
+        elif kind == "event":
+            events.setdefault(parts[1], {})[".".join(parts[2:])] = float(value)
+    return events
+
+
+def _apply_stakes(roster: Roster, scenario: Scenario) -> None:
+    """A scenario's theatre stakes: a stake and a position together, not a registry value."""
     for st in scenario.theatre_stakes:
-        if st.actor in ids:
+        if st.actor in roster.ids:
             k, i = roster.theatre_index(st.theatre), roster.index(st.actor)
             roster.stake[k, i] = st.stake.value
             roster.position[k, i] = st.position.value
-    for name, val in scenario.domestic_balance.items():
-        if name in ids:
-            roster.domestic_balance[roster.index(name)] = val
 
 
 def build_world(scenario: Scenario, base: Path | None = None,
@@ -70,10 +88,14 @@ def _compile(scenario: Scenario, base: Path | None,
     if scenario.add_actors:
         spec = spec.model_copy(update={"actors": [*spec.actors, *scenario.add_actors]})
     roster = compile_roster(spec, drop=tuple(scenario.drop_actors))
-    _apply_roster_changes(roster, scenario)
     dyn_path = scenario.dynamics_path(base)
-    table = load_dynamics_file(dyn_path) if dyn_path is not None else None
-    rates = Rates(dynamics_values(table, overrides={**scenario.dynamics, **(dynamics or {})}))
+    rates = dynamics_values(load_dynamics_file(dyn_path) if dyn_path is not None else None)
+    own = {tv.address: tv.value for tv in registry.scenario_values(scenario, roster.ids)}
+    extra = registry.check({f"dynamics.{k}": v for k, v in (dynamics or {}).items()},
+                           registry.Scope(roster.ids), "dynamics overrides")
+    apply_values(roster, rates, roster.alignment, roster.domestic_balance, {**own, **extra})
+    _apply_stakes(roster, scenario)
+    rates = Rates(rates)
     steps = scenario.horizon_months
     present = set(roster.ids)
     scheduled: dict[int, list] = {}
@@ -107,24 +129,9 @@ def _set_inputs(world: Any, values: Mapping[str, float], *, events: bool) -> Any
     rates = dict(world.p)
     align = world.initial_alignment.copy()
     balance = world.initial_balance.copy()
-    event_values: dict[str, dict[str, float]] = {}
-    for address, value in values.items():
-        parts = address.split(".")
-        kind = parts[0]
-        if kind == "dynamics":
-            rates[parts[1]] = float(value)
-        elif kind == "actor" and parts[1] in roster.ids:
-            getattr(roster, parts[2])[roster.index(parts[1])] = value
-        elif kind == "domestic_balance" and parts[1] in roster.ids:
-            balance[roster.index(parts[1])] = value
-        elif kind == "dyad" and parts[1] in roster.ids and parts[2] in roster.ids:
-            i, j = roster.index(parts[1]), roster.index(parts[2])
-            if parts[3] == "alignment":
-                align[i, j] = value
-            else:
-                getattr(roster, parts[3])[i, j] = value
-        elif kind == "event" and events:
-            event_values.setdefault(parts[1], {})[".".join(parts[2:])] = float(value)
+    event_values = apply_values(roster, rates, align, balance, values)
+    if not events:
+        event_values = {}
     out = dataclasses.replace(world, roster=roster, p=Rates(rates), initial_alignment=align,
                               initial_balance=balance)
     return _with_events(out, event_values) if event_values else out

@@ -20,6 +20,12 @@ Addresses:
   the scenario, or the size of its K-th explicit impulse;
 - ``dummy.NAME``: set and used by nothing, the control of a sensitivity analysis.
 
+A scenario's own tables (``[dynamics]``, ``[actor_params.ID]``, ``[[dyads]]``,
+``[domestic_balance]``) keep the file's language, because they carry citations, but are
+named, checked and set as these addresses (`scenario_values`): the scenario loader checks
+them with `spec` and the compile step sets them with the same function as every caller
+(`sim.inputs.compile.apply_values`).
+
 Values are set on the compiled world's inputs (rates, roster arrays, the initial state,
 the events' schedule) and the standing residual is then fixed again (decision record
 0008), which is what compiling the scenario with those values would give
@@ -285,6 +291,68 @@ def specs(scope: Scope) -> list[Spec]:
     out += [spec(f"event.{eid}.{f}", scope) for eid, ev in scope.events.items()
             for f in event_fields(ev)]
     return out
+
+
+@dataclass(frozen=True)
+class TableValue:
+    """One value a scenario's table sets, named as a registry address."""
+
+    address: str
+    value: float
+    #: where the value sits in the scenario (a field path, for messages with file and line)
+    loc: tuple
+    #: where the name sits: the value's table key (an unknown name is reported there)
+    key_loc: tuple
+
+
+def scenario_values(scenario: Any, known: Iterable[str] | None = None) -> list[TableValue]:
+    """The values a scenario's own tables set, in the order they apply (a later one wins):
+    rates, actor parameters, relations (both directions of a symmetric block), domestic
+    balances. Entries naming an actor outside ``known`` are left out (a child scenario may
+    drop an actor its parent's tables name); None keeps every entry."""
+    keep = None if known is None else set(known)
+
+    def kept(*actors: str) -> bool:
+        return keep is None or all(a in keep for a in actors)
+
+    out = [TableValue(f"dynamics.{name}", float(val), ("dynamics", name), ("dynamics", name))
+           for name, val in scenario.dynamics.items()]
+    for actor, changes in scenario.actor_params.items():
+        if kept(actor):
+            out += [TableValue(f"actor.{actor}.{pname}", float(val.value),
+                               ("actor_params", actor, pname, "value"),
+                               ("actor_params", actor, pname))
+                    for pname, val in changes.items()]
+    for n, d in enumerate(scenario.dyads):
+        if not kept(d.source, d.target):
+            continue
+        pairs = [(d.source, d.target)] + ([(d.target, d.source)] if d.symmetric else [])
+        for fname in DYAD_FIELDS:
+            val = getattr(d, fname)
+            if val is not None:
+                out += [TableValue(f"dyad.{s}.{t}.{fname}", float(val.value),
+                                   ("dyads", n, fname, "value"), ("dyads", n, fname))
+                        for s, t in pairs]
+    out += [TableValue(f"domestic_balance.{actor}", float(val), ("domestic_balance", actor),
+                       ("domestic_balance", actor))
+            for actor, val in scenario.domestic_balance.items() if kept(actor)]
+    return out
+
+
+def table_problems(scenario: Any, scope: Scope) -> list[tuple[tuple, Any, str]]:
+    """(field path, bad value, message) for every value of the scenario's tables that the
+    registry refuses: an unknown name, or a value outside its allowed range."""
+    found: list[tuple[tuple, Any, str]] = []
+    for tv in scenario_values(scenario, scope.actors):
+        try:
+            s = spec(tv.address, scope)
+        except AddressError as exc:
+            found.append((tv.key_loc, tv.key_loc[-1], str(exc)))
+            continue
+        if not s.contains(tv.value):
+            found.append((tv.loc, tv.value, f"outside the allowed range [{s.low}, {s.high}] "
+                                            f"({s.unit})"))
+    return found
 
 
 # ----------------------------------------------------------------------------- checks

@@ -28,7 +28,7 @@ from sim.core.config_errors import ConfigError, describe_validation_error, path_
 from sim.core.provenance import Citation, SignedSourced, Sourced, UnitSourced
 from sim.core.settings import get_settings
 from sim.inputs.events import Event, Hazard
-from sim.inputs.roster import DEFAULT_ROSTER, Actor, ActorParams, Dyad, load_roster_file
+from sim.inputs.roster import DEFAULT_ROSTER, Actor, Dyad, load_roster_file
 from sim.inputs.sanctions import SanctionsRegime
 from sim.inputs.scenario_files import MergedScenario, find_line, read_scenario_chain
 from sim.inputs.treaties import Treaty
@@ -184,22 +184,8 @@ def scenario_problems(sc: Scenario, base: Path | None = None) -> list[Problem]:
         if not 0 <= month_index(month, sc.start) < end:
             problems.append((loc, month, f"date outside the horizon {sc.start} + {end} months"))
 
-    params = list(ActorParams.model_fields)
-    by_id = {a.id: a for a in [*roster.actors, *sc.add_actors]}
-    for name, changes in sc.actor_params.items():
+    for name in sc.actor_params:
         actor(name, ("actor_params", name))
-        filler = by_id.get(name, roster.actors[0]).params.model_dump()
-        for pname, val in changes.items():
-            if pname not in params:
-                problems.append((("actor_params", name, pname), pname,
-                                 f"unknown parameter; allowed: {', '.join(params)}"))
-                continue
-            try:
-                ActorParams.model_validate({**filler, pname: val.model_dump()})
-            except ValidationError as exc:
-                for e in exc.errors(include_url=False):
-                    problems.append((("actor_params", name, pname, "value"), val.value,
-                                     e["msg"].removeprefix("Value error, ")))
     for n, d in enumerate(sc.dyads):
         actor(d.source, ("dyads", n, "source"))
         actor(d.target, ("dyads", n, "target"))
@@ -279,15 +265,9 @@ def scenario_problems(sc: Scenario, base: Path | None = None) -> list[Problem]:
                                 for p in exc.problems)
     from sim.inputs import registry  # the one declaration of what a name means and allows
 
-    for name, val in sc.dynamics.items():
-        try:
-            info = registry.spec(f"dynamics.{name}", registry.Scope(()))
-        except registry.AddressError as exc:
-            problems.append((("dynamics", name), name, str(exc)))
-            continue
-        if not info.contains(val):
-            problems.append((("dynamics", name), val, f"outside the allowed range "
-                                                      f"[{info.low}, {info.high}]"))
+    actors = [a for a in [*roster.actors, *sc.add_actors] if a.id not in sc.drop_actors]
+    scope = registry.Scope(tuple(ids), frozenset(a.id for a in actors if a.domestic is not None))
+    problems += registry.table_problems(sc, scope)
     for n, ex in enumerate(sc.expected):
         actor(ex.source, ("expected", n, "source"))
         actor(ex.target, ("expected", n, "target"))

@@ -26,11 +26,13 @@ from sim.dynamics.kernels.codes import (
 def dyadic_utilities_kernel(value, gap, cross, pressure, obligations, slot, rows, last,
                             hedging, arms_capacity, arms_need, asks, sanction_capacity,
                             gap_weight, move_cost, arms_cost, cover_cost, sanction_cost,
-                            switch_cost, out):
+                            switch_cost, capacity_floor, hedge_gap_share, arms_cross_pressure,
+                            out):
     """Fill ``out`` (R, len(rows), N, 7) with each dyadic action's utility; see
     `sim.dynamics.decisions.dyadic_utilities` for the formulas (docs/ODD.md §7.4). Actor i's treaty
     obligations are ``obligations[:, slot[i]]`` where ``slot[i] >= 0``; every action but
-    last month's (``last`` (R, N, N)) costs ``switch_cost`` more: policies persist."""
+    last month's (``last`` (R, N, N)) costs ``switch_cost`` more: policies persist. Every
+    coefficient is a parameter of the dynamics table, passed in: none is written here."""
     n_rep = value.shape[0]
     n = value.shape[2]
     n_act = out.shape[3]  # the menu's size comes with the array (sim.core.actions.Dyadic)
@@ -38,8 +40,8 @@ def dyadic_utilities_kernel(value, gap, cross, pressure, obligations, slot, rows
         for k in range(rows.shape[0]):
             i = rows[k]
             h = hedging[i]
-            arms_ok = arms_capacity[i] >= 0.1
-            sanction_ok = sanction_capacity[i] >= 0.1
+            arms_ok = arms_capacity[i] >= capacity_floor
+            sanction_ok = sanction_capacity[i] >= capacity_floor
             o = slot[i]
             for j in range(n):
                 if i == j:
@@ -51,10 +53,11 @@ def dyadic_utilities_kernel(value, gap, cross, pressure, obligations, slot, rows
                 g = gap_weight * gap[r, i, j]
                 cp = cross[r, i, j]
                 u0 = -g - move_cost
-                u1 = h * (1.0 - abs(v)) - 0.5 * g - move_cost
+                u1 = h * (1.0 - abs(v)) - hedge_gap_share * g - move_cost
                 u2 = 0.0
                 u3 = g - move_cost - cp
-                u4 = arms_capacity[i] * arms_need[j] * (v + asks[j, i]) - arms_cost - 2.0 * cp
+                u4 = arms_capacity[i] * arms_need[j] * (v + asks[j, i]) - arms_cost \
+                    - arms_cross_pressure * cp
                 u5 = pressure[r, j] * v - cover_cost
                 u6 = sanction_capacity[i] * (-v) - sanction_cost
                 if o >= 0:
@@ -80,7 +83,8 @@ def dyadic_utilities_kernel(value, gap, cross, pressure, obligations, slot, rows
 
 @njit(cache=True, nogil=True)
 def theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging, power,
-                             move_cost, intervene_cost, out):
+                             move_cost, intervene_cost, restraint_stance_cost,
+                             restraint_move_share, intervene_gain, out):
     """Fill ``out`` (R, len(rows), T, 5) with each theatre action's utility; see
     `sim.dynamics.decisions.theatre_utilities` for the formulas (docs/ODD.md §7.4). Actors without a
     stake in a theatre can only carry on as they are (support, utility 0)."""
@@ -101,9 +105,10 @@ def theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging
                 s = salience[r, i, t]
                 pos = abs(position[r, t, i])
                 out[r, k, t, T_WITHDRAW] = -s - move_cost
-                out[r, k, t, T_RESTRAIN] = h * s - 0.5 * s * pos - 0.5 * move_cost
+                out[r, k, t, T_RESTRAIN] = (h * s - restraint_stance_cost * s * pos
+                                            - restraint_move_share * move_cost)
                 out[r, k, t, T_SUPPORT] = 0.0
-                out[r, k, t, T_INTERVENE] = 2.0 * s * pos * pw - intervene_cost
+                out[r, k, t, T_INTERVENE] = intervene_gain * s * pos * pw - intervene_cost
                 out[r, k, t, T_MEDIATE] = h * intensity[r, t] * (1.0 - pos) - move_cost
 
 
