@@ -8,22 +8,12 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from experiment_files import write_experiment
 
 from sim.core.config_errors import ConfigError
 from sim.inputs.experiment import design_points, load_experiment
 from sim.runs.sweep import load_sweep, run_sweep
 
-HEAD = """\
-name = "{name}"
-scenarios = ["baseline"]
-seed = 3
-replicates = 2
-months = 6
-[outputs]
-times = [6]
-trajectories = "none"
-dyads = ["IRN:RUS"]
-"""
 GRID = """\
 [design]
 kind = "grid"
@@ -49,9 +39,9 @@ def _write_design(tmp_path, suffix: str, columns=("dynamics.sanctions_value",
 
 
 def _experiment(tmp_path, name: str, design: str):
-    path = tmp_path / f"{name}.toml"
-    path.write_text(HEAD.format(name=name) + design)
-    return path
+    return write_experiment(tmp_path, name, design=design, scenarios=("baseline",), seed=3,
+                            replicates=2, months=6, times=(6,), trajectories="none",
+                            dyads=("IRN:RUS",))
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

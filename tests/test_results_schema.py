@@ -15,6 +15,7 @@ import pandas as pd
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
+from experiment_files import write_experiment
 
 import sim.runs.sweep
 from sim.core.config_errors import ConfigError
@@ -26,34 +27,16 @@ from sim.runs.sweep import load_sweep, run_sweep
 
 SHORT = 'name = "short"\nextends = "baseline"\nhorizon_months = 24\n'
 
-EXPERIMENT = """\
-name = "{name}"
-scenarios = ["baseline", "treaty_none"]
-seed = 5
-replicates = 2
-months = 6
-[design]
-kind = "grid"
-[[parameters]]
-name = "dynamics.sanctions_value"
-values = [0.5, 1.0]
-[[parameters]]
-name = "domestic_balance.IRN"
-values = [0.6, 0.9]
-[outputs]
-times = [3, 6]
-trajectories = "{trajectories}"
-dyads = ["RUS:IRN", "IRN:RUS"]
-"""
 
 RUN_TABLES = ("trajectories", "drivers", "actions", "events", "actors")
 SQL = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def _experiment(folder: Path, name: str = "s", trajectories: str = "chosen") -> Path:
-    path = folder / f"{name}.toml"
-    path.write_text(EXPERIMENT.format(name=name, trajectories=trajectories))
-    return path
+    return write_experiment(folder, name, replicates=2, months=6, times=(3, 6),
+                            trajectories=trajectories,
+                            parameters={"dynamics.sanctions_value": (0.5, 1.0),
+                                        "domestic_balance.IRN": (0.6, 0.9)})
 
 
 @pytest.fixture(scope="module")

@@ -11,35 +11,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from experiment_files import write_experiment
 
 from sim.core.config_errors import ConfigError
 from sim.runs.sweep import load_sweep, run_sweep
 
-EXPERIMENT = """\
-name = "{name}"
-scenarios = ["baseline", "treaty_none"]
-seed = 31
-replicates = 3
-months = {months}
-[design]
-kind = "grid"
-[[parameters]]
-name = "dynamics.sanctions_value"
-values = {values}
-[[parameters]]
-name = "dummy.control"
-values = [0.0, 1.0]
-[outputs]
-times = [6, 12]
-dyads = ["RUS:IRN", "IRN:RUS"]
-"""
-
 
 def _experiment(tmp_path: Path, name: str = "t", months: int = 12,
-                values: str = "[0.06, 0.18]") -> Path:
-    path = tmp_path / f"{name}.toml"
-    path.write_text(EXPERIMENT.format(name=name, months=months, values=values))
-    return path
+                values: tuple[float, ...] = (0.06, 0.18)) -> Path:
+    return write_experiment(tmp_path, name, seed=31, months=months,
+                            parameters={"dynamics.sanctions_value": values,
+                                        "dummy.control": (0.0, 1.0)})
 
 
 def _assert_same(a, b) -> None:
@@ -67,7 +49,7 @@ def test_one_worker_two_workers_and_dask_give_identical_results(tmp_path):
 def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path):
     """A real SIGKILL to a real `sim sweep` process part-way; the rerun completes it."""
     exp = _experiment(tmp_path, name="k", months=36,
-                      values="[0.04, 0.06, 0.08, 0.10, 0.12, 0.14, 0.16, 0.18, 0.20, 0.22]")
+                      values=(0.04, 0.06, 0.08, 0.10, 0.12, 0.14, 0.16, 0.18, 0.20, 0.22))
     folder = tmp_path / "killed"
     cmd = [sys.executable, "-m", "sim", "sweep", str(exp), "--out", str(folder), "--workers", "1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -102,7 +84,7 @@ def test_rerun_of_a_complete_sweep_does_nothing_and_other_experiments_are_refuse
     run_sweep(exp, out=folder)
     again = run_sweep(exp, out=folder)
     assert again.tasks_run == 0 and again.tasks_skipped == again.tasks_total
-    other = _experiment(tmp_path, name="t", values="[0.06, 0.10]")
+    other = _experiment(tmp_path, name="t", values=(0.06, 0.10))
     with pytest.raises(ConfigError, match="different experiment"):
         run_sweep(other, out=folder)
     restarted = run_sweep(other, out=folder, restart=True)

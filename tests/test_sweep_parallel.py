@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from experiment_files import write_experiment
 
 import sim.runs.sweep as sweep
 from sim.core.config_errors import ConfigError
@@ -31,30 +32,14 @@ from sim.runs.sweep import (
     worker_info,
 )
 
-EXPERIMENT = """\
-name = "{name}"
-scenarios = ["baseline", "treaty_none"]
-seed = 5
-replicates = 3
-months = {months}
-[design]
-kind = "grid"
-[[parameters]]
-name = "dynamics.sanctions_value"
-values = {values}
-[outputs]
-times = [6, 12]
-trajectories = "chosen"
-dyads = ["RUS:IRN", "IRN:RUS"]
-"""
-SIX = "[0.04, 0.08, 0.12, 0.16, 0.2, 0.24]"
+SIX = (0.04, 0.08, 0.12, 0.16, 0.2, 0.24)
 COMPACTED = ("analysis.parquet", "dyads.parquet", "trajectories.parquet")
 
 
-def _experiment(tmp_path: Path, name: str = "p", months: int = 12, values: str = SIX) -> Path:
-    path = tmp_path / f"{name}.toml"
-    path.write_text(EXPERIMENT.format(name=name, months=months, values=values))
-    return path
+def _experiment(tmp_path: Path, name: str = "p", months: int = 12,
+                values: tuple[float, ...] = SIX) -> Path:
+    return write_experiment(tmp_path, name, months=months, trajectories="chosen",
+                            parameters={"dynamics.sanctions_value": values})
 
 
 def _assert_identical(a: Path, b: Path) -> None:
@@ -78,7 +63,7 @@ def reference(tmp_path: Path) -> Path:
 # ------------------------------------------------------------------ grouping, no processes
 
 
-def _specs(tmp_path: Path, values: str = SIX):
+def _specs(tmp_path: Path, values: tuple[float, ...] = SIX):
     from sim.inputs.experiment import design_points, experiment_path, load_experiment
 
     path = experiment_path(_experiment(tmp_path, values=values))
@@ -87,7 +72,7 @@ def _specs(tmp_path: Path, values: str = SIX):
 
 
 def test_groups_are_sized_from_the_measured_cost_and_leave_work_for_every_worker(tmp_path):
-    specs = _specs(tmp_path, values=str([0.01 * k for k in range(40)]))  # 2 x 40 tasks
+    specs = _specs(tmp_path, values=tuple(0.01 * k for k in range(40)))  # 2 x 40 tasks
     planner = _GroupPlanner(specs, "code", workers=2)
     assert planner.size(1.0) == 1, "no measurement yet: one task at a time"
     first = sweep.GroupResult({}, seconds=0.5, pid=1, host="h")  # a process's first group
@@ -245,7 +230,7 @@ def test_groups_on_worker_processes_give_the_in_process_tables(tmp_path, referen
 def test_a_killed_parallel_sweep_resumes_to_the_uninterrupted_result(tmp_path):
     """A real SIGKILL to a sweep whose groups run on two spawned workers; the rerun, in
     process and one part per task, completes it with the numbers of an uninterrupted run."""
-    values = str([round(0.01 * k, 2) for k in range(1, 21)])
+    values = tuple(round(0.01 * k, 2) for k in range(1, 21))
     exp = _experiment(tmp_path, name="k", months=36, values=values)  # 2 x 20 tasks
     folder = tmp_path / "killed"
     code = ("import sim.runs.sweep as s; s.DRIVER_RUNS_TASKS = False; s.GROUP_SIZE = 2; "

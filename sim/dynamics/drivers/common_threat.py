@@ -73,8 +73,6 @@ def common_threat(state, world, x: StepInputs) -> np.ndarray:
                                         theta, out=np.empty_like(theta)))
 
 
-#: The driver, as `sim.dynamics.drivers` finds it: its place in the terms' order and the rates it
-#: reads, declared here with their ranges, units and meanings (the registry's source).
 DRIVER = Driver(
     "common_threat", "shared threat",
     "Walt 1987, balance of threat", common_threat,

@@ -42,8 +42,6 @@ def cross_pressure(state, world, x: StepInputs):
     return clear_diagonal(-world.p.cross_pressure_weight * cross_pressure_matrix(state))
 
 
-#: The driver, as `sim.dynamics.drivers` finds it: its place in the terms' order and the rates it
-#: reads, declared here with their ranges, units and meanings (the registry's source).
 DRIVER = Driver(
     "cross_pressure", "cross-pressure from third parties",
     "Snyder 1997", cross_pressure,

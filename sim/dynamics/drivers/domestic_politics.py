@@ -30,8 +30,6 @@ def domestic_politics(state, world, x: StepInputs):
                          ro.domestic_reform[None], out=np.empty_like(state.alignment))
 
 
-#: The driver, as `sim.dynamics.drivers` finds it: its place in the terms' order and the rates it
-#: reads, declared here with their ranges, units and meanings (the registry's source).
 DRIVER = Driver(
     "domestic_politics", "domestic politics",
     "Putnam 1988", domestic_politics,

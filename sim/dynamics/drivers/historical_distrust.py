@@ -16,8 +16,6 @@ def historical_distrust(state, world, x: StepInputs):
     return -world.p.distrust_weight * state.distrust
 
 
-#: The driver, as `sim.dynamics.drivers` finds it: its place in the terms' order and the rates it
-#: reads, declared here with their ranges, units and meanings (the registry's source).
 DRIVER = Driver(
     "historical_distrust", "historical distrust",
     "Slovic 1993; Kydd 2005", historical_distrust,

@@ -16,8 +16,6 @@ def interdependence(state, world, x: StepInputs):
     return world.p.interdependence_weight * state.interdependence
 
 
-#: The driver, as `sim.dynamics.drivers` finds it: its place in the terms' order and the rates it
-#: reads, declared here with their ranges, units and meanings (the registry's source).
 DRIVER = Driver(
     "interdependence", "material interdependence",
     "Keohane & Nye 1977", interdependence,

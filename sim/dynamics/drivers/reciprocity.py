@@ -25,8 +25,6 @@ def reciprocity(state, world, x: StepInputs):
                          out=np.empty_like(state.alignment))
 
 
-#: The driver, as `sim.dynamics.drivers` finds it: its place in the terms' order and the rates it
-#: reads, declared here with their ranges, units and meanings (the registry's source).
 DRIVER = Driver(
     "reciprocity", "reciprocity",
     "Axelrod 1984; Keohane 1986", reciprocity,

@@ -59,8 +59,6 @@ def sanctions_pressure(state, world, x: StepInputs) -> np.ndarray:
     return out
 
 
-#: The driver, as `sim.dynamics.drivers` finds it: its place in the terms' order and the rates it
-#: reads, declared here with their ranges, units and meanings (the registry's source).
 DRIVER = Driver(
     "sanctions_pressure", "sanctions pressure",
     "Hufbauer et al. 2007; Early 2015", sanctions_pressure,

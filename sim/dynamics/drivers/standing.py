@@ -21,8 +21,6 @@ def standing(state, world, x: StepInputs):
     return world.p.standing_weight * world.standing
 
 
-#: The driver, as `sim.dynamics.drivers` finds it: its place in the terms' order and the rates it
-#: reads, declared here with their ranges, units and meanings (the registry's source).
 DRIVER = Driver(
     "standing", "standing relation (what the drivers leave unexplained)",
     "a fixed effect per dyad, decision record 0008", standing,

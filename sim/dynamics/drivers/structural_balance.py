@@ -25,8 +25,6 @@ def structural_balance(state, world, x: StepInputs) -> np.ndarray:
     return clear_diagonal(world.p.balance_weight * pair_sum(a, tie) / max(1, n - 2))
 
 
-#: The driver, as `sim.dynamics.drivers` finds it: its place in the terms' order and the rates it
-#: reads, declared here with their ranges, units and meanings (the registry's source).
 DRIVER = Driver(
     "structural_balance", "friends and enemies of third parties",
     "Heider 1946; Marvel et al. 2011", structural_balance,

@@ -24,8 +24,6 @@ def theatre(state, world, x: StepInputs):
     return world.p.theatre_weight * out
 
 
-#: The driver, as `sim.dynamics.drivers` finds it: its place in the terms' order and the rates it
-#: reads, declared here with their ranges, units and meanings (the registry's source).
 DRIVER = Driver(
     "theatre", "cooperation and rivalry in theatres",
     "similarity of positions (Signorino & Ritter 1999)", theatre,

@@ -42,8 +42,6 @@ def treaty_commitment(state, world, x: StepInputs):
     return standing[None] - p.defence_third * guarantor_of_enemy(state.alignment, x.guarantee)
 
 
-#: The driver, as `sim.dynamics.drivers` finds it: its place in the terms' order and the rates it
-#: reads, declared here with their ranges, units and meanings (the registry's source).
 DRIVER = Driver(
     "treaty_commitment", "treaty commitment",
     "Keohane 1984; Leeds 2003; Snyder 1997", treaty_commitment,
