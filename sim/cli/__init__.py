@@ -4,14 +4,16 @@ A bad input file or value never produces a traceback: the command prints every p
 (file, field, value, what is allowed) and exits with status 2, having written nothing.
 """
 
-from sim.cli import (  # noqa: F401  (each module registers its commands on the app)
-    blocs_command,
-    calibration_commands,
-    run_commands,
-    seminar_commands,
-    study_commands,
-)
+from importlib import import_module
+
 from sim.cli.app import app
+
+#: Each module registers its commands on the app as it is imported; this order is the
+#: order of ``sim --help``: running one scenario first, then studies, fitting, blocs, play.
+COMMAND_MODULES = ("run_commands", "study_commands", "calibration_commands",
+                   "blocs_command", "seminar_commands")
+for _name in COMMAND_MODULES:
+    import_module(f"sim.cli.{_name}")
 
 __all__ = ["app"]
 
