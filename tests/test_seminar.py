@@ -110,8 +110,8 @@ def test_inject_equals_the_scenario_that_schedules_the_event():
     s = Session.create("baseline", SEED)
     for k in range(8):
         if k == 5:  # June 2025, the month israel_iran_war.toml dates its events
-            s.release_inject("israel_iran_war:israel_war_on_iran")
-            s.release_inject("israel_iran_war:iran_war_on_israel")
+            s.release_inject("israel_iran_war:israel_war_on_iran", "test")
+            s.release_inject("israel_iran_war:iran_war_on_israel", "test")
         s.resolve_turn()
         s.advance_phase()
     assert s.outcomes[5].fired[:2] == ("ISR strikes IRN (israel_axis, 3 mo)",
@@ -211,7 +211,7 @@ def test_moves_are_checked_against_the_model_menu():
     with pytest.raises(SessionError, match="phase collect or propose or adjudicate only"):
         s.override("RUS", dyadic={"IRN": "deepen"}, reason="too late")
     with pytest.raises(SessionError, match="phase collect or propose or adjudicate only"):
-        s.release_inject("israel_iran_war:israel_war_on_iran")
+        s.release_inject("israel_iran_war:israel_war_on_iran", "test")
 
 
 def test_injects_catalogue_and_ad_hoc_checks():

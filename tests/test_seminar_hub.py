@@ -6,10 +6,13 @@ The browser tests (tests/e2e) show the pages; these pin down what the pages rely
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
 
 from sim.seminar.records import read_session_file
+from sim.seminar.session import Session
 from sim.seminar.web.hub import Hub
 from sim.seminar.web.settings import SeminarSettings
 
@@ -52,16 +55,23 @@ def test_branch_from_turn_keeps_the_turns_before_and_becomes_active(hub):
         assert hub.act(hub.session.advance_phase).ok
     play_turn(hub)  # turns 0, 1 and 2 resolved
     main = hub.session
-    out = hub.act(lambda: hub.branch(1))  # "branch from turn 2" on the page
-    assert out.ok and out.value == "game-from-t2"
-    assert hub.active == "game-from-t2"
+    out = hub.act(lambda: hub.branch(1))  # "play again from turn 3" on the page
+    assert out.ok and out.value == "game-from-t3"
+    assert hub.active == "game-from-t3"
     assert hub.session.resolved_turns == 2 and hub.session.phase == "resolved"
     assert (hub.session.alignment_history() == main.alignment_history()[:3]).all()
     bad = hub.act(lambda: hub.branch(5))
-    assert "a branch plays again one of the turns 1 to 2" in bad.error
+    assert "a branch plays again from one of the turns 1 to 3" in bad.error
     taken = hub.act(lambda: hub.branch(0, "game"))
     assert "is taken" in taken.error  # a label never overwrites a file
     assert hub.act(lambda: hub.switch("game")).ok and hub.session is main
+    first = hub.act(lambda: hub.branch(-1))  # "play again from turn 1": the first turn too
+    assert first.ok and first.value == "game-from-t1"
+    again = hub.session
+    assert again.resolved_turns == 0 and (again.turn, again.phase) == (0, "collect")
+    assert again.roles.teams() == main.roles.teams()  # the roles as they were at the start
+    reopened = Session.load(again.path)
+    assert reopened.branch_turn == -1 and reopened.resolved_turns == 0
 
 
 def test_a_damaged_file_is_refused_and_nothing_is_written(hub):
@@ -117,3 +127,104 @@ def test_an_ad_hoc_inject_is_parsed_checked_and_logged(hub):
     rec = hub.session.log[-1]
     assert rec.kind == "inject" and rec.payload["key"] is None
     assert rec.reason == "White tests an ad-hoc strike" and rec.date == hub.session.date
+
+
+# ------------------------------------------------------- a turn control that cannot slip
+def test_a_repeated_or_stale_advance_moves_exactly_one_phase(tmp_path):
+    hub = Hub(SeminarSettings(folder=tmp_path, cone_replicates=20, cone_months=2,
+                              settle_seconds=0.5))
+    hub.new_session(SHORT, 3, "game")
+    s = hub.session
+    shown = (s.turn, s.phase)
+    first = hub.act(lambda: hub.advance(shown))
+    assert first.ok and s.phase == "propose"
+    # a double-click: the same page's second click, whatever its closure carries
+    for at in (shown, (s.turn, s.phase)):
+        again = hub.act(lambda at=at: hub.advance(at))
+        assert not again.ok and "not advanced" in again.error, again
+    assert s.phase == "propose"
+    time.sleep(0.6)  # past the settle time, a click the page made before the change
+    stale = hub.act(lambda: hub.advance(shown))
+    assert not stale.ok and "turn 1, phase 'collect'" in stale.error and s.phase == "propose"
+    assert hub.act(lambda: hub.advance((s.turn, s.phase))).ok and s.phase == "adjudicate"
+    phases = [r for r in s.log if r.kind == "phase"]
+    assert [(r.payload["previous"], r.payload["opened"]) for r in phases] == [
+        ("collect", "propose"), ("propose", "adjudicate")]
+    assert all((r.turn, r.phase) == (0, r.payload["opened"]) for r in phases)
+
+
+def test_two_pages_clicking_together_advance_one_phase(tmp_path):
+    hub = Hub(SeminarSettings(folder=tmp_path, cone_replicates=20, cone_months=2))
+    hub.new_session(SHORT, 3, "game")
+    s = hub.session
+    shown = (s.turn, s.phase)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(hub.act(
+        lambda: hub.advance(shown)))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.ok for r in results) == [False, True] and s.phase == "propose"
+
+
+def test_phase_records_replay_and_every_request_carries_its_moment(hub):
+    hub.new_session(SHORT, 3, "game")
+    s = hub.session
+    for _ in range(4):  # a whole turn and the next turn's collect
+        hub._moved_at = float("-inf")  # no settle time between scripted clicks
+        assert hub.act(lambda: hub.advance((s.turn, s.phase))).ok
+    assert (s.turn, s.turn_number, s.phase) == (1, 2, "collect")
+    reopened = Session.load(s.path)
+    assert [r.kind for r in reopened.log] == [r.kind for r in s.log]
+    assert (reopened.turn, reopened.phase) == (1, "collect")
+    late = hub.act(lambda: s.note("late"), at=(0, "resolved"))
+    assert not late.ok and "this page showed turn 1, phase 'resolved'" in late.error
+    assert hub.act(lambda: s.note("now"), at=(1, "collect")).ok
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\u200b", "\u200b\u2060\ufeff \u00a0"])
+def test_blank_and_invisible_reasons_are_refused(hub, reason):
+    hub.new_session(SHORT, 3, "game")
+    s = hub.session
+    for request in (lambda: s.override("RUS", dyadic={"IRN": "deepen"}, reason=reason),
+                    lambda: s.release_inject("israel_iran_war:israel_war_on_iran", reason),
+                    lambda: s.note(reason)):
+        out = hub.act(request)
+        assert not out.ok and ("reason is required" in out.error or "invisible" in out.error)
+    play_turn(hub)
+    out = hub.act(lambda: s.adjust("RUS", "IRN", 0.2, reason))
+    assert not out.ok and "invisible text is not a reason" in out.error
+    assert [r.kind for r in s.log if r.kind not in ("phase", "resolve")] == []
+
+
+@pytest.mark.parametrize("value", [5.0, -1.5, float("nan"), float("inf"), "0.3x"])
+def test_an_out_of_range_adjustment_is_a_message_not_a_traceback(hub, value):
+    hub.new_session(SHORT, 3, "game")
+    play_turn(hub)
+    before = hub.session.dyad_history("RUS", "IRN")[-1]
+    out = hub.act(lambda: hub.session.adjust("RUS", "IRN", value, "White's test"))
+    assert not out.ok and "an alignment is a number from -1 to +1" in out.error
+    assert "Traceback" not in out.error and hub.session.dyad_history("RUS", "IRN")[-1] == before
+
+
+def test_a_defect_reaches_the_page_as_one_line_and_the_log_as_a_traceback(hub, caplog):
+    hub.new_session(SHORT, 3, "game")
+
+    def broken() -> None:
+        raise RuntimeError("/secret/server/path exploded")
+
+    with caplog.at_level("ERROR"):
+        out = hub.act(broken)
+    assert not out.ok and "RuntimeError" in out.error
+    assert "/secret" not in out.error and "Traceback" not in out.error
+    assert "exploded" in caplog.text
+
+
+def test_open_pages_are_counted_until_dropped(hub):
+    a, b = hub.page_opened("plenary"), hub.page_opened("team blue")
+    hub.page_opened("team blue")
+    assert hub.open_pages() == {"plenary": 1, "team blue": 2}
+    hub.page_closed(a)
+    hub.page_closed(b)
+    assert hub.open_pages() == {"team blue": 1}

@@ -45,5 +45,7 @@ def seminar(
     folder: Annotated[Path | None, typer.Option(help=SEMINAR_HELP["folder"])] = None,
     host: Annotated[str, typer.Option(help=SEMINAR_HELP["host"])] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help=SEMINAR_HELP["port"])] = 8765,
+    drop_after: Annotated[float | None, typer.Option(
+        "--drop-after", help=SEMINAR_HELP["drop_after"])] = None,
 ) -> None:
-    seminar_command(scenario, seed, session, folder, host, port)
+    seminar_command(scenario, seed, session, folder, host, port, drop_after)

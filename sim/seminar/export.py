@@ -188,8 +188,9 @@ def report_html(session: Session, dyads: Sequence[tuple[str, str]] | None = None
              f"{session.session_id}; {last} turn(s) played, {w.date(0)} to "
              f"{w.date(max(0, last - 1))}.</p>"]
     if session.parent:
-        parts.append(f"<p>Branched from session {html.escape(session.parent)} after turn "
-                     f"{session.branch_turn}.</p>")
+        again = (session.branch_turn or 0) + 2
+        parts.append(f"<p>Branched from session {html.escape(session.parent)}: it plays turn "
+                     f"{again} again.</p>")
     teams = [(a, session.roles.team_of(a)) for a in ro.ids if session.roles.team_of(a)]
     parts.append("<p>Player teams: " + (", ".join(f"{html.escape(t)} plays {names[a]}"
                                                    for a, t in teams) or "none") + ".</p>")

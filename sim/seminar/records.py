@@ -10,6 +10,7 @@ hash so that a changed scenario file is refused rather than silently replayed.
 from __future__ import annotations
 
 import json
+import unicodedata
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +34,7 @@ MODEL = "model"
 Phase = Literal["collect", "propose", "adjudicate", "resolved"]
 PHASES: tuple[Phase, ...] = ("collect", "propose", "adjudicate", "resolved")
 Kind = Literal["assign", "move", "proposal_accepted", "override", "adjust", "inject", "note",
-               "resolve", "branch"]
+               "resolve", "branch", "phase"]
 
 
 class _Strict(BaseModel):
@@ -77,18 +78,37 @@ class ResolvePayload(_Strict):
     fired: list[str] = []
 
 
+class PhasePayload(_Strict):
+    """A phase change, stamped with the phase it opened: the log shows every step of the
+    turn control, so a skipped phase would leave a trace."""
+
+    previous: Phase
+    opened: Phase
+
+
 class BranchPayload(_Strict):
     parent: str
-    branch_turn: int = Field(ge=0)
+    branch_turn: int = Field(ge=-1, description="the last turn kept (0-based); -1: none")
 
 
 PAYLOADS: dict[str, type[_Strict]] = {
     "assign": AssignPayload, "move": MovesPayload, "proposal_accepted": MovesPayload,
     "override": MovesPayload, "adjust": AdjustPayload, "inject": InjectPayload,
     "note": NotePayload, "resolve": ResolvePayload, "branch": BranchPayload,
+    "phase": PhasePayload,
 }
 #: Kinds that change the world against the model's will: White must say why.
 NEEDS_REASON = ("override", "adjust")
+
+
+#: Characters that print nothing: format characters (zero-width space, joiners, marks),
+#: controls and separators. A reason made only of them is no reason.
+_INVISIBLE_CATEGORIES = ("Cf", "Cc", "Cs", "Co", "Cn", "Zs", "Zl", "Zp")
+
+
+def visible_text(text: str) -> str:
+    """``text`` without what prints nothing; empty when nothing in it would be seen."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES)
 
 
 def now_utc() -> str:
@@ -110,7 +130,7 @@ class LogRecord(_Strict):
     @model_validator(mode="after")
     def _check(self) -> LogRecord:
         PAYLOADS[self.kind].model_validate(self.payload)
-        if self.kind in NEEDS_REASON and not self.reason.strip():
+        if self.kind in NEEDS_REASON and not visible_text(self.reason):
             raise ValueError(f"a record of kind {self.kind!r} needs a non-empty reason: "
                              "White must say why")
         return self
@@ -142,7 +162,7 @@ class SessionHeader(_Strict):
     created_utc: str = ""
     saved_utc: str = ""
     parent: str | None = Field(default=None, description="session this one branched from")
-    branch_turn: int | None = Field(default=None, ge=0)
+    branch_turn: int | None = Field(default=None, ge=-1)
     at_turn: int = Field(default=0, ge=0, description="where play stood when saved")
     at_phase: Phase = "collect"
 

@@ -69,6 +69,7 @@ from sim.seminar.records import (
     MovesPayload,
     NotePayload,
     Phase,
+    PhasePayload,
     ResolvePayload,
     ScenarioRef,
     SessionFile,
@@ -76,6 +77,7 @@ from sim.seminar.records import (
     new_session_id,
     now_utc,
     read_session_file,
+    visible_text,
     write_session_file,
 )
 from sim.seminar.roles import Roles, TeamView, check_team_name
@@ -191,14 +193,20 @@ class Session:
         return write_session_file(self.path, self.to_file())
 
     def branch(self, turn: int, path: Path | str | None = None) -> Session:
-        """A new session whose log is this one's up to the end of ``turn`` (resolved)."""
-        if not 0 <= turn < len(self._turns):
-            raise SessionError(f"branch: bad turn {turn}: allowed are resolved turns "
-                               f"0..{len(self._turns) - 1}" if self._turns else
-                               "branch: no turn has been resolved yet")
+        """A new session whose log is this one's up to the end of ``turn`` (resolved), so
+        it plays on from the turn after; ``turn`` -1 keeps no turn (only the roles as they
+        were at the start), so the first turn can be played again too."""
+        if not -1 <= turn < len(self._turns):
+            raise SessionError(f"branch: bad turn {turn}: allowed are -1 (from the start) and "
+                               f"the resolved turns 0..{len(self._turns) - 1}")
         new = Session(self._prepared, self.seed, ref=self.ref, parent=self.session_id,
                       branch_turn=turn)
-        new._replay([r for r in self._log if r.turn <= turn], "branch", at=(turn, "resolved"))
+        if turn < 0:
+            new._replay([r for r in self._log if r.turn == 0 and r.kind == "assign"
+                         and r.phase == "collect"], "branch", at=(0, "collect"))
+        else:
+            new._replay([r for r in self._log if r.turn <= turn], "branch",
+                        at=(turn, "resolved"))
         new._commit(new._stamp("branch", WHITE, BranchPayload(parent=self.session_id,
                                                               branch_turn=turn)))
         if path is not None:
@@ -208,8 +216,14 @@ class Session:
     # ----------------------------------------------------------------- where we are
     @property
     def turn(self) -> int:
-        """The month being played (or just resolved), counted from 0 at the start."""
+        """The month being played (or just resolved), counted from 0 at the start: an index
+        (of `state_at`, `why`, records); people count turns from 1 (`turn_number`)."""
         return self._turn
+
+    @property
+    def turn_number(self) -> int:
+        """The turn as the room counts it: the scenario's first month is turn 1."""
+        return self._turn + 1
 
     @property
     def phase(self) -> Phase:
@@ -239,8 +253,30 @@ class Session:
         """The decided cells of a resolved turn (or of the current one)."""
         return self._decisions if turn == len(self._turns) else self._turns[turn].decisions
 
-    def advance_phase(self) -> Phase:
-        """collect -> propose -> adjudicate -> (resolve) -> resolved -> next turn's collect."""
+    def advance_phase(self, expect: tuple[int, Phase] | None = None) -> Phase:
+        """collect -> propose -> adjudicate -> (resolve) -> resolved -> next turn's collect.
+
+        ``expect`` is the (turn, phase) the request was made in, as the page showed it: a
+        repeated click, or a second facilitator's page clicking at the same time, arrives
+        after the first has moved the game on and is refused, so one click advances exactly
+        one phase. Every change is logged (a ``phase`` record, stamped with the phase it
+        opens).
+        """
+        if expect is not None and tuple(expect) != (self._turn, self._phase):
+            raise SessionError(
+                f"not advanced: the request was made at turn {expect[0] + 1}, phase "
+                f"{expect[1]!r}, but the game is already at turn {self.turn_number}, phase "
+                f"{self._phase!r} (a repeated click or another page moved it on)")
+        previous = self._phase
+        self._step_phase()
+        if not self._replaying:
+            self._log.append(LogRecord(
+                kind="phase", turn=self._turn, phase=self._phase, date=self.date,
+                author=WHITE, payload=PhasePayload(previous=previous, opened=self._phase)
+                .model_dump(mode="json"), created_utc=now_utc()))
+        return self._phase
+
+    def _step_phase(self) -> None:
         if self._phase == "collect":
             self._phase, self._started = "propose", True
         elif self._phase == "propose":
@@ -254,7 +290,6 @@ class Session:
             self._turn += 1
             self._phase, self._started = "collect", False
             self._pending = _Pending()
-        return self._phase
 
     # ----------------------------------------------------------------- roles and views
     def assign(self, actor: str, team: str | None) -> None:
@@ -288,7 +323,7 @@ class Session:
         actors need none shown); True or False: for all or none.
         """
         if self._phase not in ("propose", "adjudicate"):
-            raise SessionError(f"proposals are made in the propose phase; turn {self._turn} "
+            raise SessionError(f"proposals are made in the propose phase; turn {self.turn_number} "
                                f"is in phase {self._phase!r} (call advance_phase())")
         actors = self.roles.actors if team is None else self.roles.actors_of(check_team_name(team))
         pv = self._preview()
@@ -357,6 +392,8 @@ class Session:
 
     def note(self, text: str, author: str = WHITE, insight: bool = False) -> None:
         """A note by White or a team, tagged to the current turn (optionally an insight)."""
+        if not visible_text(text):
+            raise SessionError("note: the text is empty or invisible: write something")
         self._commit(self._stamp("note", author, NotePayload(text=text, insight=insight)))
 
     def resolve_turn(self) -> TurnOutcome:
@@ -376,8 +413,15 @@ class Session:
     def adjust(self, source: str, target: str, value: float, reason: str) -> None:
         """White sets a dyad's alignment after the month's resolution, saying why."""
         i, j = self._pair(source, target)
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            x = float("nan")
+        if not -1.0 <= x <= 1.0:  # also refuses NaN
+            raise SessionError(f"adjust: bad value {value!r} for {source}→{target}: an "
+                               "alignment is a number from -1 to +1")
         self._commit(self._stamp("adjust", WHITE, AdjustPayload(
-            source=source, target=target, value=value,
+            source=source, target=target, value=x,
             previous=float(self._state.alignment[0, i, j])), reason))
 
     # ----------------------------------------------------------------- understanding
@@ -459,8 +503,9 @@ class Session:
 
     # ----------------------------------------------------------------- internals
     def _stamp(self, kind: str, author: str, payload: BaseModel, reason: str = "") -> LogRecord:
-        if kind in ("override", "adjust") and not reason.strip():
-            raise SessionError(f"{kind}: a reason is required: White must say why")
+        if kind in ("override", "adjust", "inject") and not visible_text(reason):
+            raise SessionError(f"{kind}: a reason is required: White must say why (blank or "
+                               "invisible text is not a reason)")
         try:
             return LogRecord(kind=kind, turn=self._turn, phase=self._phase, date=self.date,
                              author=author, payload=payload.model_dump(mode="json"),
@@ -489,7 +534,7 @@ class Session:
     def _require(self, phases: Sequence[Phase], what: str) -> None:
         if self._phase not in phases:
             raise SessionError(f"{what} is allowed in phase {' or '.join(phases)} only; turn "
-                               f"{self._turn} ({self.date}) is in phase {self._phase!r}")
+                               f"{self.turn_number} ({self.date}) is in phase {self._phase!r}")
 
     def _pair(self, source: str, target: str) -> tuple[int, int]:
         i = self.world.roster.index(self.roles.check_actor(source))
@@ -545,7 +590,7 @@ class Session:
         kind = rec.kind
         if kind == "assign":
             if self._phase != "resolved" and self._started:
-                raise SessionError(f"roles change only between turns: turn {self._turn} "
+                raise SessionError(f"roles change only between turns: turn {self.turn_number} "
                                    f"({self.date}) is under way in phase {self._phase!r}; "
                                    "resolve it first")
             self.roles.set(body.actor, body.team)
@@ -585,6 +630,12 @@ class Session:
             self._pending = _Pending()
         elif kind == "branch":
             pass  # a marker: where this session left its parent
+        elif kind == "phase":
+            # Live, the record is written by advance_phase after the change; in replay the
+            # change is made by reaching the record's stamp, and the record must agree.
+            if body.opened != self._phase:
+                raise SessionError(f"phase record says {body.opened!r} opened, but the "
+                                   f"session is in phase {self._phase!r}")
         else:  # pragma: no cover - the record model admits no other kind
             raise SessionError(f"unknown record kind {kind!r}")
 

@@ -27,7 +27,7 @@ from sim.seminar.session import Session
 Reader = Callable[[str, str], str]
 
 WHITE_HELP = """White's commands (an empty line goes on; text after ' -- ' is the reason):
-  inject KEY [-- reason]            release a catalogue event now (KEY: scenario:event_id)
+  inject KEY -- reason              release a catalogue event now (KEY: scenario:event_id)
   injects [WORD]                    list catalogue keys (containing WORD)
   override ACTOR X=ACTION ... -- why  impose moves (X: partner id or theatre); why required
   adjust SRC TGT VALUE -- why       after resolution: set a dyad's alignment
@@ -62,7 +62,7 @@ def parse_cells(words: list[str]) -> tuple[dict[str, str], dict[str, str]]:
 
 def show_status(session: Session, console: Console) -> None:
     w = session.world
-    t = Table(title=f"Turn {session.turn} · {session.date} · phase {session.phase}")
+    t = Table(title=f"Turn {session.turn_number} · {session.date} · phase {session.phase}")
     for col in ("dyad", "alignment", "last change", "trend"):
         t.add_column(col)
     for a, b in key_dyads(w)[:8]:

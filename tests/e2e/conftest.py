@@ -110,12 +110,20 @@ def seminar_scenario() -> str:
 
 
 @pytest.fixture(scope="module")
-def seminar_server(seminar_scenario, assets_dir, tmp_path_factory) -> Iterator[SeminarServer]:
+def seminar_drop_after() -> float | None:
+    """Seconds before the server drops a disconnected page (None: the app's default)."""
+    return None
+
+
+@pytest.fixture(scope="module")
+def seminar_server(seminar_scenario, seminar_drop_after, assets_dir,
+                   tmp_path_factory) -> Iterator[SeminarServer]:
     """The app, on a free loopback port, writing into a fresh folder."""
     folder = tmp_path_factory.mktemp("seminar")
     log = tmp_path_factory.mktemp("seminar_log") / "server.log"
     with running_server(scenario=str(REPO / seminar_scenario), seed=1, folder=folder,
-                        assets_dir=assets_dir, log_path=log) as url:
+                        assets_dir=assets_dir, log_path=log, settle_seconds=0.3,
+                        drop_after=seminar_drop_after) as url:
         yield SeminarServer(url=url, folder=folder, log=log)
 
 

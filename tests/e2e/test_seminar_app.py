@@ -20,6 +20,7 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.e2e
 
 T = 20_000  # ms: the longest any step may take to show its result
+SETTLE_MS = 400  # ms: past the test server's settle time after a phase change
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +41,13 @@ def says(page: Page, text: str | re.Pattern) -> None:
 
 
 def advance(page: Page) -> str:
-    """Press the one turn control and wait until the page shows the next step."""
+    """Press the one turn control and wait until the page shows the next step, then as long
+    as the server refuses a repeated click (the test server's settle time, 0.3 s)."""
     control = page.locator(".turn-control")
     before = control.text_content()
     control.click()
     expect(control).not_to_have_text(before, timeout=T)
+    page.wait_for_timeout(SETTLE_MS)
     return control.text_content()
 
 
@@ -58,7 +61,7 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     fac.goto(seminar_server.url)
     fac.get_by_role("button", name="Start session").click()
     expect(fac.locator(".turn-control")).to_contain_text("Close moves", timeout=T)
-    says(fac, "Turn 0 · 2025-01 · phase: collect")
+    says(fac, "Turn 1 · 2025-01 · phase: collect")
     shot(fac, "01_started")
 
     # Roles: Iran goes to team blue.
@@ -86,23 +89,23 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     tab(fac, "Injects")
     pick(fac, "Scenario of the inject", "israel_iran_war")
     pick(fac, "Inject", re.compile(r"^israel_war_on_iran"))
-    fac.get_by_label("Why White releases it (logged)").fill("the exercise tests a war")
+    fac.get_by_label("Why White releases it (required, logged)").fill("the exercise tests a war")
     fac.get_by_role("button", name="Release inject").click()
     says(fac, "inject released in 2025-01: israel_iran_war:israel_war_on_iran")
     shot(fac, "03_inject")
 
-    # Turn 0: collect -> propose -> adjudicate -> resolved.
+    # Turn 1: collect -> propose -> adjudicate -> resolved.
     tab(fac, "Turn")
     assert "White adjudicates" in advance(fac)
     says(fac, "phase: propose")
     expect(fac.locator(".moves-table")).to_contain_text("blue")
     advance(fac)
     advance(fac)
-    says(fac, "turn 0 (2025-01): now resolved")
+    says(fac, "turn 1 (2025-01): now resolved")
 
-    # Turn 1: the team accepts the model's proposal; White overrides Russia with a reason.
+    # Turn 2: the team accepts the model's proposal; White overrides Russia with a reason.
     advance(fac)
-    says(fac, "Turn 1 · 2025-02 · phase: collect")
+    says(fac, "Turn 2 · 2025-02 · phase: collect")
     advance(fac)
     says(team, "The model proposes:")
     team.get_by_role("button", name="Accept the proposal for IRN").click()
@@ -117,11 +120,12 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     says(fac, "White overrides RUS: transfer_arms (IRN — Iran)")
     shot(fac, "04_override")
     advance(fac)
-    says(fac, "turn 1 (2025-02): now resolved")
+    says(fac, "turn 2 (2025-02): now resolved")
 
-    # Turn 2, with an ad-hoc inject: a typing slip is refused with the reason, then released.
+    # Turn 3, with an ad-hoc inject: a typing slip is refused with the reason, then released.
     advance(fac)
     tab(fac, "Injects")
+    fac.get_by_label("Why White releases it (required, logged)").fill("a strike the room asked")
     adhoc = fac.locator(".adhoc-inject textarea")
     adhoc.fill('{"type": "strike", "attacker": "ISR"')
     fac.get_by_role("button", name="Release ad-hoc inject").click()
@@ -132,7 +136,7 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     tab(fac, "Turn")
     for _ in range(3):
         advance(fac)
-    says(fac, "turn 2 (2025-03): now resolved")
+    says(fac, "turn 3 (2025-03): now resolved")
     shot(fac, "05_three_turns")
 
     # Seeing why: the driver breakdown of Russia -> Iran, in words and numbers.
@@ -150,7 +154,7 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     fac.get_by_label("Note").fill("Iran leans on Moscow once war starts")
     fac.get_by_role("checkbox").check(force=True)  # Vuetify covers the input with a ripple
     fac.get_by_role("button", name="Add note").click()
-    says(fac, "insight recorded for turn 2")
+    says(fac, "insight recorded for turn 3")
     log = fac.locator(".log-table")
     expect(log).to_contain_text("Moscow delivers the S-400 after all")
     expect(log).to_contain_text("the exercise tests a war")
@@ -158,20 +162,20 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
 
     # Replay: the time slider's step buttons walk through past turns.
     tab(fac, "Replay")
-    says(fac, "Turn 0 — 2025-01")
+    says(fac, "Turn 1 — 2025-01")
     fac.get_by_role("button", name="later ▶").click()
-    says(fac, "Turn 1 — 2025-02")
+    says(fac, "Turn 2 — 2025-02")
     expect(fac.locator(".log-table")).to_contain_text("Moscow delivers the S-400 after all")
     shot(fac, "07_replay")
 
-    # Go back to turn 2 and branch; the room now plays the branch.
+    # Go back to turn 3 and branch; the room now plays the branch.
     tab(fac, "Branches")
-    fac.get_by_label("Branch from turn").fill("2")
+    fac.get_by_label("Play again from turn").fill("3")
     fac.get_by_role("button", name="Branch", exact=True).click()
-    says(fac, re.compile(r"branch .*-from-t2 made: it keeps turns 0 to 1 and plays turn 2 again"))
-    says(fac, "Turn 1 · 2025-02 · phase: resolved")
+    says(fac, re.compile(r"branch .*-from-t3 made: it keeps turns 1 to 2 and plays turn 3 again"))
+    says(fac, "Turn 2 · 2025-02 · phase: resolved")
     table = fac.locator(".branches-table")
-    expect(table).to_contain_text("-from-t2")
+    expect(table).to_contain_text("-from-t3")
     expect(fac.locator(".compare-table")).to_contain_text("model alone")
     expect(fac.locator(".compare-table tbody tr")).to_have_count(2)
     shot(fac, "08_branch")
@@ -194,7 +198,7 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     # The plenary screen: large, sparse, no controls, the same numbers.
     plenary, plenary_log = offline_page_factory(seminar_server.url)
     plenary.goto(seminar_server.url + "/plenary")
-    expect(plenary.locator(".plenary-status")).to_contain_text("Turn 1 · 2025-02", timeout=T)
+    expect(plenary.locator(".plenary-status")).to_contain_text("Turn 2 · 2025-02", timeout=T)
     expect(plenary.locator(".plenary-table")).to_contain_text("Russia → Iran")
     expect(plenary.locator(".plenary-why")).to_contain_text("Russia→Iran")
     assert plenary.get_by_role("button").count() == 0
@@ -204,9 +208,9 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     # A change on the facilitator's screen reaches the other pages without a reload.
     tab(fac, "Turn")
     advance(fac)
-    expect(plenary.locator(".plenary-status")).to_contain_text("Turn 2 · 2025-03 · phase: "
+    expect(plenary.locator(".plenary-status")).to_contain_text("Turn 3 · 2025-03 · phase: "
                                                                "collect", timeout=T)
-    says(team, "Turn 2 · 2025-03 · phase: collect")
+    says(team, "Turn 3 · 2025-03 · phase: collect")
     assert not team_log.problems() and not plenary_log.problems()
 
 
@@ -231,6 +235,6 @@ def test_a_damaged_session_file_is_refused_and_the_good_one_reopens(seminar_serv
     pick(page, "Session file", main.name)
     page.get_by_role("button", name="Open session").click()
     says(page, f"session {main.stem} reopened (replayed from its log)")
-    says(page, "Turn 2 · 2025-03 · phase: resolved")  # where the main line was left
+    says(page, "Turn 3 · 2025-03 · phase: resolved")  # where the main line was left
     tab(page, "Branches")
     expect(page.locator(".branches-table tbody tr")).to_have_count(2)  # its branch came too

@@ -16,6 +16,13 @@ from sim.seminar.web.live import follow
 from sim.seminar.web.panels import DyadPicker, Feedback, Table, dyad_name
 
 
+def _kept(turn: int) -> str:
+    """What a branch that plays ``turn`` again keeps, in words."""
+    if turn <= 1:
+        return ""
+    return "it keeps turn 1 and " if turn == 2 else f"it keeps turns 1 to {turn - 1} and "
+
+
 @solara.component
 def BranchesPanel(hub: Hub, dyad, set_dyad) -> None:
     follow()
@@ -29,25 +36,26 @@ def BranchesPanel(hub: Hub, dyad, set_dyad) -> None:
     with solara.Card("Go back to a turn and branch"):
         if s.resolved_turns == 0:
             solara.Text("Resolve a turn first: a branch keeps the turns before the one it "
-                        "plays again.")
+                        "plays again.")  # (from turn 1: start a new session instead)
         else:
-            solara.InputInt("Branch from turn", value=turn, on_value=set_turn,
+            solara.InputInt("Play again from turn", value=turn, on_value=set_turn,
                             continuous_update=True)
             solara.InputText("Branch label (optional)", value=label, on_value=set_label,
                              continuous_update=True)
             solara.Button("Branch", color="primary", on_click=lambda: set_outcome(hub.act(
-                lambda: hub.branch(int(turn) - 1, label.strip()),
-                lambda lab: f"branch {lab} made: it keeps turns 0 to {int(turn) - 1} and "
-                f"plays turn {turn} again; the room now plays it")))
-            solara.Text(f"Allowed: 1 to {s.resolved_turns}. The session so far is kept "
+                lambda: hub.branch(int(turn) - 2, label.strip()),
+                lambda lab: f"branch {lab} made: {_kept(int(turn))}plays turn {int(turn)} "
+                "again; the room now plays it")))
+            solara.Text(f"Allowed: 1 to {s.resolved_turns + 1}. The session so far is kept "
                         "as it is; switch back to it at any time.",
                         style={"font-size": "0.85em"})
     with solara.Card("Sessions of this seminar"):
         rows = [(lab, "active" if lab == hub.active else "", x.parent or "—",
-                 "—" if x.branch_turn is None else x.branch_turn, x.resolved_turns,
-                 f"turn {x.turn}, {x.phase}")
+                 "—" if x.branch_turn is None else x.branch_turn + 2, x.resolved_turns,
+                 f"turn {x.turn_number}, {x.phase}")
                 for lab, x in hub.sessions.items()]
-        Table(("label", "", "branched from", "after turn", "turns resolved", "now at"), rows,
+        Table(("label", "", "branched from", "plays again from turn", "turns resolved",
+               "now at"), rows,
               "seminar-table branches-table")
         with solara.Row():
             solara.Select(label="Switch to", values=list(hub.sessions), value=chosen or None,

@@ -19,11 +19,13 @@ HELP: dict[str, str] = {
     "host": "address to listen on; keep 127.0.0.1 unless the room's screens need the LAN "
             "(the app has no authentication)",
     "port": "port to listen on",
+    "drop_after": "seconds after which a page that lost its connection is dropped "
+                  "(default: SIM_SEMINAR_DROP_AFTER or 120)",
 }
 
 
 def _check(scenario: str, seed: int | None, session: Path | None,
-           folder: Path | None) -> None:
+           folder: Path | None, drop_after: float | None = None) -> None:
     """Refuse bad choices here, with a message, rather than in the server's log."""
     from pydantic import ValidationError
 
@@ -31,7 +33,8 @@ def _check(scenario: str, seed: int | None, session: Path | None,
     from sim.inputs.scenario import load_scenario
     from sim.seminar.web.settings import SeminarSettings
 
-    given = {"scenario": scenario, "seed": seed, "session": session, "folder": folder}
+    given = {"scenario": scenario, "seed": seed, "session": session, "folder": folder,
+             "drop_after": drop_after}
     try:
         SeminarSettings(**{k: v for k, v in given.items() if v is not None})
     except ValidationError as exc:
@@ -52,7 +55,8 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def seminar_command(scenario: str, seed: int | None, session: Path | None,
-                    folder: Path | None, host: str, port: int) -> None:
+                    folder: Path | None, host: str, port: int,
+                    drop_after: float | None = None) -> None:
     """Run the seminar web app: facilitator at /, plenary at /plenary, teams at /team/NAME.
 
     Everything is served from this machine, with no network needed (the page's scripts and
@@ -60,7 +64,7 @@ def seminar_command(scenario: str, seed: int | None, session: Path | None,
     """
     from sim.seminar.web.server import serve
 
-    _check(scenario, seed, session, folder)
-    code = serve(scenario, seed, session, folder, host=host, port=port)
+    _check(scenario, seed, session, folder, drop_after)
+    code = serve(scenario, seed, session, folder, host=host, port=port, drop_after=drop_after)
     if code:
         raise typer.Exit(code)

@@ -14,7 +14,7 @@ import solara
 from sim.runs.reporting import key_dyads
 from sim.seminar.injects import inject_catalogue
 from sim.seminar.moves import names_of
-from sim.seminar.records import WHITE
+from sim.seminar.records import WHITE, visible_text
 from sim.seminar.session import Session
 from sim.seminar.web.branches_view import BranchesPanel
 from sim.seminar.web.hub import Hub, get_hub
@@ -47,15 +47,32 @@ NEXT_STEP = {
 
 @solara.component
 def TurnControl(hub: Hub, on_outcome) -> None:
+    """The one button that moves the game on. Its request carries the turn and phase this
+    page shows; the hub refuses it if the game has moved on since, or moved a moment ago
+    (a double-click, a second facilitator's page), so one click is one phase."""
     follow()
+    busy, set_busy = solara.use_state(False)
     s = hub.session
     if s is None:
         return
+    shown = (s.turn, s.phase)
     nxt = s.turn + 1 if s.phase == "resolved" else s.turn
-    label = f"▶ {NEXT_STEP[s.phase]} (turn {nxt}, {s.world.date(nxt)})"
-    solara.Button(label, color="primary", classes=["turn-control"], disabled=s.finished,
-                  on_click=lambda: on_outcome(hub.act(
-                      s.advance_phase, lambda phase: f"turn {s.turn} ({s.date}): now {phase}")))
+    label = f"▶ {NEXT_STEP[s.phase]} (turn {nxt + 1}, {s.world.date(nxt)})"
+
+    def click() -> None:
+        set_busy(True)
+        try:
+            on_outcome(hub.act(lambda: hub.advance(shown),
+                               lambda phase: f"turn {s.turn_number} ({s.date}): now {phase}"))
+        finally:
+            set_busy(False)
+
+    # One button per (session, turn, phase): a click the browser sent to the button it
+    # showed reaches that button's handler, with that button's (turn, phase), even if the
+    # page has redrawn since; a stale click is then refused instead of advancing again.
+    solara.Button(label, color="primary", classes=["turn-control"],
+                  disabled=s.finished or busy, on_click=click).key(
+        f"turn-control-{hub.active}-{s.turn}-{s.phase}")
 
 
 @solara.component
@@ -130,14 +147,17 @@ def InjectPanel(hub: Hub, session: Session) -> None:
     options = {f"{e.event_id} — {e.title}": k for k, e in sorted(cat.entries.items())
                if e.scenario == source}
 
+    shown = (session.turn, session.phase)
+
     def release() -> None:
         k = options[key]
         set_outcome(hub.act(lambda: session.release_inject(k, reason),
-                            f"inject released in {session.date}: {k}"))
+                            f"inject released in {session.date}: {k}", at=shown))
 
     def release_adhoc() -> None:
         set_outcome(hub.act(lambda: hub.release_adhoc(adhoc, reason),
-                            lambda kind: f"ad-hoc inject ({kind}) released in {session.date}"))
+                            lambda kind: f"ad-hoc inject ({kind}) released in {session.date}",
+                            at=shown))
 
     with solara.Row():
         solara.Select(label="Scenario of the inject", values=sources, value=source or None,
@@ -150,15 +170,17 @@ def InjectPanel(hub: Hub, session: Session) -> None:
     solara.Text("" if e is None else
                 f"{e.description} {('Evidence: ' + e.evidence) if e.evidence else ''}",
                 style={"font-size": "0.85em", "display": "block"})
-    solara.InputText("Why White releases it (logged)", value=reason, on_value=set_reason,
-                     continuous_update=True)
+    solara.InputText("Why White releases it (required, logged)", value=reason,
+                     on_value=set_reason, continuous_update=True)
+    has_reason = bool(visible_text(reason))
     with solara.Row():
         solara.Button("Release inject", on_click=release, color="primary",
-                      disabled=key not in options)
+                      disabled=key not in options or not has_reason)
     with solara.Column(classes=["adhoc-inject"]):
         solara.InputTextArea("Ad-hoc inject (an event as JSON, as in a scenario file; no date)",
                              value=adhoc, on_value=set_adhoc, continuous_update=True, rows=3)
-    solara.Button("Release ad-hoc inject", on_click=release_adhoc, disabled=not adhoc.strip())
+    solara.Button("Release ad-hoc inject", on_click=release_adhoc,
+                  disabled=not adhoc.strip() or not has_reason)
     if cat.problems:
         solara.Warning("Some scenario files could not be read for the catalogue: "
                        + "; ".join(cat.problems))
@@ -166,22 +188,52 @@ def InjectPanel(hub: Hub, session: Session) -> None:
 
 
 @solara.component
-def AdjustPanel(hub: Hub, session: Session, dyad: tuple[str, str]) -> None:
-    """White sets a dyad's value after a resolution, with a reason (logged and shown)."""
+def AdjustPanel(hub: Hub, session: Session) -> None:
+    """White sets a dyad's value after a resolution, with a reason (logged and shown).
+
+    The panel picks its own dyad (never one chosen on another tab), and its value starts
+    from the dyad's current alignment, so entering only a reason changes nothing."""
     follow()
-    value, set_value = solara.use_state(0.0)
-    reason, set_reason = solara.use_state("")
+    dyad, set_dyad = solara.use_state(("RUS", "IRN"))
     outcome, set_outcome = solara.use_state(None)
+    ids = session.world.roster.ids
+    if dyad[0] not in ids or dyad[1] not in ids:
+        dyad = key_dyads(session.world)[0]
+    DyadPicker(session, dyad, set_dyad)
+    if dyad[0] == dyad[1]:
+        solara.Warning("Choose two different actors.")
+        return
+    # A fresh form (value from the current state) for each dyad and each resolved turn.
+    AdjustForm(hub, session, dyad, set_outcome).key(
+        f"adjust-{dyad[0]}-{dyad[1]}-{session.resolved_turns}-{session.phase}")
+    Feedback(outcome)
+
+
+@solara.component
+def AdjustForm(hub: Hub, session: Session, dyad: tuple[str, str], on_outcome) -> None:
     a, b = dyad
+    now = float(session.dyad_history(a, b)[-1])
+    value, set_value = solara.use_state(round(now, 2))
+    reason, set_reason = solara.use_state("")
+    shown = (session.turn, session.phase)
+    problem = None
+    if value is None or not -1.0 <= value <= 1.0:
+        problem = f"The new value must be a number from -1 to +1 (now {now:+.2f})."
     with solara.Row(style={"align-items": "center"}):
-        solara.InputFloat(f"New value of {a}→{b}", value=value, on_value=set_value,
-                          continuous_update=True)
+        solara.InputFloat(f"New value of {a}→{b} (now {now:+.2f})", value=value,
+                          on_value=set_value, continuous_update=True)
         solara.InputText("Reason (required)", value=reason, on_value=set_reason,
                          continuous_update=True)
-        solara.Button("Adjust outcome", disabled=not reason.strip(), on_click=lambda: set_outcome(
-            hub.act(lambda: session.adjust(a, b, float(value), reason),
-                    f"{a}→{b} set to {value:+.3f}")))
-    Feedback(outcome)
+        solara.Button("Adjust outcome", disabled=problem is not None or not visible_text(reason)
+                      or session.phase != "resolved",
+                      on_click=lambda: on_outcome(hub.act(
+                          lambda: session.adjust(a, b, float(value), reason),
+                          f"{a}→{b} set to {value:+.2f} (was {now:+.2f})", at=shown)))
+    if problem:
+        solara.Warning(problem, classes=["adjust-problem"])
+    elif session.phase != "resolved":
+        solara.Text("An outcome can be adjusted once the turn is resolved.",
+                    style={"font-size": "0.85em"})
 
 
 @solara.component
@@ -199,7 +251,7 @@ def WhyAndFutures(hub: Hub, session: Session, dyad, set_dyad, show_plenary: bool
 def Facilitator() -> None:
     follow()
     hub = get_hub()
-    use_watch(hub)
+    use_watch(hub, "facilitator")
     outcome, set_outcome = solara.use_state(None)
     dyad, set_dyad = solara.use_state(("RUS", "IRN"))
     tab, set_tab = solara.use_state(TABS[0])
@@ -237,7 +289,7 @@ def TabContent(hub: Hub, s: Session, title: str, dyad, set_dyad) -> None:
         with solara.Card("White: override a move (reason required)"):
             OverrideChooser(hub, s)
         with solara.Card("White: adjust an outcome after resolution"):
-            AdjustPanel(hub, s, dyad)
+            AdjustPanel(hub, s)
     elif title == "Injects":
         InjectPanel(hub, s)
     elif title == "Why & futures":

@@ -8,14 +8,23 @@ redraws when another page changed the game.
 
 Every request goes through `Hub.act`, which saves the active session's file (atomically)
 after it, and turns the engine's refusals (`SessionError`, `ConfigError`) into a message
-for the page instead of an exception in the server.
+for the page instead of an exception in the server; anything else is logged with its
+traceback on the server and reported to the page in a line, never as a traceback.
+
+A request carries the turn and phase its page showed (``at``): one made on a page that had
+not yet seen the game move on is refused with a message, not applied to a later phase.
+The turn control is also refused for a moment after any phase change (``settle_seconds``):
+a double-click, or two facilitators' pages clicking together, advance exactly one phase.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +40,7 @@ from sim.seminar.session import Session
 from sim.seminar.web.settings import SeminarSettings, get_seminar_settings
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 #: Records that change a cone of futures (assignments, notes, accepted proposals do not).
 CONE_INPUTS = frozenset({"move", "override", "inject", "adjust", "branch"})
 LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}")
@@ -70,6 +80,8 @@ class Hub:
         self.notice: str | None = None  # a problem met outside any page's request
         self.focus: tuple[str, str] = ("RUS", "IRN")  # the dyad the plenary screen shows
         self._cones: dict[tuple, Cone] = {}
+        self._moved_at = float("-inf")  # monotonic time of the last phase change
+        self.pages: dict[str, str] = {}  # open pages: watcher id -> role
 
     # ----------------------------------------------------------------- change tracking
     def wait(self, seen: int, timeout: float) -> int:
@@ -84,18 +96,68 @@ class Hub:
             self.revision += 1
             self._changed.notify_all()
 
-    def act(self, what: Callable[[], T], done: str | Callable[[T], str] = "done") -> Outcome:
-        """Run a request under the lock; a refusal becomes the outcome's error message."""
+    def act(self, what: Callable[[], T], done: str | Callable[[T], str] = "done",
+            at: tuple[int, str] | None = None) -> Outcome:
+        """Run a request under the lock; a refusal becomes the outcome's error message.
+
+        ``at`` is the (turn, phase) the page showed when the request was made; a request
+        from a page that has not yet seen a later turn or phase is refused."""
         with self.lock:
             try:
+                if at is not None:
+                    self._check_current(at)
                 value = what()
                 if self.session is not None and self.session.path is not None:
                     self.session.save()  # every request, not only every turn: nothing is lost
             except (SessionError, ConfigError) as exc:
                 return Outcome("", str(exc))
+            except Exception as exc:  # a defect: the room gets a line, the log the traceback
+                log.exception("seminar request failed")
+                return Outcome("", f"the request failed ({type(exc).__name__}); it is in the "
+                                   "server's log. The game is as the status line shows.")
             finally:
                 self._bump()
         return Outcome(done(value) if callable(done) else done, value=value)
+
+    def _check_current(self, at: tuple[int, str]) -> None:
+        s = self._need()
+        if (at[0], at[1]) != (s.turn, s.phase):
+            raise SessionError(
+                f"not done: this page showed turn {at[0] + 1}, phase {at[1]!r}, but the game "
+                f"is at turn {s.turn_number}, phase {s.phase!r}. Look again, then repeat "
+                "the request if it still applies.")
+
+    def advance(self, at: tuple[int, str]) -> str:
+        """The turn control: advance one phase from the (turn, phase) the page showed, and
+        not within ``settle_seconds`` of the last phase change (a repeated click)."""
+        s = self._need()
+        since = time.monotonic() - self._moved_at
+        if since < self.settings.settle_seconds:
+            raise SessionError(
+                f"not advanced: the game moved to turn {s.turn_number}, phase {s.phase!r} "
+                f"{since:.1f} s ago (a repeated click, or another page's). Look, then click "
+                "again if you meant to move on.")
+        phase = s.advance_phase(at)  # type: ignore[arg-type]
+        self._moved_at = time.monotonic()
+        return phase
+
+    # ----------------------------------------------------------------- open pages
+    def page_opened(self, role: str) -> str:
+        """Register a page's watcher; returns its id (for `page_closed`)."""
+        key = uuid.uuid4().hex
+        with self.lock:  # no redraw of every page for this: the board shows it next change
+            self.pages[key] = role
+        return key
+
+    def page_closed(self, key: str) -> None:
+        with self.lock:
+            self.pages.pop(key, None)
+
+    def open_pages(self) -> dict[str, int]:
+        """How many pages of each role are connected (the facilitator's board shows it)."""
+        with self.lock:
+            roles = list(self.pages.values())
+        return {r: roles.count(r) for r in sorted(set(roles))}
 
     # ----------------------------------------------------------------- the sessions
     @property
@@ -143,12 +205,13 @@ class Hub:
         return label
 
     def branch(self, turn: int, label: str = "") -> str:
-        """Branch the active session after ``turn``; the room goes on playing the branch."""
+        """Branch the active session after ``turn`` (0-based; -1: from the start), so the
+        room plays turn ``turn + 2`` (as people count) again; it goes on playing the branch."""
         current = self._need()
-        if not 0 <= turn < current.resolved_turns:
-            raise SessionError(f"branch: bad turn {turn + 1}: a branch plays again one of the "
-                               f"turns 1 to {current.resolved_turns} (turn 0 is the start)")
-        label = self._unused_label(label or f"{self.active}-from-t{turn + 1}")
+        if not -1 <= turn < current.resolved_turns:
+            raise SessionError(f"branch: bad turn {turn + 2}: a branch plays again from one of "
+                               f"the turns 1 to {current.resolved_turns + 1}")
+        label = self._unused_label(label or f"{self.active}-from-t{turn + 2}")
         self.sessions[label] = current.branch(turn, path=self.sessions_dir / f"{label}.json")
         self.active = label
         return label

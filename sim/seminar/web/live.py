@@ -29,16 +29,23 @@ def follow() -> int:
     return revision.value
 
 
-def use_watch(hub: Hub) -> None:
-    """Start this page's watcher (once per page, in its top component)."""
+def use_watch(hub: Hub, role: str) -> None:
+    """Start this page's watcher (once per page, in its top component). The hub counts it
+    as an open page of ``role`` until the page's connection is dropped: Solara closes a
+    disconnected page's context after its kernel cull timeout (`sim seminar --drop-after`),
+    which cancels the watcher, and the page stops costing the server anything."""
 
     def watch(cancel: threading.Event) -> None:
-        seen = hub.revision
-        revision.value = seen
-        while not cancel.is_set():
-            now = hub.wait(seen, WAKE)
-            if now != seen:
-                seen = now
-                revision.value = now
+        key = hub.page_opened(role)
+        try:
+            seen = hub.revision
+            revision.value = seen
+            while not cancel.is_set():
+                now = hub.wait(seen, WAKE)
+                if now != seen:
+                    seen = now
+                    revision.value = now
+        finally:
+            hub.page_closed(key)
 
     solara.use_thread(watch, dependencies=[], intrusive_cancel=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import solara
 
 from sim.seminar.errors import SessionError
+from sim.seminar.records import visible_text
 from sim.seminar.session import Session
 from sim.seminar.web.hub import Hub
 from sim.seminar.web.live import follow
@@ -59,14 +60,16 @@ def MoveForm(hub: Hub, actor: str, author: str, label: str) -> None:
             except SessionError as exc:
                 effect = str(exc)
 
+    shown = (s.turn, s.phase)
+
     def submit() -> None:
         d, t = _cells(where, action)
         if white:
             set_outcome(hub.act(lambda: s.override(actor, dyadic=d, theatre=t, reason=reason),
-                                f"White overrides {actor}: {action} ({where})"))
+                                f"White overrides {actor}: {action} ({where})", at=shown))
         else:
             set_outcome(hub.act(lambda: s.submit_move(author, actor, d, t),
-                                f"{author} moves {actor}: {action} ({where})"))
+                                f"{author} moves {actor}: {action} ({where})", at=shown))
 
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Select(label=f"{actor}: towards / in", values=list(menu), value=where or None,
@@ -77,7 +80,8 @@ def MoveForm(hub: Hub, actor: str, author: str, label: str) -> None:
             solara.InputText("Reason (required)", value=reason, on_value=set_reason,
                              continuous_update=True)
         solara.Button(label, on_click=submit, color="primary",
-                      disabled=not (where and action in acts) or (white and not reason.strip()))
+                      disabled=not (where and action in acts)
+                      or (white and not visible_text(reason)))
     if effect:
         solara.Text(f"Expected effect: {effect}", style={"display": "block",
                                                          "font-size": "0.9em"})

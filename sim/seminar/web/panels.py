@@ -66,15 +66,18 @@ def Status(hub: Hub, large: bool = False) -> None:
         return
     if hub.notice:
         solara.Warning(hub.notice)
-    where = (f"Turn {s.turn} · {s.date} · phase: {s.phase} ({PHASE_WORDS[s.phase]})"
+    where = (f"Turn {s.turn_number} · {s.date} · phase: {s.phase} ({PHASE_WORDS[s.phase]})"
              + (" · the scenario has ended" if s.finished else ""))
     title = f"{s.world.scenario.title or s.world.scenario.name} — {hub.active}"
+    pages = " · ".join(f"{role} {n}" for role, n in hub.open_pages().items())
     if large:
         solara.HTML(tag="div", unsafe_innerHTML=f"<div class='plenary-title'>"
                     f"{html.escape(title)}</div><div class='plenary-status'>"
                     f"{html.escape(where)}</div>")
     else:
         solara.Markdown(f"**{title}**  \n{where}")
+        solara.Text(f"Pages open: {pages or 'none'}", classes=["open-pages"],
+                    style={"font-size": "0.85em", "display": "block"})
 
 
 @solara.component
@@ -193,8 +196,9 @@ def NotesPanel(hub: Hub, author: str) -> None:
         return
 
     def add() -> None:
+        kind = "insight" if insight else "note"
         set_outcome(hub.act(lambda: s.note(text, author=author, insight=insight),
-                            f"{'insight' if insight else 'note'} recorded for turn {s.turn}"))
+                            f"{kind} recorded for turn {s.turn_number}"))
         set_text("")
 
     with solara.Row():

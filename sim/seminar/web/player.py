@@ -62,7 +62,7 @@ def ActorCard(hub: Hub, view: TeamView, actor: str) -> None:
 def Player(team: str) -> None:
     follow()
     hub = get_hub()
-    use_watch(hub)
+    use_watch(hub, f"team {team}")
     dyad, set_dyad = solara.use_state(("RUS", "IRN"))
     solara.Title(f"Seminar — team {team}")
     solara.Markdown(f"# Seminar — team {team}")

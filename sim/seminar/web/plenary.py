@@ -20,7 +20,7 @@ from sim.seminar.web.panels import ConeChart, KeyDyads, Status
 def Plenary() -> None:
     follow()
     hub = get_hub()
-    use_watch(hub)
+    use_watch(hub, "plenary")
     solara.Title("Seminar — plenary")
     s = hub.session
     if s is None:

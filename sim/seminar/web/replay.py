@@ -24,12 +24,12 @@ def ReplayPanel(hub: Hub, session: Session, dyad, set_dyad) -> None:
         return
     turn = min(turn, last)
     o = session.outcomes[turn]
-    solara.SliderInt("Replay turn", value=turn, min=0, max=last, on_value=set_turn,
-                     tick_labels=False)
+    solara.SliderInt("Replay turn", value=turn + 1, min=1, max=last + 1,
+                     on_value=lambda v: set_turn(v - 1), tick_labels=False)
     with solara.Row():
         solara.Button("◀ earlier", disabled=turn == 0, on_click=lambda: set_turn(turn - 1))
         solara.Button("later ▶", disabled=turn == last, on_click=lambda: set_turn(turn + 1))
-    solara.Markdown(f"### Turn {turn} — {o.date}\n"
+    solara.Markdown(f"### Turn {turn + 1} — {o.date}\n"
                     f"- events: {'; '.join(o.fired) or 'none'}\n"
                     f"- moves imposed by players and White: "
                     f"{'; '.join(f'{k}={v}' for k, v in o.imposed.items()) or 'none'}\n"

@@ -24,7 +24,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from sim.seminar.web.assets import PINNED, default_assets_dir, missing_assets
+from sim.seminar.web.settings import SeminarSettings
 
+#: seconds before a disconnected page is dropped (`SeminarSettings.drop_after`)
+DEFAULT_DROP_AFTER = SeminarSettings.model_fields["drop_after"].default
 APP_FILE = Path(__file__).resolve().with_name("app.py")
 #: Nothing listens on port 9 (discard): an asset missing from the folder fails at once,
 #: locally, instead of being fetched from a public CDN.
@@ -58,7 +61,8 @@ def _absolute_scenario(scenario: str) -> str:
 
 def solara_env(*, scenario: str, seed: int | None, session: Path | None,
                folder: Path | None, assets_dir: Path, home: Path,
-               base: Mapping[str, str] | None = None) -> dict[str, str]:
+               base: Mapping[str, str] | None = None,
+               drop_after: float | None = None) -> dict[str, str]:
     """The server's environment: this one, plus the offline switches and the app's choices.
 
     None leaves a ``SIM_SEMINAR_*`` variable as inherited (the settings' default otherwise).
@@ -80,6 +84,12 @@ def solara_env(*, scenario: str, seed: int | None, session: Path | None,
         env["SIM_SEMINAR_SESSION"] = str(Path(session).resolve())
     if folder is not None:
         env["SIM_SEMINAR_FOLDER"] = str(Path(folder).resolve())
+    if drop_after is not None:
+        env["SIM_SEMINAR_DROP_AFTER"] = str(drop_after)
+    # Solara keeps a disconnected page's context (and its watcher) for this long; its
+    # default of a day let dropped laptops slow every click (issue 15).
+    env["SOLARA_KERNEL_CULL_TIMEOUT"] = "{:g}s".format(
+        float(env.get("SIM_SEMINAR_DROP_AFTER", DEFAULT_DROP_AFTER)))
     return env
 
 
@@ -126,7 +136,8 @@ def _stop(proc: subprocess.Popen, first: signal.Signals = signal.SIGTERM) -> int
 
 
 def serve(scenario: str, seed: int | None, session: Path | None, folder: Path | None,
-          host: str = "127.0.0.1", port: int = 8765, assets_dir: Path | None = None) -> int:
+          host: str = "127.0.0.1", port: int = 8765, assets_dir: Path | None = None,
+          drop_after: float | None = None) -> int:
     """Run the app in the foreground until Ctrl-C; the exit status (0 when stopped by Ctrl-C).
 
     The server runs in its own process group and Ctrl-C (or SIGTERM) is forwarded to it as
@@ -148,7 +159,7 @@ def serve(scenario: str, seed: int | None, session: Path | None, folder: Path | 
         print(f"{view:>12}: {url}", flush=True)
     with tempfile.TemporaryDirectory(prefix="sim-solara-home-") as home:
         env = solara_env(scenario=scenario, seed=seed, session=session, folder=folder,
-                         assets_dir=assets, home=Path(home))
+                         assets_dir=assets, home=Path(home), drop_after=drop_after)
         proc = subprocess.Popen(solara_command(host, port), env=env, start_new_session=True)
         return _wait_foreground(proc)
 
@@ -219,7 +230,9 @@ def wait_ready(url: str, proc: subprocess.Popen, log_path: Path,
 def running_server(scenario: str = "baseline", seed: int | None = None,
                    session: Path | None = None, folder: Path | None = None,
                    assets_dir: Path | None = None, port: int | None = None,
-                   log_path: Path | None = None, check_assets: bool = True) -> Iterator[str]:
+                   log_path: Path | None = None, check_assets: bool = True,
+                   drop_after: float | None = None,
+                   settle_seconds: float | None = None) -> Iterator[str]:
     """A server on 127.0.0.1 (a free port unless given) for tests; yields its base URL.
 
     ``check_assets=False`` starts it even with an incomplete asset folder: the negative
@@ -236,7 +249,9 @@ def running_server(scenario: str = "baseline", seed: int | None = None,
         log_path = Path(log_path or home / "server.log")
         log = stack.enter_context(open(log_path, "w"))
         env = solara_env(scenario=scenario, seed=seed, session=session, folder=folder,
-                         assets_dir=assets, home=home)
+                         assets_dir=assets, home=home, drop_after=drop_after)
+        if settle_seconds is not None:  # tests click faster than people
+            env["SIM_SEMINAR_SETTLE_SECONDS"] = str(settle_seconds)
         proc = subprocess.Popen(solara_command("127.0.0.1", port), env=env, stdout=log,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)

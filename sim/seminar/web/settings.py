@@ -33,6 +33,14 @@ class SeminarSettings(BaseSettings):
                                  description="replicates of the cone of futures")
     cone_months: int = Field(default=12, ge=1, le=120,
                              description="months the cone of futures looks ahead")
+    drop_after: float = Field(
+        default=120.0, ge=5.0, le=86400.0,
+        description="seconds after which a page that lost its connection (a laptop that "
+                    "sleeps, a killed browser) is dropped and stops costing the server")
+    settle_seconds: float = Field(
+        default=0.7, ge=0.0, le=10.0,
+        description="seconds after a phase change in which the turn control is refused: a "
+                    "double-click or two pages clicking together advance one phase")
 
 
 def get_seminar_settings() -> SeminarSettings:
