@@ -64,7 +64,8 @@ def _print_summary(outcome) -> None:
                   f"{d['end_p05']:+.2f} … {d['end_p95']:+.2f}", f"{main[0]} {main[1]:+.2f}")
     ui.console.print(t)
     ui.console.print(f"Results: {outcome.directory}")
-    ui.console.print("Figure: key_dyads.png; why a dyad moved: sim explain RUS IRN")
+    ui.console.print("Figures: key_dyads.png, network.png; why a dyad moved: "
+                     "sim explain RUS IRN")
 
 
 @app.command()

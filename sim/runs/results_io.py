@@ -2,9 +2,9 @@
 
 Layout of one run (see results/README.md): ``runs/<run id>/`` holds ``manifest.json``,
 ``trajectories.parquet``, ``drivers.parquet``, ``actions.parquet``, ``events.parquet``,
-``actors.parquet``, ``summary.json``, ``summary.md`` and ``key_dyads.png``; ``latest``
-points at the newest. Every Parquet file goes through `write_parquet`, so its columns have
-the dtypes, units and descriptions of `sim.runs.schema`.
+``actors.parquet``, ``summary.json``, ``summary.md``, ``key_dyads.png`` and
+``network.png``; ``latest`` points at the newest. Every Parquet file goes through
+`write_parquet`, so its columns have the dtypes, units and descriptions of `sim.runs.schema`.
 
 A run is written into a hidden temporary folder and renamed into place only when complete,
 so a failed or interrupted run leaves nothing half-written and never touches earlier runs.

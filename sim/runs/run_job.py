@@ -19,6 +19,7 @@ from sim.inputs.compile import build_world
 from sim.inputs.scenario import load_scenario, resolve_scenario_path
 from sim.runs.ensemble import Engine, ensemble_seeds, run_ensemble
 from sim.runs.manifest import build_manifest, write_manifest
+from sim.runs.network_figure import plot_network_start_end
 from sim.runs.recording import Record
 from sim.runs.reporting import plot_key_dyads, summarise, summary_markdown
 from sim.runs.results_io import new_run_id, staged_run_dir, write_tables
@@ -75,4 +76,5 @@ def run_scenario(scenario: str | PreparedRun, *, replicates: int, base_seed: int
         (tmp / "summary.md").write_text(summary_markdown(world, summary, run_id))
         if figure:
             plot_key_dyads(world, rec, tmp / "key_dyads.png")
+            plot_network_start_end(world, rec, tmp / "network.png")
     return RunOutcome(run_id, Path(results_dir) / "runs" / run_id, world, rec, summary, seconds)
