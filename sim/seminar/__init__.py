@@ -33,11 +33,11 @@ from sim.seminar.proposals import ActorOptions, Effect, Proposal
 from sim.seminar.records import PHASES, WHITE, LogRecord, Phase, SessionFile
 from sim.seminar.roles import TeamView
 from sim.seminar.session import Session, TurnOutcome
-from sim.seminar.why import STABLE_PER_MONTH, Why, trend_label
+from sim.seminar.why import TREND_MONTHS, Why, noise_band, trend_label
 
 __all__ = [
     "PHASES",
-    "STABLE_PER_MONTH",
+    "TREND_MONTHS",
     "WHITE",
     "ActorOptions",
     "Effect",
@@ -53,5 +53,6 @@ __all__ = [
     "TurnOutcome",
     "Why",
     "inject_catalogue",
+    "noise_band",
     "trend_label",
 ]

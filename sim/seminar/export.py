@@ -26,7 +26,7 @@ from sim.runs.reporting import ALLIANCE_LEVEL, key_dyads
 from sim.runs.results_io import atomic_write_text
 from sim.seminar.branches import divergence, model_alone
 from sim.seminar.session import Session
-from sim.seminar.why import STABLE_PER_MONTH
+from sim.seminar.why import TREND_MONTHS
 
 #: Kinds of record that count as the room's key decisions in the report.
 KEY_DECISIONS = ("move", "override", "inject", "adjust")
@@ -38,7 +38,9 @@ def session_dict(session: Session) -> dict[str, Any]:
     return {
         **json.loads(session.to_file().model_dump_json()),
         "actors": list(ro.ids), "theatres": list(ro.theatre_ids),
-        "turns": [{"turn": o.turn, "date": o.date, "fired": list(o.fired),
+        # turns as people count them (1 = the scenario's first month); the log inside the
+        # session file keeps the engine's index from 0
+        "turns": [{"turn": o.turn + 1, "date": o.date, "fired": list(o.fired),
                    "moves": list(o.moves), "imposed": o.imposed, "digest": o.digest}
                   for o in session.outcomes],
         "alignment": session.alignment_history().tolist(),
@@ -50,8 +52,9 @@ def write_json(session: Session, path: Path | str) -> Path:
 
 
 def log_table(session: Session) -> pd.DataFrame:
-    """The log as one table; the payload is kept as JSON text in one column."""
-    rows = [{"index": k, "turn": r.turn, "phase": r.phase, "date": r.date, "kind": r.kind,
+    """The log as one table; the payload is kept as JSON text in one column. ``turn`` counts
+    from 1, as the room does."""
+    rows = [{"index": k, "turn": r.turn + 1, "phase": r.phase, "date": r.date, "kind": r.kind,
              "author": r.author, "reason": r.reason,
              "payload": json.dumps(r.payload, sort_keys=True), "created_utc": r.created_utc}
             for k, r in enumerate(session.log)]
@@ -60,14 +63,15 @@ def log_table(session: Session) -> pd.DataFrame:
 
 
 def trajectory_table(session: Session) -> pd.DataFrame:
-    """Alignment of every dyad at the start of every turn (turn, date, source, target)."""
+    """Alignment of every dyad at the start of every turn (turn, date, source, target);
+    ``turn`` counts from 1, and the last row is the start of the turn after the last one."""
     hist = session.alignment_history()
     ids = session.world.roster.ids
     n = len(ids)
     src, tgt = np.nonzero(~np.eye(n, dtype=bool))
     t = np.repeat(np.arange(len(hist)), len(src))
     return pd.DataFrame({
-        "turn": t, "date": [session.world.date(int(k)) for k in t],
+        "turn": t + 1, "date": [session.world.date(int(k)) for k in t],
         "source": np.tile(np.array(ids)[src], len(hist)),
         "target": np.tile(np.array(ids)[tgt], len(hist)),
         "alignment": hist[:, src, tgt].reshape(-1),
@@ -98,7 +102,7 @@ def _figure_dyads(session: Session, alone: np.ndarray, dyads: Sequence[tuple[str
     ro = session.world.roster
     hist = session.alignment_history()
     names = dict(zip(ro.ids, ro.names, strict=True))
-    t = np.arange(len(hist))
+    t = np.arange(len(hist)) + 1  # the start of turn 1, 2, ...
     cols = 4
     rows = max(1, -(-len(dyads) // cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), sharex=True,
@@ -109,13 +113,13 @@ def _figure_dyads(session: Session, alone: np.ndarray, dyads: Sequence[tuple[str
         ax.plot(t, alone[: len(t), i, j], color="grey", ls="--", lw=1.2, label="model alone")
         ax.plot(t, hist[:, i, j], color="tab:blue", lw=1.8, label="this session")
         for m in marks:
-            ax.axvline(m + 1, color="tab:red", lw=0.5, alpha=0.4)
+            ax.axvline(m + 2, color="tab:red", lw=0.5, alpha=0.4)  # start of the next turn
         ax.axhline(0, color="grey", lw=0.5)
         ax.axhline(ALLIANCE_LEVEL, color="grey", lw=0.5, ls=":")
         ax.set_title(f"{names[a]} → {names[b]}", fontsize=10)
         ax.set_ylim(-1, 1)
     for ax in axes[-1]:
-        ax.set_xlabel("turn (0 = the scenario's start)")
+        ax.set_xlabel("start of turn (1 = the scenario's first month)")
     for ax in axes.flat[len(dyads):]:
         ax.axis("off")
     axes.flat[0].legend(loc="lower left", fontsize=8)
@@ -156,7 +160,7 @@ def describe_record(rec) -> str:
     if rec.kind == "inject":
         return f"{p.get('key') or 'ad-hoc'}: {p['event'].get('type')}"
     if rec.kind == "adjust":
-        return f"{p['source']}→{p['target']} set to {p['value']:+.3f} (was {p['previous']:+.3f})"
+        return f"{p['source']}→{p['target']} set to {p['value']:+.2f} (was {p['previous']:+.2f})"
     if rec.kind == "note":
         return ("[insight] " if p.get("insight") else "") + p["text"]
     if rec.kind == "assign":
@@ -200,18 +204,19 @@ def report_html(session: Session, dyads: Sequence[tuple[str, str]] | None = None
                      f'{_figure_dyads(session, alone, dyads)}">')
     rows = []
     for d in divs:
-        label = session.why(d.source, d.target).label if last else "—"
-        rows.append((f"{names[d.source]} → {names[d.target]}", f"{d.now:+.3f}",
-                     f"{d.other:+.3f}", f"{d.difference:+.3f}",
-                     f"{d.largest:+.3f} ({w.date(d.largest_turn)})",
+        label = session.trend(d.source, d.target).label if last else "—"
+        rows.append((f"{names[d.source]} → {names[d.target]}", f"{d.now:+.2f}",
+                     f"{d.other:+.2f}", f"{d.difference:+.2f}",
+                     f"{d.largest:+.2f} ({w.date(d.largest_turn)})",
                      "never" if d.first_turn is None else w.date(d.first_turn), label))
     parts.append("<h2>Divergence from the model playing alone</h2>")
     parts.append("<p class=muted>The same scenario and seed without any decision of the "
                  "room: the difference is what the room's moves, overrides, injects and "
                  "adjustments did. Values are at the start of the month after the last turn."
-                 f" Last month's trend: 'stable' below {STABLE_PER_MONTH} a month.</p>")
+                 f" Trend: the last {TREND_MONTHS} months, 'stable' within what the model's "
+                 "own noise gives.</p>")
     parts.append(html_table(("dyad", "session", "model alone", "difference", "largest difference",
-                         "first differs", "last month"), rows))
+                         "first differs", "trend"), rows))
     if last:
         parts.append(f'<img alt="divergence" src="data:image/png;base64,'
                      f'{_figure_divergence(divs, names)}">')

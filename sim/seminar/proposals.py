@@ -112,7 +112,7 @@ class Effect:
 
     def text(self) -> str:
         where = f"towards {self.target}" if self.kind == "dyadic" else f"in {self.target}"
-        parts = ", ".join(f"{s}→{t} {d:+.3f}" for s, t, d in self.changes)
+        parts = ", ".join(f"{s}→{t} {d:+.2f}" for s, t, d in self.changes)
         return f"{self.actor} {self.move} {where} (vs {self.versus}), next month: {parts}"
 
 

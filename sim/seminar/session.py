@@ -81,7 +81,7 @@ from sim.seminar.records import (
     write_session_file,
 )
 from sim.seminar.roles import Roles, TeamView, check_team_name
-from sim.seminar.why import Why, dyad_why
+from sim.seminar.why import TREND_MONTHS, Why, dyad_why
 
 IN_TURN: tuple[Phase, ...] = ("collect", "propose", "adjudicate")
 
@@ -458,6 +458,12 @@ class Session:
         return dyad_why(self.world, self._starts, [t.result for t in self._turns], i, j,
                         first, last)
 
+    def trend(self, source: str, target: str, turn: int | None = None) -> Why:
+        """The dyad's change over the last `TREND_MONTHS` resolved turns ending at ``turn``
+        (fewer at the start): what its trend word reads."""
+        last = len(self._turns) - 1 if turn is None else turn
+        return self.why(source, target, turn=turn, months=max(1, min(TREND_MONTHS, last + 1)))
+
     def record(self) -> Record:
         """The session so far as a one-replicate `Record` (for `sim.analysis.explain` and
         tables)."""
@@ -477,14 +483,25 @@ class Session:
                      else np.zeros((0, 1), dtype=bool)))
 
     def cone(self, *, replicates: int = 200, months: int = 24, standing: bool = False,
-             workers: int | None = None) -> Cone:
-        """Futures from the current month's start, as `sim.runs.cone.cone_of_futures` bands.
+             workers: int | None = None, turn: int | None = None) -> Cone:
+        """Futures from the current month's start, as `sim.runs.cone.cone_of_futures` bands;
+        with ``turn`` (a resolved turn, from 0), the cone as it was at that turn's
+        adjudication: from its start, with the moves the room decided for it imposed.
 
         This month, the moves decided so far by teams and White are imposed in every
         continuation (proposals a team merely accepted are the model's draw for this seed,
         so each continuation draws its own). ``standing``: the teams' own moves (of this
         turn, or of the turn just resolved) are imposed every month, as standing policy.
         """
+        if turn is not None:
+            if not 0 <= turn < len(self._turns):
+                raise SessionError(f"cone: bad turn {turn + 1}: resolved are turns 1 to "
+                                   f"{len(self._turns)}")
+            then = self._turns[turn].decisions
+            start = self._starts[turn]
+            return cone_of_futures(start, self.world, replicates=replicates, months=months,
+                                   overrides={start.step: to_overrides(
+                                       {**then.players, **then.white})}, workers=workers)
         start = self._state
         if start.step >= self.world.horizon:
             raise SessionError("cone: the scenario has ended; there is no future to show")

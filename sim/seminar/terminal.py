@@ -68,11 +68,11 @@ def show_status(session: Session, console: Console) -> None:
     for a, b in key_dyads(w)[:8]:
         hist = session.dyad_history(a, b)
         if session.resolved_turns:
-            why = session.why(a, b)
-            change, label = f"{why.change:+.3f}", why.label
+            change = f"{session.why(a, b).change:+.2f}"
+            label = session.trend(a, b).label
         else:
             change, label = "—", "—"
-        t.add_row(f"{a}→{b}", f"{hist[-1]:+.3f}", change, label)
+        t.add_row(f"{a}→{b}", f"{hist[-1]:+.2f}", change, label)
     console.print(t)
 
 

@@ -18,23 +18,45 @@ from sim.dynamics.engine import MonthResult
 from sim.dynamics.state import State
 from sim.dynamics.world import World
 
-#: Below this mean change per month (in absolute value) a dyad is called "stable".
-#: Why 0.005: it is about a third of a dyad's typical month-to-month movement in the
-#: baseline (median |change| 0.014, mostly unmodelled shocks), and a steady 0.005 a month
-#: adds up to 0.06 a year, about the smallest shift the documents' wording ("closer",
-#: "cooler") would register. One month's label reads that month, shock included; a trend
-#: is read over several months (`months=` of `Session.why`) or in the cone of futures.
-STABLE_PER_MONTH = 0.005
+#: Months a trend word reads: one month's change is mostly that month's shock, and a word
+#: that flips from month to month on noise tells the room nothing.
+TREND_MONTHS = 3
+#: A change is called a trend when it exceeds this many standard deviations of what the
+#: model's own noise alone would move the dyad over the same months (about one time in
+#: twenty by chance).
+TREND_SIGMAS = 2.0
+#: Never call a change a trend that two decimals cannot show.
+TREND_FLOOR = 0.01
 
 #: Drivers named in the one-line summary; the rest are summed as "other drivers".
 TOP_DRIVERS = 3
 
 
-def trend_label(change_per_month: float) -> str:
-    """'strengthening', 'stable' or 'weakening' (see `STABLE_PER_MONTH`)."""
-    if abs(change_per_month) < STABLE_PER_MONTH:
+def signed(x: float) -> str:
+    """Two decimals with a sign, and "0.00" (not "-0.00") for what rounds to nothing."""
+    text = f"{x:+.2f}"
+    return "0.00" if text in ("+0.00", "-0.00") else text
+
+
+def noise_band(level: float, noise_sd: float, months: int) -> float:
+    """The change a dyad at alignment ``level`` makes over ``months`` months from the model's
+    own noise alone, at `TREND_SIGMAS` standard deviations (at least `TREND_FLOOR`).
+
+    Why this size: the noise is ``noise_sd`` a month in the latent level, and alignment is
+    its tanh, whose slope at ``level`` is 1 - level²; independent monthly shocks add up to
+    sqrt(months) times one month's. A dyad near a bound moves little for the same shock,
+    so its band is narrower; the floor keeps a trend visible at two decimals.
+    """
+    slope = max(0.0, 1.0 - level * level)
+    return max(TREND_FLOOR, TREND_SIGMAS * noise_sd * slope * float(np.sqrt(max(months, 1))))
+
+
+def trend_label(change: float, band: float) -> str:
+    """'strengthening', 'stable' or 'weakening': a change within ``band`` (`noise_band`) is
+    what noise alone could do, so it is called stable."""
+    if abs(change) <= band:
         return "stable"
-    return "strengthening" if change_per_month > 0 else "weakening"
+    return "strengthening" if change > 0 else "weakening"
 
 
 @dataclass(frozen=True)
@@ -62,6 +84,7 @@ class Why:
     adjustment: float  # White's adjustments after resolution
     events: tuple[str, ...]  # events that fired in the period
     moves: tuple[str, ...]  # the two actors' moves towards each other that were not maintain
+    band: float = TREND_FLOOR  # what noise alone gives over the period (`noise_band`)
 
     @property
     def months(self) -> int:
@@ -73,26 +96,28 @@ class Why:
 
     @property
     def label(self) -> str:
-        return trend_label(self.change / self.months)
+        """The trend word of this period's change against the model's own noise."""
+        return trend_label(self.change, self.band)
 
     def headline(self, top: int = TOP_DRIVERS) -> str:
         """E.g. 'Russia→Iran +0.06: sanctions pressure +0.04, shared threat +0.03, …'."""
-        main = [f"{p.label} {p.value:+.3f}" for p in self.parts[:top]]
+        main = [f"{p.label} {p.value:+.2f}" for p in self.parts[:top]]
         rest = sum(p.value for p in self.parts[top:])
-        if abs(rest) >= 5e-4:
-            main.append(f"other drivers {rest:+.3f}")
-        if abs(self.clip) >= 5e-4:
-            main.append(f"held at the bound {self.clip:+.3f}")
-        if abs(self.adjustment) >= 5e-4:
-            main.append(f"White adjustment {self.adjustment:+.3f}")
-        return (f"{self.source_name}→{self.target_name} {self.change:+.3f} ({self.period}, "
+        if abs(rest) >= 0.005:
+            main.append(f"other drivers {rest:+.2f}")
+        if abs(self.clip) >= 0.005:
+            main.append(f"held at the bound {self.clip:+.2f}")
+        if abs(self.adjustment) >= 0.005:
+            main.append(f"White adjustment {self.adjustment:+.2f}")
+        return (f"{self.source_name}→{self.target_name} {self.change:+.2f} ({self.period}, "
                 f"{self.label}): " + ", ".join(main))
 
     def text(self) -> str:
         lines = [self.headline(),
-                 f"  from {self.before:+.3f} to {self.after:+.3f}; 'stable' means less than "
-                 f"{STABLE_PER_MONTH} a month either way"]
-        lines += [f"  {p.label:<38} {p.value:+.4f}" for p in self.parts if abs(p.value) >= 5e-5]
+                 f"  from {self.before:+.2f} to {self.after:+.2f}; 'stable' means within "
+                 f"±{self.band:.2f}, what the model's own noise gives over {self.months} "
+                 "month(s)"]
+        lines += [f"  {p.label:<38} {p.value:+.2f}" for p in self.parts if abs(p.value) >= 0.005]
         lines += [f"  event: {e}" for e in self.events]
         lines += [f"  move: {m}" for m in self.moves]
         return "\n".join(lines)
@@ -122,6 +147,8 @@ def dyad_why(world: World, starts: Sequence[State], results: Sequence[MonthResul
     resolved = sum(float(results[t].alignment[0, i, j] - starts[t].alignment[0, i, j])
                    for t in span)
     period = world.date(first) if first == last else f"{world.date(first)} to {world.date(last)}"
+    band = noise_band(before, float(world.p.noise_sd), last - first + 1)
     return Why(ro.ids[i], ro.ids[j], ro.names[i], ro.names[j], first, last, period, before,
                after, parts, clip=resolved - float(total.sum()),
-               adjustment=after - before - resolved, events=tuple(events), moves=tuple(moves))
+               adjustment=after - before - resolved, events=tuple(events), moves=tuple(moves),
+               band=band)

@@ -79,7 +79,7 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     pick(team, "IRN: towards / in", "RUS — Russia")
     pick(team, "IRN: action", "deepen")
     says(team, re.compile(r"Expected effect: IRN deepen towards RUS \(vs maintain\), next "
-                          r"month: .*RUS→IRN [+-]\d\.\d{3}"))
+                          r"month: .*RUS→IRN [+-]\d\.\d{2}\b"))
     team.get_by_role("button", name="Submit move").click()
     says(team, "blue moves IRN: deepen (RUS — Russia)")
     says(team, "Decided this turn: RUS: deepen")
@@ -143,7 +143,7 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     tab(fac, "Why & futures")
     headline = fac.locator(".why-headline")
     expect(headline).to_contain_text(re.compile(
-        r"Why: Russia→Iran [+-]\d\.\d{3} \(2025-03, (strengthening|stable|weakening)\): "),
+        r"Why: Russia→Iran [+-]\d\.\d{2} \(2025-03, (strengthening|stable|weakening)\): "),
         timeout=T)
     expect(fac.locator(".why-table")).to_contain_text("contribution")
     expect(fac.get_by_role("img").first).to_be_visible()
@@ -204,6 +204,22 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     assert plenary.get_by_role("button").count() == 0
     assert plenary.locator("input, select, textarea").count() == 0
     shot(plenary, "10_plenary")
+
+    # On a 1920x1080 projector: the constellation beside the focus dyad, text a room reads.
+    plenary.set_viewport_size({"width": 1920, "height": 1080})
+    network, dyad = plenary.locator("img.network-chart"), plenary.locator("img.dyad-chart")
+    expect(network).to_be_visible(timeout=T)
+    expect(dyad).to_be_visible(timeout=T)
+    for img in (network, dyad):  # shown at (nearly) its own size: its 15 pt text is >= 20 px
+        shown, own = img.evaluate("e => [e.clientWidth, e.naturalWidth]")
+        assert own > 0 and shown >= 0.95 * own, (shown, own)
+    for css in (".plenary-status", ".plenary-table td", ".plenary-why p"):
+        size = plenary.locator(css).first.evaluate(
+            "e => parseFloat(getComputedStyle(e).fontSize)")
+        assert size >= 20, (css, size)
+    n_box, d_box = network.bounding_box(), dyad.bounding_box()
+    assert n_box["x"] + n_box["width"] <= d_box["x"] + 1  # side by side
+    shot(plenary, "10b_plenary_1920x1080")
 
     # A change on the facilitator's screen reaches the other pages without a reload.
     tab(fac, "Turn")

@@ -75,8 +75,8 @@ def BranchesPanel(hub: Hub, dyad, set_dyad) -> None:
             rows = []
             for lab, x in hub.sessions.items():
                 d = divergence(x.alignment_history(), alone, ids, [dyad])[0]
-                rows.append((lab, dyad_name(s, *dyad), f"{d.now:+.3f}", f"{d.other:+.3f}",
-                             f"{d.difference:+.3f}",
+                rows.append((lab, dyad_name(s, *dyad), f"{d.now:+.2f}", f"{d.other:+.2f}",
+                             f"{d.difference:+.2f}",
                              "never" if d.first_turn is None else s.world.date(d.first_turn)))
         solara.FigureMatplotlib(fig, format="png")
         Table(("session", "dyad", "now", "model alone", "difference", "first differs"), rows,

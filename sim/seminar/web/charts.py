@@ -15,18 +15,48 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.runs.cone import Cone
+from sim.runs.network_figure import DEFAULT_THRESHOLD, draw_keys, draw_network, symmetrise
 from sim.runs.reporting import ALLIANCE_LEVEL
 from sim.seminar.session import Session
 from sim.seminar.why import Why
 
+#: Font sizes (points) of the projected chart: at the figure's 100 dpi shown at its own size,
+#: 15 pt is 21 px, above the 20 px a room reads on a 1920x1080 projector.
+PROJECTOR_FONT, PROJECTOR_TITLE = 15, 20
+#: The network marks at most this many ties that moved in the last turn, each by at least
+#: this much (mean of both directions): a room follows a handful of highlights, not fifty.
+CHANGES_SHOWN, CHANGE_SHOWN = 5, 0.02
+#: Smallest span of the value axis: scaled to the data, but never so tight that noise looks
+#: like a cliff.
+MIN_SPAN = 0.3
 
-def _frame(ax, session: Session, last: int) -> None:
-    ax.axhline(0, color="grey", lw=0.6)
-    ax.axhline(ALLIANCE_LEVEL, color="grey", lw=0.6, ls=":")
-    ax.set_ylim(-1.02, 1.02)
-    ax.set_ylabel("alignment")
-    ticks = np.unique(np.linspace(0, last, min(last + 1, 7)).round().astype(int))
-    ax.set_xticks(ticks, [session.world.date(int(t)) for t in ticks], fontsize=8)
+
+def _y_range(*series: np.ndarray) -> tuple[float, float]:
+    """A value axis scaled to what is drawn (with a margin), within [-1, 1]."""
+    values = np.concatenate([np.ravel(s) for s in series])
+    lo, hi = float(np.min(values)), float(np.max(values))
+    pad = max(0.05, 0.1 * (hi - lo))
+    lo, hi = lo - pad, hi + pad
+    if hi - lo < MIN_SPAN:
+        mid = (lo + hi) / 2
+        lo, hi = mid - MIN_SPAN / 2, mid + MIN_SPAN / 2
+    return max(-1.02, lo), min(1.02, hi)
+
+
+def _frame(ax, session: Session, last: int, ylim: tuple[float, float] = (-1.02, 1.02),
+           font: float = 8) -> None:
+    lo, hi = ylim
+    if lo < 0 < hi:
+        ax.axhline(0, color="grey", lw=0.6)
+    if lo < ALLIANCE_LEVEL < hi:
+        ax.axhline(ALLIANCE_LEVEL, color="grey", lw=0.6, ls=":")
+    ax.set_ylim(lo, hi)
+    ax.set_ylabel("alignment", fontsize=font)
+    ax.tick_params(axis="y", labelsize=font)
+    ax.yaxis.set_major_formatter("{x:+.2f}")
+    ticks = np.unique(np.linspace(0, last, min(last + 1, 5 if font > 10 else 7))
+                      .round().astype(int))
+    ax.set_xticks(ticks, [session.world.date(int(t)) for t in ticks], fontsize=font)
     ax.grid(alpha=0.25)
 
 
@@ -37,25 +67,59 @@ def dyad_figure(session: Session, source: str, target: str, cone: Cone | None,
     ro = session.world.roster
     i, j = ro.index(source), ro.index(target)
     hist = session.alignment_history()[:, i, j]
-    fig = Figure(figsize=(10, 4.6) if large else (7.5, 3.4), dpi=100)
+    font = PROJECTOR_FONT if large else 8
+    fig = Figure(figsize=(9, 5.6) if large else (7.5, 3.4), dpi=100)
     ax = fig.subplots()
     t = np.arange(len(hist))
-    ax.plot(t, hist, color="tab:blue", lw=2.2, label="this session so far")
+    ax.plot(t, hist, color="tab:blue", lw=3 if large else 2.2, label="this session so far")
     last = len(hist) - 1
+    drawn = [hist]
     if cone is not None:
         q = cone.bands(i, j)
         x = cone.start_step + np.arange(q.shape[1])
+        # What the band is, in its own words: model runs from here under their random
+        # draws, with the parameters as set; not a forecast of the world.
         ax.fill_between(x, q[0], q[4], color="tab:orange", alpha=0.18,
-                        label=f"futures 5–95% ({len(cone.seeds)} continuations)")
-        ax.fill_between(x, q[1], q[3], color="tab:orange", alpha=0.35, label="futures 25–75%")
-        ax.plot(x, q[2], color="tab:orange", lw=1.2, ls="--", label="median future")
+                        label=f"spread of {len(cone.seeds)} model runs, 5–95%")
+        ax.fill_between(x, q[1], q[3], color="tab:orange", alpha=0.35, label="25–75%")
+        ax.plot(x, q[2], color="tab:orange", lw=1.2, ls="--", label="median run")
         last = int(x[-1])
+        drawn.append(q)
     if upto is not None:
-        ax.axvline(upto, color="tab:red", lw=1.2, label=f"replayed turn {upto}")
-    _frame(ax, session, last)
-    ax.set_title(f"{ro.names[i]} → {ro.names[j]}", fontsize=16 if large else 11)
-    ax.legend(loc="lower left", fontsize=9 if large else 7, ncol=2)
-    fig.tight_layout()
+        ax.axvline(upto, color="tab:red", lw=1.2, label=f"end of replayed turn {upto}")
+    _frame(ax, session, last, _y_range(*drawn), font)
+    ax.set_title(f"{ro.names[i]} → {ro.names[j]}",
+                 fontsize=PROJECTOR_TITLE if large else 11)
+    ax.legend(loc="best", fontsize=font if large else 7, ncol=2,
+              framealpha=0.85)
+    if cone is not None:
+        fig.text(0.01, 0.005, "model runs, not a forecast: random draws only, parameters as "
+                 "set", fontsize=font - 2 if large else 6, color="#555")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
+def network_figure(session: Session, large: bool = True) -> Figure:
+    """The whole constellation now (`sim.runs.network_figure`): ties by sign and strength,
+    the ties that moved most in the last turn highlighted with their change, and the actors
+    players decide for outlined."""
+    ro = session.world.roster
+    hist = session.alignment_history()
+    now = hist[-1]
+    changed: dict[tuple[str, str], float] = {}
+    if len(hist) > 1:
+        delta = symmetrise(now) - symmetrise(hist[-2])
+        iu = np.triu_indices(ro.n, 1)
+        order = np.argsort(-np.abs(delta[iu]), kind="stable")[:CHANGES_SHOWN]
+        changed = {(ro.ids[iu[0][k]], ro.ids[iu[1][k]]): float(delta[iu][k]) for k in order
+                   if abs(delta[iu][k]) >= CHANGE_SHOWN}
+    fig = Figure(figsize=(9, 8) if large else (6.5, 5.8), dpi=100, layout="constrained")
+    ax = fig.subplots()
+    draw_network(ax, ro.ids, ro.power, now, changed=changed,
+                 marked=set(session.roles.player_actors()),
+                 title=f"start of {session.world.date(len(hist) - 1)}")
+    draw_keys(fig, [ax], threshold=DEFAULT_THRESHOLD, show_changed=bool(changed),
+              show_marked=bool(session.roles.player_actors()))
     return fig
 
 

@@ -19,6 +19,7 @@ a double-click, or two facilitators' pages clicking together, advance exactly on
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -30,6 +31,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+
+from matplotlib.figure import Figure
 
 from sim.core.config_errors import ConfigError
 from sim.runs.cone import Cone
@@ -80,6 +83,7 @@ class Hub:
         self.notice: str | None = None  # a problem met outside any page's request
         self.focus: tuple[str, str] = ("RUS", "IRN")  # the dyad the plenary screen shows
         self._cones: dict[tuple, Cone] = {}
+        self._pngs: dict[tuple, bytes] = {}  # figures, drawn once per change of the game
         self._moved_at = float("-inf")  # monotonic time of the last phase change
         self.pages: dict[str, str] = {}  # open pages: watcher id -> role
 
@@ -253,18 +257,43 @@ class Hub:
         return self.session
 
     # ----------------------------------------------------------------- derived views
-    def cone(self) -> Cone:
-        """The cone of futures from the active session's current month, cached per state
-        (the same cone is asked by every page after each change)."""
+    def cone(self, turn: int | None = None) -> Cone:
+        """The cone of futures from the active session's current month (or, for a replayed
+        turn, as it was then), cached per state: every page asks for the same cone after
+        each change."""
         s = self._need()
+        if turn is not None:
+            key = (self.active, "turn", turn)  # fixed once the turn is resolved
+            if key not in self._cones:
+                self._cones[key] = s.cone(replicates=self.settings.cone_replicates,
+                                          months=self.settings.cone_months, turn=turn)
+            return self._cones[key]
         # What the cone depends on: the state it starts from and the moves and injects
         # imposed on its first month. A phase change alone does not change it.
         key = (self.active, s.resolved_turns,
                sum(r.kind in CONE_INPUTS for r in s.log))
         if key not in self._cones:
-            self._cones = {key: s.cone(replicates=self.settings.cone_replicates,
+            kept = {k: v for k, v in self._cones.items() if k[1] == "turn" and k[0] == self.active}
+            self._cones = {**dict(list(kept.items())[-8:]),
+                           key: s.cone(replicates=self.settings.cone_replicates,
                                        months=self.settings.cone_months)}
         return self._cones[key]
+
+    def png(self, what: tuple, draw: Callable[[], Figure]) -> bytes:
+        """A figure as PNG bytes, drawn once per state of the game and shared by every page
+        that shows it (the plenary, the facilitator, each team). ``what`` names the figure
+        and its own choices (its dyad, its size); the game's state is the active session
+        and the length of its log, which every change extends."""
+        s = self._need()
+        key = (self.active, len(s.log), *what)
+        with self.lock:
+            if key not in self._pngs:
+                fig = draw()
+                buf = io.BytesIO()
+                fig.savefig(buf, format="png", dpi=fig.dpi)
+                fresh = {k: v for k, v in self._pngs.items() if k[:2] == key[:2]}
+                self._pngs = {**fresh, key: buf.getvalue()}  # older states are not shown
+            return self._pngs[key]
 
     def export(self) -> list[Path]:
         """JSON, CSV and the after-action report of the active session, in exports/<label>."""

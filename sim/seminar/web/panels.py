@@ -18,7 +18,7 @@ from sim.seminar.session import Session
 from sim.seminar.web import charts
 from sim.seminar.web.hub import Hub, Outcome
 from sim.seminar.web.live import follow
-from sim.seminar.why import STABLE_PER_MONTH
+from sim.seminar.why import TREND_MONTHS, signed
 
 PHASE_WORDS = {
     "collect": "teams decide their moves",
@@ -92,18 +92,19 @@ def KeyDyads(session: Session, turn: int | None = None, large: bool = False) -> 
     for a, b in key_dyads(session.world)[:8]:
         i, j = ro.index(a), ro.index(b)
         if at > 0:
-            why = session.why(a, b, turn=at - 1)
-            change, label = f"{why.change:+.3f}", why.label
+            change = signed(session.why(a, b, turn=at - 1).change)
+            label = session.trend(a, b, turn=at - 1).label
         else:
             change, label = "—", "not yet played"
-        rows.append((dyad_name(session, a, b), f"{hist[at, i, j]:+.2f}", change,
+        rows.append((dyad_name(session, a, b), signed(hist[at, i, j]), change,
                      f"{TREND_ARROWS.get(label, '')} {label}"))
     cls = "plenary-table" if large else "seminar-table"
-    Table(("dyad", f"alignment, start of {session.world.date(at)}", "last month", "trend"),
-          rows, cls)
+    Table(("dyad", f"alignment, start of {session.world.date(at)}", "last month",
+           f"trend ({TREND_MONTHS} months)"), rows, cls)
     if not large:
-        solara.Text(f"'stable' means a change below {STABLE_PER_MONTH} a month either way; "
-                    "alignment runs from -1 (hostile) to +1 (allied).",
+        solara.Text(f"The trend reads the last {TREND_MONTHS} months: 'stable' when the change "
+                    "is within what the model's own month-to-month noise gives (two standard "
+                    "deviations). Alignment runs from -1 (hostile) to +1 (allied).",
                     style={"font-size": "0.8em", "color": "#666"})
 
 
@@ -140,18 +141,22 @@ def WhyPanel(session: Session, source: str, target: str, turn: int | None = None
         return
     solara.HTML(tag="div", unsafe_innerHTML=f"<p class='why-headline'><b>Why:</b> "
                 f"{html.escape(why.headline())}</p>")
-    rows = [(p.label, f"{p.value:+.4f}") for p in why.parts if abs(p.value) >= 5e-5]
-    if abs(why.clip) >= 5e-5:
-        rows.append(("held at the bound of [-1, 1]", f"{why.clip:+.4f}"))
-    if abs(why.adjustment) >= 5e-5:
-        rows.append(("White's adjustment", f"{why.adjustment:+.4f}"))
+    rows = [(p.label, f"{p.value:+.2f}") for p in why.parts if abs(p.value) >= 0.005]
+    small = sum(abs(p.value) < 0.005 for p in why.parts)
+    if small:
+        rows.append((f"{small} other drivers, each below 0.005", "±0.00"))
+    if abs(why.clip) >= 0.005:
+        rows.append(("held at the bound of [-1, 1]", f"{why.clip:+.2f}"))
+    if abs(why.adjustment) >= 0.005:
+        rows.append(("White's adjustment", f"{why.adjustment:+.2f}"))
     Table(("driver", "contribution"), rows, "seminar-table why-table")
     for e in why.events:
         solara.Text(f"event: {e}", style={"display": "block"})
     for m in why.moves:
         solara.Text(f"move: {m}", style={"display": "block"})
-    solara.Text(f"from {why.before:+.3f} to {why.after:+.3f} over {why.period}; label "
-                f"'{why.label}' ('stable' below {STABLE_PER_MONTH} a month).",
+    solara.Text(f"from {why.before:+.2f} to {why.after:+.2f} over {why.period}; "
+                f"'{why.label}': 'stable' within ±{why.band:.2f}, what the model's own noise "
+                f"gives over {why.months} month(s).",
                 style={"font-size": "0.8em", "color": "#666", "display": "block"})
     solara.FigureMatplotlib(charts.drivers_figure(why), format="png")
 
@@ -165,9 +170,13 @@ def ConeChart(hub: Hub, source: str, target: str, upto: int | None = None,
     if s is None or source == target:
         return
     with hub.lock:
-        cone = None if s.state.step >= s.world.horizon else hub.cone()
-        fig = charts.dyad_figure(s, source, target, cone, upto=upto, large=large)
-    solara.FigureMatplotlib(fig, format="png")
+        if upto is not None:  # a replayed turn: the cone as the room saw it then
+            cone = hub.cone(turn=upto - 1)
+        else:
+            cone = None if s.state.step >= s.world.horizon else hub.cone()
+        png = hub.png(("dyad", source, target, upto, large), lambda: charts.dyad_figure(
+            s, source, target, cone, upto=upto, large=large))
+    solara.Image(png, classes=["dyad-chart"])
     if cone is None:
         solara.Text("The scenario has ended: there are no futures left to show.")
 
@@ -177,7 +186,7 @@ def LogPanel(session: Session, turn: int | None = None, limit: int = 200) -> Non
     """The append-only log, newest first: every record with its turn, phase and date."""
     follow()
     recs = [(k, r) for k, r in enumerate(session.log) if turn is None or r.turn == turn]
-    rows = [(k, r.turn, r.phase, r.date, r.author, r.kind, describe_record(r)
+    rows = [(k, r.turn + 1, r.phase, r.date, r.author, r.kind, describe_record(r)
              if r.kind != "resolve" else "month resolved", r.reason or "")
             for k, r in reversed(recs[-limit:])]
     Table(("#", "turn", "phase", "date", "who", "what", "detail", "reason"), rows,
@@ -225,4 +234,5 @@ CSS = """
 .plenary-status {font-size: 1.7em; margin-bottom: 0.4em}
 .plenary-why {font-size: 1.5em}
 .why-headline {font-size: 1.05em}
+.network-chart, .dyad-chart {max-width: 100%; height: auto}
 """

@@ -1,8 +1,11 @@
 """The plenary view, for the projector: large, sparse, and with no controls.
 
 Why no controls: the shared screen is what the whole room reads; it shows where the game
-is, the key dyads with their trend words, the focus dyad's cone of futures and why it
-last moved, and what White did and why, and nothing anybody can click by mistake.
+is, the whole constellation at a glance (a network of the actors, the ties that moved in
+the last turn highlighted, the actors players decide for outlined), the focus dyad's
+spread of model runs scaled to its data, the key dyads with their trend words, why the
+focus dyad last moved, and what White did and why, and nothing anybody can click by
+mistake. Every figure is drawn once per change of the game and shared by every page.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import html
 
 import solara
 
+from sim.seminar.web import charts
 from sim.seminar.web.hub import get_hub
 from sim.seminar.web.live import follow, use_watch
 from sim.seminar.web.panels import ConeChart, KeyDyads, Status
@@ -31,9 +35,12 @@ def Plenary() -> None:
     src, tgt = hub.focus
     with solara.Columns([1, 1]):
         with solara.Column():
-            KeyDyads(s, large=True)
+            with hub.lock:
+                png = hub.png(("network",), lambda: charts.network_figure(s, large=True))
+            solara.Image(png, classes=["network-chart"])
         with solara.Column():
             ConeChart(hub, src, tgt, large=True)
+    KeyDyads(s, large=True)
     lines = []
     if s.resolved_turns:
         with hub.lock:
