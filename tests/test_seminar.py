@@ -389,7 +389,9 @@ def test_exports_json_csv_and_a_self_contained_report(scripted, tmp_path):
     out = json.loads(write_json(scripted, tmp_path / "s.json").read_text())
     assert out["header"]["kind"] == "rusiran-sim seminar session"
     assert np.array_equal(np.array(out["alignment"]), scripted.alignment_history())
-    log_csv, traj_csv = write_csv(scripted, tmp_path / "csv")
+    log_csv, traj_csv, *collected = write_csv(scripted, tmp_path / "csv")
+    assert [p.name for p in collected] == ["requests.csv", "questionnaire.csv", "hotwash.csv",
+                                           "arguments.csv", "team_moves.csv", "data_plan.csv"]
     assert len(log_table(scripted)) == len(scripted.log)
     assert log_csv.read_text().count("\n") >= len(scripted.log) + 1
     traj = trajectory_table(scripted)

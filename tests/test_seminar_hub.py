@@ -11,8 +11,10 @@ import time
 
 import pytest
 
+from sim.core.config_errors import ConfigError
+from sim.seminar.errors import SessionError
 from sim.seminar.records import read_session_file
-from sim.seminar.session import Session
+from sim.seminar.session import Session, argument_roll
 from sim.seminar.web.hub import Hub
 from sim.seminar.web.settings import SeminarSettings
 
@@ -96,7 +98,9 @@ def test_export_writes_json_csv_and_the_report(hub):
     play_turn(hub)
     out = hub.act(hub.export)
     names = sorted(p.name for p in out.value)
-    assert names == ["after_action_report.html", "alignment.csv", "log.csv", "session.json"]
+    assert names == ["after_action_report.html", "alignment.csv", "arguments.csv",
+                     "data_plan.csv", "hotwash.csv", "log.csv", "questionnaire.csv",
+                     "requests.csv", "session.json", "team_moves.csv"]
     data = json.loads((hub.settings.folder / "exports/game/session.json").read_text())
     assert len(data["turns"]) == 1
 
@@ -228,3 +232,132 @@ def test_open_pages_are_counted_until_dropped(hub):
     hub.page_closed(a)
     hub.page_closed(b)
     assert hub.open_pages() == {"team blue": 1}
+
+
+# ------------------------------------------------ styles, arguments, RFIs, data collection
+def _resolve(s: Session) -> None:
+    while s.phase != "resolved":
+        s.advance_phase()
+
+
+def test_adjudication_styles_are_recorded_and_enforced(tmp_path):
+    s = Session.create(SHORT, 3, path=tmp_path / "s.json")
+    s.set_style("rigid", open_adjudication=False)
+    assert (s.style, s.open_adjudication) == ("rigid", False)
+    with pytest.raises(SessionError, match="rigid adjudication"):
+        s.override("RUS", dyadic={"IRN": "deepen"}, reason="White wants it")
+    _resolve(s)
+    with pytest.raises(SessionError, match="rigid adjudication"):
+        s.adjust("RUS", "IRN", 0.3, "White wants it")
+    s.set_style("semi_rigid")  # between turns
+    s.adjust("RUS", "IRN", 0.3, "White wants it")
+    s.advance_phase()
+    s.override("RUS", dyadic={"IRN": "deepen"}, reason="now allowed")
+    with pytest.raises(SessionError, match="only between turns"):
+        s.set_style("free")
+    with pytest.raises(SessionError, match="allowed rigid, semi_rigid, free, matrix"):
+        s.set_style("loose")
+    s.save()
+    again = Session.load(s.path)
+    assert [r.kind for r in again.log] == [r.kind for r in s.log]
+    assert again.style == "semi_rigid" and again.open_adjudication
+
+
+def test_a_matrix_game_argument_is_rolled_from_the_seed_logged_and_replayed(tmp_path):
+    s = Session.create(SHORT, 3, path=tmp_path / "m.json")
+    s.assign("IRN", "blue")
+    with pytest.raises(SessionError, match="needs the matrix style"):
+        s.argue("blue", "IRN", dyadic={"RUS": "deepen"}, reasons="r", probability=0.5)
+    s.set_style("matrix")
+    with pytest.raises(SessionError, match="reasons are required"):
+        s.argue("blue", "IRN", dyadic={"RUS": "deepen"}, reasons="\u200b", probability=0.5)
+    with pytest.raises(SessionError, match="a chance is a number from 0 to 1"):
+        s.argue("blue", "IRN", dyadic={"RUS": "deepen"}, reasons="r", probability=1.5)
+    sure = s.argue("blue", "IRN", dyadic={"RUS": "deepen"}, reasons="Tehran needs Moscow",
+                   probability=1.0)
+    never = s.argue("blue", "IRN", dyadic={"USA": "distance"}, reasons="and not Washington",
+                    probability=0.0)
+    assert sure.success and not never.success and sure.number == 0 and never.number == 1
+    assert sure.roll == argument_roll(3, 0, 0) != never.roll == argument_roll(3, 0, 1)
+    _resolve(s)
+    imposed = s.outcomes[-1].imposed
+    assert any(v == "deepen" for k, v in imposed.items() if "IRN" in k and "RUS" in k)
+    assert not any(v == "distance" for v in imposed.values())
+    s.save()
+    again = Session.load(s.path)  # the rolls replay: same outcome to the last bit
+    assert again.outcomes[-1].digest == s.outcomes[-1].digest
+    tampered = s.to_file().model_dump(mode="json")
+    arg = next(r for r in tampered["log"] if r["kind"] == "argument")
+    arg["payload"]["roll"], arg["payload"]["success"] = 0.999, False
+    bad = tmp_path / "tampered.json"
+    bad.write_text(json.dumps(tampered))
+    with pytest.raises(ConfigError, match="does not follow from the seed"):
+        Session.load(bad)
+
+
+def test_requests_for_information_are_answered_and_logged(hub):
+    hub.new_session(SHORT, 3, "game")
+    s = hub.session
+    k = s.request_information("blue", "Does Russia still ship S-400 parts?")
+    assert s.requests("blue")[0][2] is None
+    with pytest.raises(SessionError, match="empty or invisible"):
+        s.request_information("blue", "\u200b")
+    s.answer_information(k, "Deliveries continue, slowly.")
+    (_, req, ans), = s.requests("blue")
+    assert req.payload["question"].startswith("Does Russia") and ans.author == "white"
+    with pytest.raises(SessionError, match="already answered"):
+        s.answer_information(k, "again")
+    with pytest.raises(SessionError, match="no such request"):
+        s.answer_information(k + 5, "nothing")
+
+
+def test_questionnaires_hotwash_and_research_questions_form_the_data_plan(hub):
+    hub.new_session(SHORT, 3, "game")
+    s = hub.session
+    s.add_research_question("RQ1", "Do teams expect Russia to honour the treaty?",
+                            ["questionnaire", "move"])
+    with pytest.raises(SessionError, match="unknown record kinds"):
+        s.add_research_question("RQ2", "?", ["telepathy"])
+    with pytest.raises(SessionError, match="no turn has been resolved"):
+        s.answer_questionnaire("blue", 3, 2)
+    play_turn(hub)
+    s.answer_questionnaire("blue", 4, 2, "Russia hedges")
+    with pytest.raises(SessionError, match="already answered for turn 1"):
+        s.answer_questionnaire("blue", 4, 2)
+    with pytest.raises(SessionError, match="confidence"):
+        s.answer_questionnaire("red", 7, 2)
+    s.hotwash("blue", worked="talking to White", learned="treaties are slow")
+    with pytest.raises(SessionError, match="at least one answer"):
+        s.hotwash("blue")
+    (q, count), = s.research_questions()
+    assert q.id == "RQ1" and count == 1  # the questionnaire answer
+
+
+def test_collected_data_reach_the_csv_files_and_the_report(hub, tmp_path):
+    hub.new_session(SHORT, 3, "game")
+    s = hub.session
+    s.assign("IRN", "blue")
+    s.add_research_question("RQ1", "How sure are teams of Russia?", ["questionnaire", "rfi"])
+    k = s.request_information("blue", "Is the S-400 coming?")
+    s.answer_information(k, "Not this year.")
+    s.submit_move("blue", "IRN", {"RUS": "deepen"}, reason="we need a patron")
+    play_turn(hub)
+    s.answer_questionnaire("blue", 2, 5, "Moscow hedges")
+    s.hotwash("white", learned="the room trusted the cone")
+    paths = {p.name: p for p in hub.export()}
+    import pandas as pd
+    q = pd.read_csv(paths["questionnaire.csv"])
+    assert q.to_dict("records")[0] | {"created_utc": None} == {
+        "team": "blue", "about_turn": 1, "confidence": 2, "surprise": 5,
+        "expected_reaction": "Moscow hedges", "created_utc": None}
+    r = pd.read_csv(paths["requests.csv"]).to_dict("records")[0]
+    assert (r["question"], r["answer"], r["turn"]) == ("Is the S-400 coming?", "Not this year.", 1)
+    moves = pd.read_csv(paths["team_moves.csv"])
+    assert moves["reason"].tolist() == ["we need a patron"]
+    plan = pd.read_csv(paths["data_plan.csv"]).to_dict("records")[0]
+    assert plan["id"] == "RQ1" and plan["records_collected"] == 2  # the rfi, the questionnaire
+    report = paths["after_action_report.html"].read_text()
+    for text in ("Data collection plan", "How sure are teams of Russia?", "Not this year.",
+                 "we need a patron", "Moscow hedges", "the room trusted the cone",
+                 "Style: semi-rigid, open"):
+        assert text in report, text

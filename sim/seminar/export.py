@@ -29,7 +29,7 @@ from sim.seminar.session import Session
 from sim.seminar.why import TREND_MONTHS
 
 #: Kinds of record that count as the room's key decisions in the report.
-KEY_DECISIONS = ("move", "override", "inject", "adjust")
+KEY_DECISIONS = ("move", "override", "inject", "adjust", "argument")
 
 
 def session_dict(session: Session) -> dict[str, Any]:
@@ -78,13 +78,55 @@ def trajectory_table(session: Session) -> pd.DataFrame:
     })
 
 
-def write_csv(session: Session, folder: Path | str) -> tuple[Path, Path]:
-    """``log.csv`` and ``alignment.csv`` in ``folder`` (each written atomically)."""
+def collection_tables(session: Session) -> dict[str, pd.DataFrame]:
+    """The data collection plan and what answers it, as tables: requests for information
+    with their answers, the per-turn questionnaires, the hot wash, matrix-game arguments,
+    team moves with their reasons, and the research questions with the records linked."""
+    log = session.log
+    requests = [{"request": k, "turn": r.turn + 1, "team": r.author,
+                 "question": r.payload["question"],
+                 "answer": a.payload["answer"] if a else "", "answered_turn":
+                     a.turn + 1 if a else None}
+                for k, r, a in session.requests()]
+    questionnaire = [{"team": r.author, "about_turn": r.payload["about_turn"] + 1,
+                      "confidence": r.payload["confidence"], "surprise": r.payload["surprise"],
+                      "expected_reaction": r.payload["expected_reaction"],
+                      "created_utc": r.created_utc} for r in log if r.kind == "questionnaire"]
+    hotwash = [{"author": r.author, **r.payload, "created_utc": r.created_utc}
+               for r in log if r.kind == "hotwash"]
+    arguments = [{"turn": r.turn + 1, "number": r.payload["number"], "team": r.payload["team"],
+                  "decision": describe_record(r), "reasons": r.payload["reasons"],
+                  "probability": r.payload["probability"], "roll": r.payload["roll"],
+                  "success": r.payload["success"]} for r in log if r.kind == "argument"]
+    moves = [{"turn": r.turn + 1, "team": r.author, "decision": describe_record(r),
+              "reason": r.reason} for r in log if r.kind == "move"]
+    plan = [{"id": q.id, "question": q.question, "records": " ".join(q.records),
+             "records_collected": n} for q, n in session.research_questions()]
+    columns = {
+        "requests": ["request", "turn", "team", "question", "answer", "answered_turn"],
+        "questionnaire": ["team", "about_turn", "confidence", "surprise", "expected_reaction",
+                          "created_utc"],
+        "hotwash": ["author", "worked", "did_not_work", "learned", "created_utc"],
+        "arguments": ["turn", "number", "team", "decision", "reasons", "probability", "roll",
+                      "success"],
+        "team_moves": ["turn", "team", "decision", "reason"],
+        "data_plan": ["id", "question", "records", "records_collected"],
+    }
+    rows = {"requests": requests, "questionnaire": questionnaire, "hotwash": hotwash,
+            "arguments": arguments, "team_moves": moves, "data_plan": plan}
+    return {name: pd.DataFrame(rows[name], columns=cols) for name, cols in columns.items()}
+
+
+def write_csv(session: Session, folder: Path | str) -> tuple[Path, ...]:
+    """``log.csv``, ``alignment.csv`` and the data collection tables (`collection_tables`)
+    in ``folder``, each written atomically."""
     folder = Path(folder)
     log = atomic_write_text(folder / "log.csv", log_table(session).to_csv(index=False))
     traj = atomic_write_text(folder / "alignment.csv",
                              trajectory_table(session).to_csv(index=False, float_format="%.17g"))
-    return log, traj
+    more = [atomic_write_text(folder / f"{name}.csv", table.to_csv(index=False))
+            for name, table in collection_tables(session).items()]
+    return (log, traj, *more)
 
 
 def _png(fig) -> str:
@@ -165,6 +207,23 @@ def describe_record(rec) -> str:
         return ("[insight] " if p.get("insight") else "") + p["text"]
     if rec.kind == "assign":
         return f"{p['actor']} → {p['team'] or 'the model'}"
+    if rec.kind == "argument":
+        moves = [f"{k}: {v}" for k, v in {**p.get("dyadic", {}), **p.get("theatre", {})}.items()]
+        verdict = "succeeds" if p["success"] else "fails"
+        return (f"{p['team']} argues {p['actor']} — {', '.join(moves)}: chance "
+                f"{p['probability']:.2f}, roll {p['roll']:.2f}, {verdict}")
+    if rec.kind == "style":
+        return f"adjudication {p['style'].replace('_', '-')}, {'open' if p['open'] else 'closed'}"
+    if rec.kind == "rfi":
+        return f"asks: {p['question']}"
+    if rec.kind == "rfi_answer":
+        return f"answers request {p['request']}: {p['answer']}"
+    if rec.kind == "questionnaire":
+        return (f"turn {p['about_turn'] + 1}: confidence {p['confidence']}/5, surprise "
+                f"{p['surprise']}/5" + (f"; expects: {p['expected_reaction']}"
+                                        if p['expected_reaction'] else ""))
+    if rec.kind == "phase":
+        return f"{p['previous']} → {p['opened']}"
     return json.dumps(p)
 
 
@@ -238,6 +297,7 @@ def report_html(session: Session, dyads: Sequence[tuple[str, str]] | None = None
                          story, " | ".join(notes.get(o.turn, []))))
     parts.append(html_table(("date", "turn", "events", "moves imposed", "why the first dyad moved",
                          "notes"), timeline))
+    parts += _collection_sections(session)
     insights = [r for r in session.log if r.kind == "note" and r.payload.get("insight")]
     parts.append("<h2>Insights</h2>")
     parts.append("<ul>" + "".join(f"<li>{html.escape(r.date)} ({html.escape(r.author)}): "
@@ -247,6 +307,24 @@ def report_html(session: Session, dyads: Sequence[tuple[str, str]] | None = None
     return (f"<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>After-action "
             f"report: {html.escape(sc.name)}</title><style>{CSS}</style></head>"
             f"<body>\n{body}\n</body></html>\n")
+
+
+def _collection_sections(session: Session) -> list[str]:
+    """The report's sections on how the game was adjudicated and what was collected."""
+    tables = collection_tables(session)
+    out = [f"<h2>Adjudication</h2><p>Style: {html.escape(session.style.replace('_', '-'))}, "
+           f"{'open' if session.open_adjudication else 'closed'} (teams "
+           f"{'saw' if session.open_adjudication else 'did not see'} the model's reasoning)."
+           "</p>"]
+    titles = {"data_plan": "Data collection plan", "team_moves": "Team moves and their reasons",
+              "arguments": "Matrix-game arguments", "requests": "Requests for information",
+              "questionnaire": "Player questionnaires", "hotwash": "Hot wash"}
+    for name, title in titles.items():
+        table = tables[name]
+        out.append(f"<h2>{title}</h2>")
+        out.append(html_table(list(table.columns), table.astype(object).where(
+            table.notna(), "").values.tolist()) if len(table) else "<p>None recorded.</p>")
+    return out
 
 
 def write_report(session: Session, path: Path | str,

@@ -34,7 +34,14 @@ MODEL = "model"
 Phase = Literal["collect", "propose", "adjudicate", "resolved"]
 PHASES: tuple[Phase, ...] = ("collect", "propose", "adjudicate", "resolved")
 Kind = Literal["assign", "move", "proposal_accepted", "override", "adjust", "inject", "note",
-               "resolve", "branch", "phase"]
+               "resolve", "branch", "phase", "style", "argument", "rfi", "rfi_answer",
+               "questionnaire", "hotwash", "research_question"]
+#: How White adjudicates (decision record 0011, docs/seminar.md): ``rigid`` the model
+#: decides (no overrides or adjustments); ``semi_rigid`` the model proposes and White
+#: amends; ``free`` White decides, overriding and adjusting at will; ``matrix`` teams argue
+#: for an action, White sets its chance and a logged roll decides.
+Style = Literal["rigid", "semi_rigid", "free", "matrix"]
+STYLES: tuple[str, ...] = ("rigid", "semi_rigid", "free", "matrix")
 
 
 class _Strict(BaseModel):
@@ -86,6 +93,66 @@ class PhasePayload(_Strict):
     opened: Phase
 
 
+class StylePayload(_Strict):
+    """The adjudication style, chosen per session and changed only between turns."""
+
+    style: Style
+    open: bool = Field(description="open adjudication: teams see the model's reasoning")
+
+
+class ArgumentPayload(_Strict):
+    """A matrix-game argument: a team's action with its reasons, the chance White (or the
+    room) gave it, and the roll that decided it. The roll is drawn from the session's seed,
+    the turn and the argument's number, so a replay draws the same number."""
+
+    team: str
+    actor: str
+    dyadic: dict[str, str] = {}
+    theatre: dict[str, str] = {}
+    reasons: str = Field(min_length=1)
+    probability: float = Field(ge=0.0, le=1.0)
+    roll: float = Field(ge=0.0, lt=1.0)
+    success: bool
+    number: int = Field(ge=0, description="this argument's number in the session, from 0")
+
+
+class RfiPayload(_Strict):
+    """A team's request for information to White."""
+
+    question: str = Field(min_length=1)
+
+
+class RfiAnswerPayload(_Strict):
+    request: int = Field(ge=0, description="the log index of the request answered")
+    answer: str = Field(min_length=1)
+
+
+class QuestionnairePayload(_Strict):
+    """A team's answers to the short questionnaire after a resolved turn."""
+
+    about_turn: int = Field(ge=0, description="the resolved turn it is about, from 0")
+    confidence: int = Field(ge=1, le=5, description="confidence in the team's plan, 1 to 5")
+    surprise: int = Field(ge=1, le=5, description="how surprising the outcome was, 1 to 5")
+    expected_reaction: str = Field(default="", description="what the team expects others "
+                                                             "to do next")
+
+
+class HotwashPayload(_Strict):
+    """End-of-game reflections (the hot wash), by a team or White."""
+
+    worked: str = ""
+    did_not_work: str = ""
+    learned: str = ""
+
+
+class ResearchQuestionPayload(_Strict):
+    """A research question of the data collection plan, linked to the records answering it."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,19}$")
+    question: str = Field(min_length=1)
+    records: list[str] = Field(min_length=1, description="record kinds that answer it")
+
+
 class BranchPayload(_Strict):
     parent: str
     branch_turn: int = Field(ge=-1, description="the last turn kept (0-based); -1: none")
@@ -95,7 +162,9 @@ PAYLOADS: dict[str, type[_Strict]] = {
     "assign": AssignPayload, "move": MovesPayload, "proposal_accepted": MovesPayload,
     "override": MovesPayload, "adjust": AdjustPayload, "inject": InjectPayload,
     "note": NotePayload, "resolve": ResolvePayload, "branch": BranchPayload,
-    "phase": PhasePayload,
+    "phase": PhasePayload, "style": StylePayload, "argument": ArgumentPayload,
+    "rfi": RfiPayload, "rfi_answer": RfiAnswerPayload, "questionnaire": QuestionnairePayload,
+    "hotwash": HotwashPayload, "research_question": ResearchQuestionPayload,
 }
 #: Kinds that change the world against the model's will: White must say why.
 NEEDS_REASON = ("override", "adjust")

@@ -60,20 +60,29 @@ from sim.seminar.records import (
     FILE_KIND,
     FORMAT_VERSION,
     PHASES,
+    STYLES,
     WHITE,
     AdjustPayload,
+    ArgumentPayload,
     AssignPayload,
     BranchPayload,
+    HotwashPayload,
     InjectPayload,
+    Kind,
     LogRecord,
     MovesPayload,
     NotePayload,
     Phase,
     PhasePayload,
+    QuestionnairePayload,
+    ResearchQuestionPayload,
     ResolvePayload,
+    RfiAnswerPayload,
+    RfiPayload,
     ScenarioRef,
     SessionFile,
     SessionHeader,
+    StylePayload,
     new_session_id,
     now_utc,
     read_session_file,
@@ -84,6 +93,14 @@ from sim.seminar.roles import Roles, TeamView, check_team_name
 from sim.seminar.why import TREND_MONTHS, Why, dyad_why
 
 IN_TURN: tuple[Phase, ...] = ("collect", "propose", "adjudicate")
+#: Every kind of record, for research questions to link to.
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+
+
+def argument_roll(seed: int, turn: int, number: int) -> float:
+    """The uniform roll of a matrix-game argument, from the session's seed, the turn and
+    the argument's number: the same in a replay, independent of everything else drawn."""
+    return float(np.random.default_rng([int(seed), int(turn), int(number), 0x4D47]).random())
 
 
 @dataclass(frozen=True)
@@ -144,6 +161,9 @@ class Session:
         self._pending = _Pending()
         self._log: list[LogRecord] = []
         self._replaying = False
+        self._style: str = "semi_rigid"  # how White adjudicates (`set_style`)
+        self._open = True  # open adjudication: teams see the model's reasoning
+        self._arguments = 0  # matrix-game arguments so far (numbers their rolls)
 
     # ----------------------------------------------------------------- creation, files
     @classmethod
@@ -350,10 +370,12 @@ class Session:
                                 list(cells.items()))
 
     def submit_move(self, team: str, actor: str, dyadic: Mapping[str, str] | None = None,
-                    theatre: Mapping[str, str] | None = None) -> None:
-        """A team's own moves for its actor (replacing the proposal in those cells)."""
+                    theatre: Mapping[str, str] | None = None, reason: str = "") -> None:
+        """A team's own moves for its actor (replacing the proposal in those cells), with
+        the team's reason if it gives one (shown in the after-action report)."""
         self._commit(self._stamp("move", team, MovesPayload(
-            actor=actor, dyadic=dict(dyadic or {}), theatre=dict(theatre or {}))))
+            actor=actor, dyadic=dict(dyadic or {}), theatre=dict(theatre or {})),
+            reason.strip() if visible_text(reason) else ""))
 
     def accept_proposal(self, team: str, actor: str) -> None:
         """The team takes the model's proposal for its actor, in every cell it has not
@@ -389,6 +411,112 @@ class Session:
         check_fits(event, self.world)
         self._commit(self._stamp("inject", WHITE, InjectPayload(
             key=key, event=event.model_dump(mode="json", exclude_none=True)), reason))
+
+    # ----------------------------------------------------------------- adjudication style
+    @property
+    def style(self) -> str:
+        """How White adjudicates: rigid, semi_rigid (the default), free or matrix."""
+        return self._style
+
+    @property
+    def open_adjudication(self) -> bool:
+        """Whether teams see the model's reasoning (proposals' effects, why a dyad moved)."""
+        return self._open
+
+    def set_style(self, style: str, open_adjudication: bool = True) -> None:
+        """Choose the adjudication style, between turns (it is recorded like every choice)."""
+        if style not in STYLES:
+            raise SessionError(f"style: bad value {style!r}: allowed {', '.join(STYLES)}")
+        self._commit(self._stamp("style", WHITE, StylePayload(style=style,
+                                                              open=bool(open_adjudication))))
+
+    def argue(self, team: str, actor: str, *, dyadic: Mapping[str, str] | None = None,
+              theatre: Mapping[str, str] | None = None, reasons: str,
+              probability: float) -> ArgumentPayload:
+        """A matrix-game argument (style ``matrix``): the team's action with its reasons,
+        the chance of success White (or the room) set, and a roll from the session's seed.
+        On success the action is imposed this month as White's decision."""
+        if not visible_text(reasons):
+            raise SessionError("argument: the team's reasons are required (blank or invisible "
+                               "text is not a reason)")
+        try:
+            chance = float(probability)
+        except (TypeError, ValueError):
+            chance = float("nan")
+        if not 0.0 <= chance <= 1.0:
+            raise SessionError(f"argument: bad probability {probability!r}: a chance is a "
+                               "number from 0 to 1")
+        roll = argument_roll(self.seed, self._turn, self._arguments)
+        payload = ArgumentPayload(team=team, actor=actor, dyadic=dict(dyadic or {}),
+                                  theatre=dict(theatre or {}), reasons=reasons.strip(),
+                                  probability=chance, roll=roll, success=roll < chance,
+                                  number=self._arguments)
+        self._commit(self._stamp("argument", WHITE, payload))
+        return payload
+
+    # ----------------------------------------------------------------- communication
+    def request_information(self, team: str, question: str) -> int:
+        """A team's request for information to White; returns its number (log index)."""
+        if not visible_text(question):
+            raise SessionError("request for information: the question is empty or invisible")
+        self._commit(self._stamp("rfi", check_team_name(team), RfiPayload(
+            question=question.strip())))
+        return len(self._log) - 1
+
+    def answer_information(self, request: int, answer: str) -> None:
+        """White's answer to a request for information (logged, shown to the team)."""
+        if not visible_text(answer):
+            raise SessionError("answer: the text is empty or invisible")
+        self._commit(self._stamp("rfi_answer", WHITE, RfiAnswerPayload(
+            request=int(request), answer=answer.strip())))
+
+    def requests(self, team: str | None = None) -> list[tuple[int, LogRecord, LogRecord | None]]:
+        """Requests for information (of one team, or all): number, request, answer or None."""
+        answers = {r.payload["request"]: r for r in self._log if r.kind == "rfi_answer"}
+        return [(k, r, answers.get(k)) for k, r in enumerate(self._log)
+                if r.kind == "rfi" and (team is None or r.author == team)]
+
+    # ----------------------------------------------------------------- data collection
+    def answer_questionnaire(self, team: str, confidence: int, surprise: int,
+                             expected_reaction: str = "") -> None:
+        """A team's answers about the turn just resolved (once per team and turn)."""
+        if not self._turns:
+            raise SessionError("questionnaire: no turn has been resolved yet")
+        try:
+            payload = QuestionnairePayload(about_turn=len(self._turns) - 1,
+                                           confidence=confidence, surprise=surprise,
+                                           expected_reaction=expected_reaction.strip())
+        except ValidationError as exc:
+            raise SessionError("questionnaire: " + "; ".join(
+                describe_validation_error(exc))) from None
+        self._commit(self._stamp("questionnaire", check_team_name(team), payload))
+
+    def hotwash(self, author: str, worked: str = "", did_not_work: str = "",
+                learned: str = "") -> None:
+        """End-of-game reflections of a team or White (the hot wash)."""
+        if not any(visible_text(x) for x in (worked, did_not_work, learned)):
+            raise SessionError("hot wash: write at least one answer")
+        self._commit(self._stamp("hotwash", author, HotwashPayload(
+            worked=worked.strip(), did_not_work=did_not_work.strip(), learned=learned.strip())))
+
+    def add_research_question(self, qid: str, question: str, records: Sequence[str]) -> None:
+        """A research question of the session's data collection plan, linked to the kinds
+        of record that answer it (e.g. ``move``, ``questionnaire``, ``rfi``)."""
+        if not visible_text(question):
+            raise SessionError("research question: the question is empty or invisible")
+        try:
+            payload = ResearchQuestionPayload(id=qid.strip(), question=question.strip(),
+                                              records=list(records))
+        except ValidationError as exc:
+            raise SessionError("research question: " + "; ".join(
+                describe_validation_error(exc))) from None
+        self._commit(self._stamp("research_question", WHITE, payload))
+
+    def research_questions(self) -> list[tuple[ResearchQuestionPayload, int]]:
+        """The data collection plan: each question with the number of records answering it."""
+        kinds = [r.kind for r in self._log]
+        return [(q, sum(k in q.records for k in kinds)) for q in
+                (r.body() for r in self._log if r.kind == "research_question")]
 
     def note(self, text: str, author: str = WHITE, insight: bool = False) -> None:
         """A note by White or a team, tagged to the current turn (optionally an insight)."""
@@ -548,6 +676,11 @@ class Session:
             raise SessionError(f"{actor}: {moves} moves towards partners this month; at most "
                                f"{limit} other than 'maintain' (max_moves)")
 
+    def _check_style_allows(self, what: str) -> None:
+        if self._style == "rigid":
+            raise SessionError(f"{what} is not allowed in rigid adjudication: the model "
+                               "decides (choose another style between turns)")
+
     def _require(self, phases: Sequence[Phase], what: str) -> None:
         if self._phase not in phases:
             raise SessionError(f"{what} is allowed in phase {' or '.join(phases)} only; turn "
@@ -623,6 +756,7 @@ class Session:
             self._started = True
         elif kind == "override":
             self._require(IN_TURN, "an override")
+            self._check_style_allows("an override")
             _, cells = self._moves_cells(rec)
             self._decisions.white.update(cells)
             self._started = True
@@ -641,12 +775,62 @@ class Session:
                 check_team_name(rec.author)
         elif kind == "adjust":
             self._require(("resolved",), "adjusting an outcome")
+            self._check_style_allows("adjusting an outcome")
             i, j = self._pair(body.source, body.target)
             set_alignment(self._state, [0], i, j, body.value)
             self._starts[-1] = self._state.copy()
             self._pending = _Pending()
         elif kind == "branch":
             pass  # a marker: where this session left its parent
+        elif kind == "style":
+            if self._phase != "resolved" and self._started:
+                raise SessionError(f"the adjudication style changes only between turns: turn "
+                                   f"{self.turn_number} is under way; resolve it first")
+            self._style, self._open = body.style, body.open
+        elif kind == "argument":
+            self._require(IN_TURN, "a matrix-game argument")
+            if self._style != "matrix":
+                raise SessionError(f"a matrix-game argument needs the matrix style; the "
+                                   f"session is {self._style!r} (choose it between turns)")
+            self.roles.check_controls(check_team_name(body.team), body.actor)
+            expected = argument_roll(self.seed, rec.turn, self._arguments)
+            if body.number != self._arguments or body.roll != expected or \
+                    body.success != (body.roll < body.probability):
+                raise SessionError(f"argument {body.number}: the roll does not follow from "
+                                   f"the seed (expected {expected!r} for argument "
+                                   f"{self._arguments})")
+            _, cells = self._moves_cells(rec)
+            if body.success:
+                self._decisions.white.update(cells)
+            self._arguments += 1
+            self._started = True
+        elif kind == "rfi":
+            check_team_name(rec.author)
+        elif kind == "rfi_answer":
+            k = body.request
+            if not (0 <= k < len(self._log) and self._log[k].kind == "rfi"):
+                raise SessionError(f"answer: bad request number {k}: no such request")
+            if any(r.kind == "rfi_answer" and r.payload["request"] == k for r in self._log):
+                raise SessionError(f"answer: request {k} is already answered")
+        elif kind == "questionnaire":
+            check_team_name(rec.author)
+            if body.about_turn >= len(self._turns):
+                raise SessionError(f"questionnaire: turn {body.about_turn + 1} is not resolved")
+            if any(r.kind == "questionnaire" and r.author == rec.author
+                   and r.payload["about_turn"] == body.about_turn for r in self._log):
+                raise SessionError(f"questionnaire: team {rec.author} has already answered "
+                                   f"for turn {body.about_turn + 1}")
+        elif kind == "hotwash":
+            if rec.author != WHITE:
+                check_team_name(rec.author)
+        elif kind == "research_question":
+            unknown = [k for k in body.records if k not in KINDS]
+            if unknown:
+                raise SessionError(f"research question {body.id}: unknown record kinds "
+                                   f"{unknown}; allowed: {', '.join(KINDS)}")
+            if any(r.kind == "research_question" and r.payload["id"] == body.id
+                   for r in self._log):
+                raise SessionError(f"research question {body.id!r} exists already")
         elif kind == "phase":
             # Live, the record is written by advance_phase after the change; in replay the
             # change is made by reaching the record's stamp, and the record must agree.

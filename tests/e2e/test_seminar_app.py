@@ -183,7 +183,7 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     # Export: JSON, CSV and the after-action report, written where the page says.
     tab(fac, "Export")
     fac.get_by_role("button", name="Export session and after-action report").click()
-    says(fac, "exported 4 files")
+    says(fac, "exported 10 files")
     says(fac, re.compile(r"written: .*after_action_report\.html"))
     shot(fac, "09_export")
     exports = list((seminar_server.folder / "exports").glob("*/after_action_report.html"))
