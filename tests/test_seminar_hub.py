@@ -361,3 +361,10 @@ def test_collected_data_reach_the_csv_files_and_the_report(hub, tmp_path):
                  "we need a patron", "Moscow hedges", "the room trusted the cone",
                  "Style: semi-rigid, open"):
         assert text in report, text
+
+
+def test_every_record_kind_has_words_for_the_data_plan():
+    from sim.seminar.records import KIND_LABELS
+    from sim.seminar.session import KINDS
+
+    assert set(KIND_LABELS) == set(KINDS)

@@ -42,6 +42,16 @@ Kind = Literal["assign", "move", "proposal_accepted", "override", "adjust", "inj
 #: for an action, White sets its chance and a logged roll decides.
 Style = Literal["rigid", "semi_rigid", "free", "matrix"]
 STYLES: tuple[str, ...] = ("rigid", "semi_rigid", "free", "matrix")
+#: What each kind of record is, in words (the data collection plan links questions to them).
+KIND_LABELS: dict[str, str] = {
+    "move": "a team's move (with its reason)", "proposal_accepted": "a proposal accepted",
+    "override": "White's override", "adjust": "White's adjustment", "inject": "an inject",
+    "note": "a note or insight", "assign": "a role change", "resolve": "a resolved month",
+    "branch": "a branch", "phase": "a phase change", "style": "the adjudication style",
+    "argument": "a matrix-game argument and its roll", "rfi": "a request for information",
+    "rfi_answer": "White's answer to a request", "questionnaire": "a player questionnaire",
+    "hotwash": "a hot-wash answer", "research_question": "a research question",
+}
 
 
 class _Strict(BaseModel):

@@ -17,6 +17,13 @@ from sim.seminar.moves import names_of
 from sim.seminar.records import WHITE, visible_text
 from sim.seminar.session import Session
 from sim.seminar.web.branches_view import BranchesPanel
+from sim.seminar.web.collection_views import (
+    ArgumentForm,
+    DataPlanPanel,
+    HotwashForm,
+    RequestsPanel,
+    StylePanel,
+)
 from sim.seminar.web.hub import Hub, get_hub
 from sim.seminar.web.live import follow, use_watch
 from sim.seminar.web.move_form import MoveForm
@@ -35,8 +42,8 @@ from sim.seminar.web.panels import (
 from sim.seminar.web.replay import ReplayPanel
 from sim.seminar.web.start import StartPanel
 
-TABS = ("Turn", "Injects", "Why & futures", "Replay", "Branches", "Log & notes", "Export",
-        "Sessions")
+TABS = ("Turn", "Injects", "Requests", "Why & futures", "Replay", "Branches", "Log & notes",
+        "Data plan", "Export", "Sessions")
 NEXT_STEP = {
     "collect": "Close moves: show the model's proposals",
     "propose": "Close proposals: White adjudicates",
@@ -127,10 +134,17 @@ def MovesTable(session: Session) -> None:
         if dec is not None:
             d, t = names_of(session.world, dec.of_actor(ro.index(a)))
             decided = ", ".join(f"{k}: {v}" for k, v in {**d, **t}.items()) or "—"
-        rows.append((actor_label(session, a), session.roles.team_of(a) or "model",
+        team = session.roles.team_of(a)
+        if proposal in ("—", "maintain all") and decided == "—" and team is None:
+            continue  # the adjudication workspace shows departures, not the quiet actors
+        rows.append((actor_label(session, a), f"▶ team {team}" if team else "model",
                      proposal, decided))
     Table(("actor", "played by", "model's proposal", "decided this turn"), rows,
           "seminar-table moves-table")
+    quiet = len(ro.ids) - len(rows)
+    if quiet:
+        solara.Text(f"{quiet} actors played by the model keep to 'maintain' and are not shown.",
+                    style={"display": "block", "font-size": "0.85em"})
 
 
 @solara.component
@@ -286,12 +300,17 @@ def TabContent(hub: Hub, s: Session, title: str, dyad, set_dyad) -> None:
             RolesPanel(hub, s)
         with solara.Card("Moves this turn"):
             MovesTable(s)
+        if s.style == "matrix":
+            with solara.Card("Matrix game: an argued action, its chance and the roll"):
+                ArgumentForm(hub, s)
         with solara.Card("White: override a move (reason required)"):
             OverrideChooser(hub, s)
         with solara.Card("White: adjust an outcome after resolution"):
             AdjustPanel(hub, s)
     elif title == "Injects":
         InjectPanel(hub, s)
+    elif title == "Requests":
+        RequestsPanel(hub, s)
     elif title == "Why & futures":
         WhyAndFutures(hub, s, dyad, set_dyad)
     elif title == "Replay":
@@ -300,7 +319,14 @@ def TabContent(hub: Hub, s: Session, title: str, dyad, set_dyad) -> None:
         BranchesPanel(hub, dyad, set_dyad)
     elif title == "Log & notes":
         NotesPanel(hub, WHITE)
+        with solara.Card("White's hot wash (end of game)"):
+            HotwashForm(hub, WHITE)
         LogPanel(s)
+    elif title == "Data plan":
+        with solara.Card("Adjudication style"):
+            StylePanel(hub, s)
+        with solara.Card("Research questions and the records that answer them"):
+            DataPlanPanel(hub, s)
     elif title == "Export":
         ExportPanel(hub)
     else:

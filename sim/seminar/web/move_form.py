@@ -20,7 +20,7 @@ from sim.seminar.web.panels import Feedback
 THEATRE = "theatre: "
 
 
-def _menu(session: Session, actor: str) -> dict[str, tuple[str, ...]]:
+def move_menu(session: Session, actor: str) -> dict[str, tuple[str, ...]]:
     """'RUS — Russia' or 'theatre: gulf' -> the actions open to ``actor`` there."""
     opts = session.options(actor)
     ro = session.world.roster
@@ -29,7 +29,8 @@ def _menu(session: Session, actor: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _cells(where: str, action: str) -> tuple[dict[str, str], dict[str, str]]:
+def parse_choice(where: str, action: str) -> tuple[dict[str, str], dict[str, str]]:
+    """A menu choice as (dyadic, theatre) moves: partner -> action or theatre -> action."""
     if where.startswith(THEATRE):
         return {}, {where[len(THEATRE):]: action}
     return {where.split(" — ")[0]: action}, {}
@@ -49,11 +50,11 @@ def MoveForm(hub: Hub, actor: str, author: str, label: str) -> None:
         return
     white = author == "white"
     with hub.lock:
-        menu = _menu(s, actor)
+        menu = move_menu(s, actor)
         acts = menu.get(where, ())
         effect = ""
         if where and action in acts and s.phase in ("collect", "propose", "adjudicate"):
-            d, t = _cells(where, action)
+            d, t = parse_choice(where, action)
             try:
                 effect = "; ".join(e.text() for e in s.expected_effects(actor, d, t)) or (
                     "no change from the default move")
@@ -63,12 +64,12 @@ def MoveForm(hub: Hub, actor: str, author: str, label: str) -> None:
     shown = (s.turn, s.phase)
 
     def submit() -> None:
-        d, t = _cells(where, action)
+        d, t = parse_choice(where, action)
         if white:
             set_outcome(hub.act(lambda: s.override(actor, dyadic=d, theatre=t, reason=reason),
                                 f"White overrides {actor}: {action} ({where})", at=shown))
         else:
-            set_outcome(hub.act(lambda: s.submit_move(author, actor, d, t),
+            set_outcome(hub.act(lambda: s.submit_move(author, actor, d, t, reason),
                                 f"{author} moves {actor}: {action} ({where})", at=shown))
 
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
@@ -79,6 +80,9 @@ def MoveForm(hub: Hub, actor: str, author: str, label: str) -> None:
         if white:
             solara.InputText("Reason (required)", value=reason, on_value=set_reason,
                              continuous_update=True)
+        else:
+            solara.InputText(f"{actor}: why (optional, in the report)", value=reason,
+                             on_value=set_reason, continuous_update=True)
         solara.Button(label, on_click=submit, color="primary",
                       disabled=not (where and action in acts)
                       or (white and not visible_text(reason)))

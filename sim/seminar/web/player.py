@@ -11,6 +11,7 @@ import solara
 
 from sim.seminar.errors import SessionError
 from sim.seminar.roles import TeamView, check_team_name
+from sim.seminar.web.collection_views import HotwashForm, QuestionnaireForm, RequestForm
 from sim.seminar.web.hub import Hub, get_hub
 from sim.seminar.web.live import follow, use_watch
 from sim.seminar.web.move_form import MoveForm
@@ -42,7 +43,7 @@ def ActorCard(hub: Hub, view: TeamView, actor: str) -> None:
             words = ([f"{a} towards {p}" for p, a in d.items()]
                      + [f"{a} in {th}" for th, a in t.items()]) or ["maintain everything"]
             solara.Markdown("**The model proposes:** " + "; ".join(words))
-            for e in prop.effects:
+            for e in prop.effects if s.open_adjudication else ():
                 solara.Text(f"Expected: {e.text()}", style={"display": "block",
                                                             "font-size": "0.9em"})
             solara.Button(f"Accept the proposal for {actor}", color="primary",
@@ -84,9 +85,20 @@ def Player(team: str) -> None:
         ActorCard(hub, view, opts.actor)
     with solara.Card("Key dyads"):
         KeyDyads(s)
-    with solara.Card("Why and futures"):
-        DyadPicker(s, dyad, set_dyad)
-        ConeChart(hub, *dyad)
-        WhyPanel(s, *dyad)
+    if s.open_adjudication:
+        with solara.Card("Why and futures"):
+            DyadPicker(s, dyad, set_dyad)
+            ConeChart(hub, *dyad)
+            WhyPanel(s, *dyad)
+    else:
+        solara.Info("Closed adjudication: White keeps the model's reasoning to itself this "
+                    "session.")
+    with solara.Card("Requests for information to White"):
+        RequestForm(hub, team)
+    if s.phase == "resolved":
+        with solara.Card("Questionnaire about the turn just played"):
+            QuestionnaireForm(hub, team)
     with solara.Card("Team notes"):
         NotesPanel(hub, team)
+    with solara.Card("Hot wash (end of game)"):
+        HotwashForm(hub, team)
