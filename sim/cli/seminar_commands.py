@@ -47,5 +47,6 @@ def seminar(
     port: Annotated[int, typer.Option(min=1, max=65535, help=SEMINAR_HELP["port"])] = 8765,
     drop_after: Annotated[float | None, typer.Option(
         "--drop-after", help=SEMINAR_HELP["drop_after"])] = None,
+    pins: Annotated[Path | None, typer.Option(help=SEMINAR_HELP["pins"])] = None,
 ) -> None:
-    seminar_command(scenario, seed, session, folder, host, port, drop_after)
+    seminar_command(scenario, seed, session, folder, host, port, drop_after, pins)

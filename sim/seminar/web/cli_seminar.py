@@ -17,7 +17,9 @@ HELP: dict[str, str] = {
     "folder": "where session files, branches and exports are written "
               "(default: SIM_SEMINAR_FOLDER or results/seminar)",
     "host": "address to listen on; keep 127.0.0.1 unless the room's screens need the LAN "
-            "(the app has no authentication)",
+            "(then --pins is required)",
+    "pins": "PIN file protecting the pages by role (white, viewer, [teams]); required with a "
+            "--host beyond localhost",
     "port": "port to listen on",
     "drop_after": "seconds after which a page that lost its connection is dropped "
                   "(default: SIM_SEMINAR_DROP_AFTER or 120)",
@@ -25,7 +27,8 @@ HELP: dict[str, str] = {
 
 
 def _check(scenario: str, seed: int | None, session: Path | None,
-           folder: Path | None, drop_after: float | None = None) -> None:
+           folder: Path | None, drop_after: float | None = None,
+           pins: Path | None = None) -> None:
     """Refuse bad choices here, with a message, rather than in the server's log."""
     from pydantic import ValidationError
 
@@ -47,6 +50,13 @@ def _check(scenario: str, seed: int | None, session: Path | None,
         _fail(str(exc))
     if folder is not None and folder.exists() and not folder.is_dir():
         _fail(f"--folder: {folder} exists and is not a folder")
+    if pins is not None:
+        from sim.seminar.web.pins import load_pins
+
+        try:
+            load_pins(pins)
+        except ConfigError as exc:
+            _fail(f"--pins: {exc}")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -56,7 +66,7 @@ def _fail(message: str, code: int = 2) -> None:
 
 def seminar_command(scenario: str, seed: int | None, session: Path | None,
                     folder: Path | None, host: str, port: int,
-                    drop_after: float | None = None) -> None:
+                    drop_after: float | None = None, pins: Path | None = None) -> None:
     """Run the seminar web app: facilitator at /, plenary at /plenary, teams at /team/NAME.
 
     Everything is served from this machine, with no network needed (the page's scripts and
@@ -64,7 +74,8 @@ def seminar_command(scenario: str, seed: int | None, session: Path | None,
     """
     from sim.seminar.web.server import serve
 
-    _check(scenario, seed, session, folder, drop_after)
-    code = serve(scenario, seed, session, folder, host=host, port=port, drop_after=drop_after)
+    _check(scenario, seed, session, folder, drop_after, pins)
+    code = serve(scenario, seed, session, folder, host=host, port=port, drop_after=drop_after,
+                 pins=pins)
     if code:
         raise typer.Exit(code)

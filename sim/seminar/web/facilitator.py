@@ -34,6 +34,7 @@ from sim.seminar.web.panels import (
     KeyDyads,
     LogPanel,
     NotesPanel,
+    PinPrompt,
     Status,
     Table,
     WhyPanel,
@@ -262,7 +263,7 @@ def WhyAndFutures(hub: Hub, session: Session, dyad, set_dyad, show_plenary: bool
 
 
 @solara.component
-def Facilitator() -> None:
+def FacilitatorPage() -> None:
     follow()
     hub = get_hub()
     use_watch(hub, "facilitator")
@@ -369,3 +370,15 @@ def ExportPanel(hub: Hub) -> None:
         data = next(p for p in paths if p.endswith("session.json"))
         solara.FileDownload(lambda: Path(data).read_bytes(), filename="session.json",
                             label="Download the session (JSON)")
+
+
+@solara.component
+def Facilitator() -> None:
+    """The facilitator's page, behind White's PIN when the seminar has PINs."""
+    hub = get_hub()
+    opened, set_opened = solara.use_state(False)
+    role = "white"
+    if hub.guard.needs_pin(role) and not opened:
+        PinPrompt(hub, role, lambda: set_opened(True))
+        return
+    FacilitatorPage()

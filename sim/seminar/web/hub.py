@@ -23,6 +23,7 @@ import io
 import json
 import logging
 import re
+import secrets
 import threading
 import time
 import uuid
@@ -40,6 +41,7 @@ from sim.seminar.errors import SessionError
 from sim.seminar.export import write_csv, write_json, write_report
 from sim.seminar.records import read_session_file
 from sim.seminar.session import Session
+from sim.seminar.web.pins import PinFile, PinGuard, load_pins
 from sim.seminar.web.settings import SeminarSettings, get_seminar_settings
 
 T = TypeVar("T")
@@ -86,6 +88,7 @@ class Hub:
         self._pngs: dict[tuple, bytes] = {}  # figures, drawn once per change of the game
         self._moved_at = float("-inf")  # monotonic time of the last phase change
         self.pages: dict[str, str] = {}  # open pages: watcher id -> role
+        self.guard = PinGuard(None)  # PINs per role (`sim.seminar.web.pins`), none by default
 
     # ----------------------------------------------------------------- change tracking
     def wait(self, seen: int, timeout: float) -> int:
@@ -321,6 +324,12 @@ def get_hub() -> Hub:
     with _HUB_LOCK:
         if _HUB is None:
             hub = Hub(get_seminar_settings())
+            if hub.settings.pins is not None:
+                try:
+                    hub.guard = PinGuard(load_pins(hub.settings.pins))
+                except ConfigError as exc:  # refuse every protected page rather than none
+                    hub.guard = PinGuard(PinFile(white=secrets.token_hex(16)))
+                    hub.notice = f"the PIN file was refused, so every page is locked: {exc}"
             if hub.settings.session is not None:
                 try:
                     hub.open_session(hub.settings.session)

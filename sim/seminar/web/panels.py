@@ -57,6 +57,27 @@ def Feedback(outcome: Outcome | None) -> None:
 
 
 @solara.component
+def PinPrompt(hub: Hub, role: str, on_open) -> None:
+    """Asks for the PIN of ``role``'s page; ``on_open`` is called when it is right."""
+    pin, set_pin = solara.use_state("")
+    outcome, set_outcome = solara.use_state(None)
+
+    def enter() -> None:
+        problem = hub.guard.check(role, pin)
+        set_pin("")
+        if problem is None:
+            on_open()
+        else:
+            set_outcome(Outcome("", problem))
+
+    solara.Markdown(f"This page ({role}) is protected: enter its PIN.")
+    solara.InputText("PIN", value=pin, on_value=set_pin, password=True,
+                     continuous_update=True)
+    solara.Button("Open", on_click=enter, color="primary", disabled=not pin)
+    Feedback(outcome)
+
+
+@solara.component
 def Status(hub: Hub, large: bool = False) -> None:
     """Turn, in-game date and phase: the stamp every record of this moment carries."""
     follow()

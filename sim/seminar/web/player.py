@@ -21,6 +21,7 @@ from sim.seminar.web.panels import (
     Feedback,
     KeyDyads,
     NotesPanel,
+    PinPrompt,
     Status,
     WhyPanel,
 )
@@ -60,7 +61,7 @@ def ActorCard(hub: Hub, view: TeamView, actor: str) -> None:
 
 
 @solara.component
-def Player(team: str) -> None:
+def PlayerPage(team: str) -> None:
     follow()
     hub = get_hub()
     use_watch(hub, f"team {team}")
@@ -102,3 +103,15 @@ def Player(team: str) -> None:
         NotesPanel(hub, team)
     with solara.Card("Hot wash (end of game)"):
         HotwashForm(hub, team)
+
+
+@solara.component
+def Player(team: str) -> None:
+    """A team's page, behind the team's PIN (or White's) when the seminar has PINs."""
+    hub = get_hub()
+    opened, set_opened = solara.use_state(False)
+    role = f"team {team}"
+    if hub.guard.needs_pin(role) and not opened:
+        PinPrompt(hub, role, lambda: set_opened(True))
+        return
+    PlayerPage(team)

@@ -17,11 +17,11 @@ import solara
 from sim.seminar.web import charts
 from sim.seminar.web.hub import get_hub
 from sim.seminar.web.live import follow, use_watch
-from sim.seminar.web.panels import ConeChart, KeyDyads, Status
+from sim.seminar.web.panels import ConeChart, KeyDyads, PinPrompt, Status
 
 
 @solara.component
-def Plenary() -> None:
+def PlenaryPage() -> None:
     follow()
     hub = get_hub()
     use_watch(hub, "plenary")
@@ -54,3 +54,15 @@ def Plenary() -> None:
                     lines.append(f"White ({r.kind}, {r.date}): {r.reason}")
     body = "".join(f"<p>{html.escape(x)}</p>" for x in lines)
     solara.HTML(tag="div", unsafe_innerHTML=f"<div class='plenary-why'>{body}</div>")
+
+
+@solara.component
+def Plenary() -> None:
+    """The plenary, behind the viewers' PIN (or White's) when the seminar has PINs."""
+    hub = get_hub()
+    opened, set_opened = solara.use_state(False)
+    role = "viewer"
+    if hub.guard.needs_pin(role) and not opened:
+        PinPrompt(hub, role, lambda: set_opened(True))
+        return
+    PlenaryPage()

@@ -62,7 +62,7 @@ def _absolute_scenario(scenario: str) -> str:
 def solara_env(*, scenario: str, seed: int | None, session: Path | None,
                folder: Path | None, assets_dir: Path, home: Path,
                base: Mapping[str, str] | None = None,
-               drop_after: float | None = None) -> dict[str, str]:
+               drop_after: float | None = None, pins: Path | None = None) -> dict[str, str]:
     """The server's environment: this one, plus the offline switches and the app's choices.
 
     None leaves a ``SIM_SEMINAR_*`` variable as inherited (the settings' default otherwise).
@@ -86,6 +86,8 @@ def solara_env(*, scenario: str, seed: int | None, session: Path | None,
         env["SIM_SEMINAR_FOLDER"] = str(Path(folder).resolve())
     if drop_after is not None:
         env["SIM_SEMINAR_DROP_AFTER"] = str(drop_after)
+    if pins is not None:
+        env["SIM_SEMINAR_PINS"] = str(Path(pins).resolve())
     # Solara keeps a disconnected page's context (and its watcher) for this long; its
     # default of a day let dropped laptops slow every click (issue 15).
     env["SOLARA_KERNEL_CULL_TIMEOUT"] = "{:g}s".format(
@@ -137,7 +139,7 @@ def _stop(proc: subprocess.Popen, first: signal.Signals = signal.SIGTERM) -> int
 
 def serve(scenario: str, seed: int | None, session: Path | None, folder: Path | None,
           host: str = "127.0.0.1", port: int = 8765, assets_dir: Path | None = None,
-          drop_after: float | None = None) -> int:
+          drop_after: float | None = None, pins: Path | None = None) -> int:
     """Run the app in the foreground until Ctrl-C; the exit status (0 when stopped by Ctrl-C).
 
     The server runs in its own process group and Ctrl-C (or SIGTERM) is forwarded to it as
@@ -148,18 +150,22 @@ def serve(scenario: str, seed: int | None, session: Path | None, folder: Path | 
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    if not is_loopback(host) and pins is None:
+        print(f"error: --host {host} opens the seminar to the network: give a PIN file "
+              "with --pins FILE (white, viewer and each team's PIN; see docs/seminar.md)",
+              file=sys.stderr)
+        return 2
     busy = port_problem(host, port)
     if busy:
         print(f"error: {busy}", file=sys.stderr)
         return 2
     if not is_loopback(host):
-        print(f"warning: serving on {host}: anyone on this network can open and change "
-              "the seminar (the app has no authentication)", file=sys.stderr)
+        print(f"serving on {host}: pages ask for the PINs of {pins}", file=sys.stderr)
     for view, url in view_urls(host, port).items():
         print(f"{view:>12}: {url}", flush=True)
     with tempfile.TemporaryDirectory(prefix="sim-solara-home-") as home:
         env = solara_env(scenario=scenario, seed=seed, session=session, folder=folder,
-                         assets_dir=assets, home=Path(home), drop_after=drop_after)
+                         assets_dir=assets, home=Path(home), drop_after=drop_after, pins=pins)
         proc = subprocess.Popen(solara_command(host, port), env=env, start_new_session=True)
         return _wait_foreground(proc)
 
@@ -232,7 +238,8 @@ def running_server(scenario: str = "baseline", seed: int | None = None,
                    assets_dir: Path | None = None, port: int | None = None,
                    log_path: Path | None = None, check_assets: bool = True,
                    drop_after: float | None = None,
-                   settle_seconds: float | None = None) -> Iterator[str]:
+                   settle_seconds: float | None = None,
+                   pins: Path | None = None) -> Iterator[str]:
     """A server on 127.0.0.1 (a free port unless given) for tests; yields its base URL.
 
     ``check_assets=False`` starts it even with an incomplete asset folder: the negative
@@ -249,7 +256,7 @@ def running_server(scenario: str = "baseline", seed: int | None = None,
         log_path = Path(log_path or home / "server.log")
         log = stack.enter_context(open(log_path, "w"))
         env = solara_env(scenario=scenario, seed=seed, session=session, folder=folder,
-                         assets_dir=assets, home=home, drop_after=drop_after)
+                         assets_dir=assets, home=home, drop_after=drop_after, pins=pins)
         if settle_seconds is not None:  # tests click faster than people
             env["SIM_SEMINAR_SETTLE_SECONDS"] = str(settle_seconds)
         proc = subprocess.Popen(solara_command("127.0.0.1", port), env=env, stdout=log,

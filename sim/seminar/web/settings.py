@@ -33,6 +33,9 @@ class SeminarSettings(BaseSettings):
                                  description="replicates of the cone of futures")
     cone_months: int = Field(default=12, ge=1, le=120,
                              description="months the cone of futures looks ahead")
+    pins: Path | None = Field(default=None,
+                              description="PIN file (pins.toml) protecting the pages by role; "
+                                          "required when the app binds beyond localhost")
     drop_after: float = Field(
         default=120.0, ge=5.0, le=86400.0,
         description="seconds after which a page that lost its connection (a laptop that "
