@@ -229,8 +229,9 @@ def click_once(room: Room) -> Click:
 
 
 def _median_max(prefix: str, values: list[float]) -> dict[str, float]:
-    return {f"{prefix}_median_ms": round(statistics.median(values), 1),
-            f"{prefix}_max_ms": round(max(values), 1)}
+    """Median and max of ms figures, rounded as `_ms` rounds."""
+    return {f"{prefix}_median_ms": _ms(statistics.median(values) / 1000),
+            f"{prefix}_max_ms": _ms(max(values) / 1000)}
 
 
 def summarise(clicks: list[Click]) -> dict:
@@ -301,7 +302,8 @@ def results_md(record: dict) -> str:
         f"{TURNS_CLICKED} resolves); the facilitator's page, the plenary and the team pages "
         "(one actor each) are each a window of their own in headless Chromium.\n",
         "| team pages | plenary after a resolve | plenary, any click | facilitator, any "
-        "click | slowest team page, any click | first load |\n|---|---|---|---|---|---|",
+        "click | slowest team page, any click | facilitator's first load |",
+        "|---|---|---|---|---|---|",
     ]
     for key, pg in record["page"].items():
         lines.append(f"| {key.removeprefix('teams_')} | {_whole(pg, 'plenary_after_resolve')} "

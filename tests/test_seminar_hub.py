@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from sim.core.actions import Dyadic
 from sim.core.config_errors import ConfigError
 from sim.seminar.errors import SessionError
 from sim.seminar.records import read_session_file
@@ -368,3 +369,28 @@ def test_every_record_kind_has_words_for_the_data_plan():
     from sim.seminar.session import KINDS
 
     assert set(KIND_LABELS) == set(KINDS)
+
+
+# ------------------------------------------------------------------------- turn length
+def test_a_three_month_turn_steps_three_months_with_the_moves_in_force(tmp_path):
+    s = Session.create("baseline", 5, path=tmp_path / "q.json", months_per_turn=3)
+    assert (s.turn_number, s.period) == (1, "2025-01 to 2025-03")
+    s.assign("IRN", "blue")
+    s.submit_move("blue", "IRN", {"RUS": "deepen"})
+    _resolve(s)
+    assert (s.resolved_turns, s.resolved_room_turns) == (3, 1)  # three months, one turn
+    assert s.state.step == 3
+    ro = s.world.roster
+    i, j = ro.index("IRN"), ro.index("RUS")
+    taken = [s._turns[m].result.dyadic[0, i, j] for m in range(3)]
+    assert all(int(a) == int(Dyadic.DEEPEN) for a in taken)  # in force every month
+    s.advance_phase()
+    assert (s.turn, s.turn_number, s.date, s.period) == (3, 2, "2025-04", "2025-04 to 2025-06")
+    s.save()
+    again = Session.load(s.path)
+    assert again.months_per_turn == 3
+    assert [o.digest for o in again.outcomes] == [o.digest for o in s.outcomes]
+    branch = s.branch(0)
+    assert branch.resolved_turns == 3 and (branch.turn, branch.phase) == (0, "resolved")
+    with pytest.raises(SessionError, match="allowed 1, 3, 6, 12"):
+        Session.create("baseline", 5, months_per_turn=2)

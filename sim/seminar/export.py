@@ -54,7 +54,8 @@ def write_json(session: Session, path: Path | str) -> Path:
 def log_table(session: Session) -> pd.DataFrame:
     """The log as one table; the payload is kept as JSON text in one column. ``turn`` counts
     from 1, as the room does."""
-    rows = [{"index": k, "turn": r.turn + 1, "phase": r.phase, "date": r.date, "kind": r.kind,
+    rows = [{"index": k, "turn": session.turn_of(r.turn), "phase": r.phase, "date": r.date,
+             "kind": r.kind,
              "author": r.author, "reason": r.reason,
              "payload": json.dumps(r.payload, sort_keys=True), "created_utc": r.created_utc}
             for k, r in enumerate(session.log)]
@@ -83,22 +84,23 @@ def collection_tables(session: Session) -> dict[str, pd.DataFrame]:
     with their answers, the per-turn questionnaires, the hot wash, matrix-game arguments,
     team moves with their reasons, and the research questions with the records linked."""
     log = session.log
-    requests = [{"request": k, "turn": r.turn + 1, "team": r.author,
+    requests = [{"request": k, "turn": session.turn_of(r.turn), "team": r.author,
                  "question": r.payload["question"],
                  "answer": a.payload["answer"] if a else "", "answered_turn":
-                     a.turn + 1 if a else None}
+                     session.turn_of(a.turn) if a else None}
                 for k, r, a in session.requests()]
-    questionnaire = [{"team": r.author, "about_turn": r.payload["about_turn"] + 1,
+    questionnaire = [{"team": r.author, "about_turn": session.turn_of(r.payload["about_turn"]),
                       "confidence": r.payload["confidence"], "surprise": r.payload["surprise"],
                       "expected_reaction": r.payload["expected_reaction"],
                       "created_utc": r.created_utc} for r in log if r.kind == "questionnaire"]
     hotwash = [{"author": r.author, **r.payload, "created_utc": r.created_utc}
                for r in log if r.kind == "hotwash"]
-    arguments = [{"turn": r.turn + 1, "number": r.payload["number"], "team": r.payload["team"],
+    arguments = [{"turn": session.turn_of(r.turn), "number": r.payload["number"],
+                  "team": r.payload["team"],
                   "decision": describe_record(r), "reasons": r.payload["reasons"],
                   "probability": r.payload["probability"], "roll": r.payload["roll"],
                   "success": r.payload["success"]} for r in log if r.kind == "argument"]
-    moves = [{"turn": r.turn + 1, "team": r.author, "decision": describe_record(r),
+    moves = [{"turn": session.turn_of(r.turn), "team": r.author, "decision": describe_record(r),
               "reason": r.reason} for r in log if r.kind == "move"]
     plan = [{"id": q.id, "question": q.question, "records": " ".join(q.records),
              "records_collected": n} for q, n in session.research_questions()]

@@ -244,6 +244,7 @@ class SessionHeader(_Strict):
     branch_turn: int | None = Field(default=None, ge=-1)
     at_turn: int = Field(default=0, ge=0, description="where play stood when saved")
     at_phase: Phase = "collect"
+    months_per_turn: int = Field(default=1, description="months a turn lasts: 1, 3, 6 or 12")
 
 
 class SessionFile(_Strict):

@@ -93,6 +93,8 @@ from sim.seminar.roles import Roles, TeamView, check_team_name
 from sim.seminar.why import TREND_MONTHS, Why, dyad_why
 
 IN_TURN: tuple[Phase, ...] = ("collect", "propose", "adjudicate")
+#: How long a turn may be, in months (set per session).
+TURN_LENGTHS: tuple[int, ...] = (1, 3, 6, 12)
 #: Every kind of record, for research questions to link to.
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 
@@ -137,9 +139,15 @@ class Session:
 
     def __init__(self, prepared: PreparedRun, seed: int, *, ref: ScenarioRef,
                  session_id: str | None = None, parent: str | None = None,
-                 branch_turn: int | None = None, created_utc: str | None = None):
+                 branch_turn: int | None = None, created_utc: str | None = None,
+                 months_per_turn: int = 1):
         if not 0 <= int(seed) < 2**63:
             raise SessionError(f"seed: bad value {seed!r}: allowed 0 <= seed < 2**63")
+        if months_per_turn not in TURN_LENGTHS:
+            raise SessionError(f"months per turn: bad value {months_per_turn!r}: allowed "
+                               f"{', '.join(map(str, TURN_LENGTHS))}")
+        #: months a turn lasts: the model steps through them with the decided moves in force
+        self.months_per_turn = int(months_per_turn)
         self._prepared = prepared
         self.base_world: World = prepared.world
         self.world: World = prepared.world  # the base world plus the released injects
@@ -167,10 +175,13 @@ class Session:
 
     # ----------------------------------------------------------------- creation, files
     @classmethod
-    def create(cls, scenario: str, seed: int, *, path: Path | str | None = None) -> Session:
-        """A new session; with ``path`` it saves there now and after every resolved turn."""
+    def create(cls, scenario: str, seed: int, *, path: Path | str | None = None,
+               months_per_turn: int = 1) -> Session:
+        """A new session; with ``path`` it saves there now and after every resolved turn.
+        ``months_per_turn``: 1, 3, 6 or 12 months a turn."""
         prepared = prepare_run(scenario)
-        session = cls(prepared, seed, ref=scenario_ref(prepared))
+        session = cls(prepared, seed, ref=scenario_ref(prepared),
+                      months_per_turn=months_per_turn)
         if path is not None:
             session.save(path)
         return session
@@ -189,7 +200,8 @@ class Session:
         scenario_path = pinned_scenario(h.scenario, path)
         prepared = prepare_run(str(scenario_path))
         session = cls(prepared, h.seed, ref=h.scenario, session_id=h.session_id,
-                      parent=h.parent, branch_turn=h.branch_turn, created_utc=h.created_utc)
+                      parent=h.parent, branch_turn=h.branch_turn, created_utc=h.created_utc,
+                      months_per_turn=h.months_per_turn)
         session._replay(content.log, path, at=(h.at_turn, h.at_phase))
         session.path = path
         return session
@@ -199,7 +211,8 @@ class Session:
                              session_id=self.session_id, scenario=self.ref, seed=self.seed,
                              code=current_code(), created_utc=self.created_utc, saved_utc=now_utc(),
                              parent=self.parent, branch_turn=self.branch_turn,
-                             at_turn=self._turn, at_phase=self._phase)
+                             at_turn=self._turn, at_phase=self._phase,
+                             months_per_turn=self.months_per_turn)
 
     def to_file(self) -> SessionFile:
         return SessionFile(header=self.header(), log=list(self._log))
@@ -216,17 +229,19 @@ class Session:
         """A new session whose log is this one's up to the end of ``turn`` (resolved), so
         it plays on from the turn after; ``turn`` -1 keeps no turn (only the roles as they
         were at the start), so the first turn can be played again too."""
-        if not -1 <= turn < len(self._turns):
+        k = self.months_per_turn
+        if not -1 <= turn < self.resolved_room_turns:
             raise SessionError(f"branch: bad turn {turn}: allowed are -1 (from the start) and "
-                               f"the resolved turns 0..{len(self._turns) - 1}")
+                               f"the resolved turns 0..{self.resolved_room_turns - 1}")
         new = Session(self._prepared, self.seed, ref=self.ref, parent=self.session_id,
-                      branch_turn=turn)
+                      branch_turn=turn, months_per_turn=k)
         if turn < 0:
             new._replay([r for r in self._log if r.turn == 0 and r.kind == "assign"
                          and r.phase == "collect"], "branch", at=(0, "collect"))
         else:
-            new._replay([r for r in self._log if r.turn <= turn], "branch",
-                        at=(turn, "resolved"))
+            first = turn * k  # the kept turn's first month: its records are stamped so
+            new._replay([r for r in self._log if r.turn <= first], "branch",
+                        at=(first, "resolved"))
         new._commit(new._stamp("branch", WHITE, BranchPayload(parent=self.session_id,
                                                               branch_turn=turn)))
         if path is not None:
@@ -243,7 +258,22 @@ class Session:
     @property
     def turn_number(self) -> int:
         """The turn as the room counts it: the scenario's first month is turn 1."""
-        return self._turn + 1
+        return self.turn_of(self._turn)
+
+    def turn_of(self, month: int) -> int:
+        """The room's turn (from 1) that the month ``month`` (from 0) belongs to."""
+        return month // self.months_per_turn + 1
+
+    @property
+    def resolved_room_turns(self) -> int:
+        """Turns resolved, as the room counts them (months resolved / months per turn)."""
+        return -(-len(self._turns) // self.months_per_turn)
+
+    @property
+    def period(self) -> str:
+        """The months the current turn covers, e.g. "2025-04 to 2025-06"."""
+        last = min(self._turn + self.months_per_turn, self.world.horizon) - 1
+        return self.date if last == self._turn else f"{self.date} to {self.world.date(last)}"
 
     @property
     def phase(self) -> Phase:
@@ -255,7 +285,8 @@ class Session:
 
     @property
     def finished(self) -> bool:
-        return self._phase == "resolved" and self._turn + 1 >= self.world.horizon
+        return (self._phase == "resolved"
+                and self._turn + self.months_per_turn >= self.world.horizon)
 
     @property
     def resolved_turns(self) -> int:
@@ -307,7 +338,7 @@ class Session:
             if self.finished:
                 raise SessionError(f"the scenario ends after {self.date}: there is no next "
                                    "turn (branch to play a turn again)")
-            self._turn += 1
+            self._turn += self.months_per_turn
             self._phase, self._started = "collect", False
             self._pending = _Pending()
 
@@ -641,8 +672,9 @@ class Session:
             for k in range(start.step, stop):
                 overrides[k] = to_overrides(dec.players)
         if self._phase != "resolved":
-            overrides[start.step] = to_overrides({**self._decisions.players,
-                                                  **self._decisions.white})
+            now = to_overrides({**self._decisions.players, **self._decisions.white})
+            for k in range(start.step, min(start.step + self.months_per_turn, stop)):
+                overrides[k] = now  # in force for every month of the turn
         return cone_of_futures(start, self.world, replicates=replicates, months=months,
                                overrides=overrides or None, workers=workers)
 
@@ -841,17 +873,21 @@ class Session:
             raise SessionError(f"unknown record kind {kind!r}")
 
     def _resolve(self) -> TurnOutcome:
+        """Resolve the turn: each of its months in turn, the decided moves in force in every
+        one (a turn of several months is a policy held for that long). Returns the last
+        month's outcome; every month's is kept (`outcomes`)."""
         decided = self._decisions.merged()
-        turn = self._turn
-        result = advance(self._state, self.world, to_overrides(decided) if decided else None,
-                         keep_terms=True)
-        moves = describe_taken(self.world, result.dyadic[0], result.theatre[0])
         imposed = {cell_label(self.world, c): MENU[c[0]][v] for c, v in decided.items()}
-        outcome = TurnOutcome(turn, self.world.date(turn),
-                              tuple(lab for lab, _ in result.fired), tuple(moves), imposed,
-                              array_sha256(result.alignment))  # replay must match every bit
-        self._turns.append(_Turn(self._decisions, result, outcome))
-        self._starts.append(self._state.copy())
+        last = min(self._turn + self.months_per_turn, self.world.horizon)
+        for month in range(self._turn, last):
+            result = advance(self._state, self.world,
+                             to_overrides(decided) if decided else None, keep_terms=True)
+            moves = describe_taken(self.world, result.dyadic[0], result.theatre[0])
+            outcome = TurnOutcome(month, self.world.date(month),
+                                  tuple(lab for lab, _ in result.fired), tuple(moves), imposed,
+                                  array_sha256(result.alignment))  # replay must match
+            self._turns.append(_Turn(self._decisions, result, outcome))
+            self._starts.append(self._state.copy())
         self._decisions = TurnDecisions()
         self._phase = "resolved"
         self._pending = _Pending()

@@ -129,3 +129,33 @@ def test_requests_arguments_questionnaires_and_the_network_reach_the_export(
     report = (folder / "after_action_report.html").read_text()
     assert "Matrix-game arguments" in report and "Not before the summer." in report
     assert not team_log.problems() and not plenary_log.problems()
+
+
+def test_a_three_month_turn_resolves_three_months(seminar_server, offline_page):
+    fac = offline_page
+    fac.goto(seminar_server.url)
+    expect(fac.locator(".facilitator-tabs").or_(
+        fac.get_by_role("button", name="Start session")).first).to_be_visible(timeout=T)
+    if fac.locator(".facilitator-tabs").count():
+        tab(fac, "Sessions")
+    pick(fac, "Scenario", "baseline")
+    pick(fac, "Months per turn", "3")
+    fac.get_by_label("Label (optional; names the session file)").fill("quarterly")
+    fac.get_by_role("button", name="Start session").click()
+    says(fac, "session quarterly started")
+    says(fac, "Turn 1 · 2025-01 to 2025-03 · phase: collect")
+    for _ in range(3):
+        advance(fac)
+    says(fac, "Turn 1 · 2025-01 to 2025-03 · phase: resolved")
+    expect(fac.locator(".turn-control")).to_contain_text("turn 2, 2025-04", timeout=T)
+    tab(fac, "Replay")  # the turn's three months, one by one
+    says(fac, "Turn 1 — 2025-01")
+    for month in ("2025-02", "2025-03"):
+        fac.get_by_role("button", name="later ▶").click()
+        says(fac, f"Turn 1 — {month}")
+    tab(fac, "Turn")
+    advance(fac)
+    says(fac, "Turn 2 · 2025-04 to 2025-06 · phase: collect")
+    folder = seminar_server.folder / "sessions"
+    data = (folder / "quarterly.json").read_text()
+    assert '"months_per_turn":3' in data.replace(" ", "")

@@ -46,7 +46,7 @@ def BranchesPanel(hub: Hub, dyad, set_dyad) -> None:
                 lambda: hub.branch(int(turn) - 2, label.strip()),
                 lambda lab: f"branch {lab} made: {_kept(int(turn))}plays turn {int(turn)} "
                 "again; the room now plays it")))
-            solara.Text(f"Allowed: 1 to {s.resolved_turns + 1}. The session so far is kept "
+            solara.Text(f"Allowed: 1 to {s.resolved_room_turns + 1}. The session so far is kept "
                         "as it is; switch back to it at any time.",
                         style={"font-size": "0.85em"})
     with solara.Card("Sessions of this seminar"):

@@ -46,7 +46,7 @@ def RequestForm(hub: Hub, team: str) -> None:
                      continuous_update=True)
     solara.Button("Send request", on_click=ask, disabled=not visible_text(text))
     Feedback(outcome)
-    rows = [(k, r.turn + 1, r.payload["question"], a.payload["answer"] if a else "(waiting)")
+    rows = [(k, s.turn_of(r.turn), r.payload["question"], a.payload["answer"] if a else "(waiting)")
             for k, r, a in s.requests(team)]
     if rows:
         Table(("#", "turn", "question", "White's answer"), rows, "seminar-table rfi-table")
@@ -63,7 +63,8 @@ def RequestsPanel(hub: Hub, session: Session) -> None:
         solara.Text("No open requests.")
     for k, r in pending:
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-            solara.Text(f"#{k} team {r.author} (turn {r.turn + 1}): {r.payload['question']}")
+            solara.Text(f"#{k} team {r.author} (turn {session.turn_of(r.turn)}): "
+                        f"{r.payload['question']}")
             solara.InputText(f"Answer to #{k}", value=answers.get(k, ""),
                              on_value=lambda v, k=k: set_answers({**answers, k: v}),
                              continuous_update=True)
@@ -94,10 +95,10 @@ def QuestionnaireForm(hub: Hub, team: str) -> None:
     answered = any(r.kind == "questionnaire" and r.author == team
                    and r.payload["about_turn"] == about for r in s.log)
     if answered:
-        solara.Text(f"Thank you: team {team} has answered for turn {about + 1}.")
+        solara.Text(f"Thank you: team {team} has answered for turn {s.turn_of(about)}.")
         Feedback(outcome)
         return
-    solara.Markdown(f"**About turn {about + 1} ({s.world.date(about)})**")
+    solara.Markdown(f"**About turn {s.turn_of(about)} ({s.world.date(about)})**")
     solara.SliderInt("Confidence in our plan (1 low, 5 high)", value=confidence, min=1, max=5,
                      on_value=set_confidence)
     solara.SliderInt("How surprising was the outcome (1 not, 5 very)", value=surprise, min=1,
@@ -106,7 +107,7 @@ def QuestionnaireForm(hub: Hub, team: str) -> None:
                      on_value=set_expects, continuous_update=True)
     solara.Button("Send answers", color="primary", on_click=lambda: set_outcome(hub.act(
         lambda: s.answer_questionnaire(team, confidence, surprise, expects),
-        f"answers for turn {about + 1} recorded")))
+        f"answers for turn {s.turn_of(about)} recorded")))
     Feedback(outcome)
 
 

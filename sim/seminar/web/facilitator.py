@@ -64,8 +64,8 @@ def TurnControl(hub: Hub, on_outcome) -> None:
     if s is None:
         return
     shown = (s.turn, s.phase)
-    nxt = s.turn + 1 if s.phase == "resolved" else s.turn
-    label = f"▶ {NEXT_STEP[s.phase]} (turn {nxt + 1}, {s.world.date(nxt)})"
+    nxt = s.turn + s.months_per_turn if s.phase == "resolved" else s.turn
+    label = f"▶ {NEXT_STEP[s.phase]} (turn {s.turn_of(nxt)}, {s.world.date(nxt)})"
 
     def click() -> None:
         set_busy(True)

@@ -185,11 +185,13 @@ class Hub:
                                f"{self.sessions_dir}; choose another (nothing is overwritten)")
         return label
 
-    def new_session(self, scenario: str, seed: int, label: str = "") -> str:
+    def new_session(self, scenario: str, seed: int, label: str = "",
+                    months_per_turn: int = 1) -> str:
         """Start a session (it becomes the main line) saved under the sessions folder."""
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         label = self._unused_label(label or f"{Path(scenario).stem}-seed{seed}-{stamp}")
-        session = Session.create(scenario, seed, path=self.sessions_dir / f"{label}.json")
+        session = Session.create(scenario, seed, path=self.sessions_dir / f"{label}.json",
+                                 months_per_turn=months_per_turn)
         self.sessions = {label: session}
         self.active = label
         return label
@@ -215,9 +217,9 @@ class Hub:
         """Branch the active session after ``turn`` (0-based; -1: from the start), so the
         room plays turn ``turn + 2`` (as people count) again; it goes on playing the branch."""
         current = self._need()
-        if not -1 <= turn < current.resolved_turns:
+        if not -1 <= turn < current.resolved_room_turns:
             raise SessionError(f"branch: bad turn {turn + 2}: a branch plays again from one of "
-                               f"the turns 1 to {current.resolved_turns + 1}")
+                               f"the turns 1 to {current.resolved_room_turns + 1}")
         label = self._unused_label(label or f"{self.active}-from-t{turn + 2}")
         self.sessions[label] = current.branch(turn, path=self.sessions_dir / f"{label}.json")
         self.active = label

@@ -87,7 +87,7 @@ def Status(hub: Hub, large: bool = False) -> None:
         return
     if hub.notice:
         solara.Warning(hub.notice)
-    where = (f"Turn {s.turn_number} · {s.date} · phase: {s.phase} ({PHASE_WORDS[s.phase]})"
+    where = (f"Turn {s.turn_number} · {s.period} · phase: {s.phase} ({PHASE_WORDS[s.phase]})"
              + (" · the scenario has ended" if s.finished else ""))
     title = f"{s.world.scenario.title or s.world.scenario.name} — {hub.active}"
     pages = " · ".join(f"{role} {n}" for role, n in hub.open_pages().items())
@@ -207,7 +207,7 @@ def LogPanel(session: Session, turn: int | None = None, limit: int = 200) -> Non
     """The append-only log, newest first: every record with its turn, phase and date."""
     follow()
     recs = [(k, r) for k, r in enumerate(session.log) if turn is None or r.turn == turn]
-    rows = [(k, r.turn + 1, r.phase, r.date, r.author, r.kind, describe_record(r)
+    rows = [(k, session.turn_of(r.turn), r.phase, r.date, r.author, r.kind, describe_record(r)
              if r.kind != "resolve" else "month resolved", r.reason or "")
             for k, r in reversed(recs[-limit:])]
     Table(("#", "turn", "phase", "date", "who", "what", "detail", "reason"), rows,

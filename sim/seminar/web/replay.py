@@ -29,7 +29,7 @@ def ReplayPanel(hub: Hub, session: Session, dyad, set_dyad) -> None:
     with solara.Row():
         solara.Button("◀ earlier", disabled=turn == 0, on_click=lambda: set_turn(turn - 1))
         solara.Button("later ▶", disabled=turn == last, on_click=lambda: set_turn(turn + 1))
-    solara.Markdown(f"### Turn {turn + 1} — {o.date}\n"
+    solara.Markdown(f"### Turn {session.turn_of(turn)} — {o.date}\n"
                     f"- events: {'; '.join(o.fired) or 'none'}\n"
                     f"- moves imposed by players and White: "
                     f"{'; '.join(f'{k}={v}' for k, v in o.imposed.items()) or 'none'}\n"

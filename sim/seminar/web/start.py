@@ -10,6 +10,7 @@ from __future__ import annotations
 import solara
 
 from sim.core.settings import get_settings
+from sim.seminar.session import TURN_LENGTHS
 from sim.seminar.web.hub import Hub
 from sim.seminar.web.live import follow
 from sim.seminar.web.panels import Feedback
@@ -24,6 +25,7 @@ def StartPanel(hub: Hub) -> None:
     follow()
     scenario, set_scenario = solara.use_state(hub.settings.scenario)
     seed, set_seed = solara.use_state(hub.settings.seed)
+    months, set_months = solara.use_state("1")
     label, set_label = solara.use_state("")
     chosen, set_chosen = solara.use_state("")
     outcome, set_outcome = solara.use_state(None)
@@ -35,10 +37,12 @@ def StartPanel(hub: Hub) -> None:
             names = [scenario, *names]  # a file path given to `sim seminar`
         solara.Select(label="Scenario", values=names, value=scenario, on_value=set_scenario)
         solara.InputInt("Seed", value=seed, on_value=set_seed, continuous_update=True)
+        solara.Select(label="Months per turn", values=[str(k) for k in TURN_LENGTHS],
+                      value=months, on_value=set_months)
         solara.InputText("Label (optional; names the session file)", value=label,
                          on_value=set_label, continuous_update=True)
         solara.Button("Start session", color="primary", on_click=lambda: set_outcome(hub.act(
-            lambda: hub.new_session(scenario, int(seed), label.strip()),
+            lambda: hub.new_session(scenario, int(seed), label.strip(), int(months)),
             lambda lab: f"session {lab} started; it is saved after every turn")))
     with solara.Card("Open a saved session"):
         files = [p.name for p in hub.session_files()]
