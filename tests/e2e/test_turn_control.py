@@ -178,11 +178,14 @@ def test_a_killed_page_is_dropped_within_the_configured_time(
         fac.wait_for_timeout(300)
         return fac.locator(".open-pages").text_content()
 
-    assert "team gone 1" in pages_line()
+    opened = time.monotonic()
+    while "team gone 1" not in (line := pages_line()):  # its watcher starts with the page
+        assert time.monotonic() - opened < 20, f"the team page never counted: {line}"
+        fac.wait_for_timeout(500)
     killed = time.monotonic()
     ctx.close()  # the browser is gone: its page's connection with it
     deadline = killed + DROP_AFTER + 15  # Solara checks for lost connections every few s
-    while "team gone" in pages_line():
-        assert time.monotonic() < deadline, "the killed page was never dropped"
+    while "team gone" in (line := pages_line()):
+        assert time.monotonic() < deadline, f"the killed page was never dropped: {line}"
         fac.wait_for_timeout(1000)
     assert time.monotonic() - killed >= DROP_AFTER - 0.5  # dropped by the timeout, not before

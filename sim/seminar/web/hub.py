@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import queue
 import re
 import secrets
 import threading
@@ -86,6 +87,10 @@ class Hub:
         self.focus: tuple[str, str] = ("RUS", "IRN")  # the dyad the plenary screen shows
         self._cones: dict[tuple, Cone] = {}
         self._pngs: dict[tuple, bytes] = {}  # figures, drawn once per change of the game
+        self._latest: dict[tuple, bytes] = {}  # the last drawn of each figure, any state
+        self._queued: set[tuple] = set()
+        self._paint_queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._painter: threading.Thread | None = None
         self._moved_at = float("-inf")  # monotonic time of the last phase change
         self.pages: dict[str, str] = {}  # open pages: watcher id -> role
         self.guard = PinGuard(None)  # PINs per role (`sim.seminar.web.pins`), none by default
@@ -285,20 +290,64 @@ class Hub:
         return self._cones[key]
 
     def png(self, what: tuple, draw: Callable[[], Figure]) -> bytes:
-        """A figure as PNG bytes, drawn once per state of the game and shared by every page
-        that shows it (the plenary, the facilitator, each team). ``what`` names the figure
-        and its own choices (its dyad, its size); the game's state is the active session
-        and the length of its log, which every change extends."""
+        """A figure as PNG bytes, drawn now if this state of the game has none yet (see
+        `figure` for the version that never makes a page wait)."""
         s = self._need()
         key = (self.active, len(s.log), *what)
         with self.lock:
             if key not in self._pngs:
-                fig = draw()
-                buf = io.BytesIO()
-                fig.savefig(buf, format="png", dpi=fig.dpi)
-                fresh = {k: v for k, v in self._pngs.items() if k[:2] == key[:2]}
-                self._pngs = {**fresh, key: buf.getvalue()}  # older states are not shown
+                self._store(key, what, _png_bytes(draw()))
             return self._pngs[key]
+
+    def figure(self, what: tuple, draw: Callable[[], Figure]) -> tuple[bytes | None, bool]:
+        """(PNG bytes, fresh) of a figure shared by every page that shows it (the plenary,
+        the facilitator, each team), drawn once per state of the game. ``what`` names the
+        figure and its own choices (its dyad, its size); the game's state is the active
+        session and the length of its log, which every change extends.
+
+        Why never wait: drawing the constellation and a chart with its spread of runs takes
+        about half a second on the room's laptop, and a page that drew them in its own
+        redraw showed the new turn that much later. A figure not yet drawn for this state
+        is drawn by the hub's painter thread; meanwhile the page shows the last one drawn
+        (``fresh`` False: the page says it is updating) and is redrawn when it is ready.
+        """
+        s = self._need()
+        key = (self.active, len(s.log), *what)
+        with self.lock:
+            if key in self._pngs:
+                return self._pngs[key], True
+            if key not in self._queued:
+                self._queued.add(key)
+                self._paint_queue.put((key, what, draw))
+                self._start_painter()
+            return self._latest.get((self.active, *what)), False
+
+    def _store(self, key: tuple, what: tuple, png: bytes) -> None:
+        current = {k: v for k, v in self._pngs.items() if k[:2] == key[:2]}
+        self._pngs = {**current, key: png}  # older states are not shown again
+        self._latest[(key[0], *what)] = png
+
+    def _start_painter(self) -> None:
+        if self._painter is None or not self._painter.is_alive():
+            self._painter = threading.Thread(target=self._paint, name="seminar-painter",
+                                             daemon=True)
+            self._painter.start()
+
+    def _paint(self) -> None:
+        """Draw queued figures of the current state, one at a time, and redraw the pages."""
+        while True:
+            key, what, draw = self._paint_queue.get()
+            with self.lock:
+                self._queued.discard(key)
+                s = self.session
+                if s is None or key[:2] != (self.active, len(s.log)) or key in self._pngs:
+                    continue  # the game moved on: that state is no longer shown
+                try:
+                    self._store(key, what, _png_bytes(draw()))
+                except Exception:  # a defect in a figure must not stop the painter
+                    log.exception("seminar figure failed: %s", what)
+                    continue
+            self._bump()
 
     def export(self) -> list[Path]:
         """JSON, CSV and the after-action report of the active session, in exports/<label>."""
@@ -306,6 +355,12 @@ class Hub:
         out = self.settings.folder / "exports" / str(self.active)
         return [write_json(s, out / "session.json"), *write_csv(s, out),
                 write_report(s, out / "after_action_report.html")]
+
+
+def _png_bytes(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi)
+    return buf.getvalue()
 
 
 def _parent_of(path: Path) -> str | None:

@@ -190,16 +190,31 @@ def ConeChart(hub: Hub, source: str, target: str, upto: int | None = None,
     s = hub.session
     if s is None or source == target:
         return
-    with hub.lock:
-        if upto is not None:  # a replayed turn: the cone as the room saw it then
-            cone = hub.cone(turn=upto - 1)
-        else:
-            cone = None if s.state.step >= s.world.horizon else hub.cone()
-        png = hub.png(("dyad", source, target, upto, large), lambda: charts.dyad_figure(
-            s, source, target, cone, upto=upto, large=large))
-    solara.Image(png, classes=["dyad-chart"])
-    if cone is None:
+    ended = upto is None and s.state.step >= s.world.horizon
+
+    def draw():
+        cone = (hub.cone(turn=upto - 1) if upto is not None  # as the room saw it then
+                else None if ended else hub.cone())
+        return charts.dyad_figure(s, source, target, cone, upto=upto, large=large)
+
+    SharedFigure(hub, ("dyad", source, target, upto, large), draw, "dyad-chart")
+    if ended:
         solara.Text("The scenario has ended: there are no futures left to show.")
+
+
+@solara.component
+def SharedFigure(hub: Hub, what: tuple, draw, css: str) -> None:
+    """A figure drawn once per state of the game for every page (`Hub.figure`): the last
+    one drawn is shown, marked as updating, until this state's is ready."""
+    follow()
+    png, fresh = hub.figure(what, draw)
+    if png is None:
+        solara.Text("drawing…", classes=[f"{css}-pending"])
+        return
+    solara.Image(png, classes=[css])
+    if not fresh:
+        solara.Text("updating…", classes=[f"{css}-pending"],
+                    style={"font-size": "0.8em", "color": "#888", "display": "block"})
 
 
 @solara.component

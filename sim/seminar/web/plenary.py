@@ -17,7 +17,7 @@ import solara
 from sim.seminar.web import charts
 from sim.seminar.web.hub import get_hub
 from sim.seminar.web.live import follow, use_watch
-from sim.seminar.web.panels import ConeChart, KeyDyads, PinPrompt, Status
+from sim.seminar.web.panels import ConeChart, KeyDyads, PinPrompt, SharedFigure, Status
 
 
 @solara.component
@@ -35,9 +35,8 @@ def PlenaryPage() -> None:
     src, tgt = hub.focus
     with solara.Columns([1, 1]):
         with solara.Column():
-            with hub.lock:
-                png = hub.png(("network",), lambda: charts.network_figure(s, large=True))
-            solara.Image(png, classes=["network-chart"])
+            SharedFigure(hub, ("network",), lambda: charts.network_figure(s, large=True),
+                         "network-chart")
         with solara.Column():
             ConeChart(hub, src, tgt, large=True)
     KeyDyads(s, large=True)
