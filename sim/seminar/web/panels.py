@@ -16,7 +16,7 @@ from sim.seminar.errors import SessionError
 from sim.seminar.export import describe_record, html_table
 from sim.seminar.session import Session
 from sim.seminar.web import charts
-from sim.seminar.web.hub import Hub, Outcome
+from sim.seminar.web.hub import Hub, Outcome, get_hub
 from sim.seminar.web.live import follow
 from sim.seminar.why import TREND_MONTHS, signed
 
@@ -179,7 +179,9 @@ def WhyPanel(session: Session, source: str, target: str, turn: int | None = None
                 f"'{why.label}': 'stable' within ±{why.band:.2f}, what the model's own noise "
                 f"gives over {why.months} month(s).",
                 style={"font-size": "0.8em", "color": "#666", "display": "block"})
-    solara.FigureMatplotlib(charts.drivers_figure(why), format="png")
+    hub = get_hub()  # one drawing per state for every page that shows this dyad
+    SharedFigure(hub, ("drivers", source, target, turn), lambda: charts.drivers_figure(why),
+                 "drivers-chart")
 
 
 @solara.component
