@@ -394,3 +394,20 @@ def test_a_three_month_turn_steps_three_months_with_the_moves_in_force(tmp_path)
     assert branch.resolved_turns == 3 and (branch.turn, branch.phase) == (0, "resolved")
     with pytest.raises(SessionError, match="allowed 1, 3, 6, 12"):
         Session.create("baseline", 5, months_per_turn=2)
+
+
+def test_the_board_shows_who_has_decided_and_the_timer_its_phase(hub):
+    hub.new_session(SHORT, 3, "game")
+    s = hub.session
+    s.assign("IRN", "blue")
+    s.assign("RUS", "red")
+    assert s.submissions() == {"blue": False, "red": False}
+    s.submit_move("blue", "IRN", {"RUS": "deepen"})
+    assert s.submissions() == {"blue": True, "red": False}
+    assert hub.act(lambda: hub.set_timer(5)).ok and hub.timer_text().startswith("collect ends")
+    assert not hub.act(lambda: hub.set_timer(-1)).ok
+    s.advance_phase()
+    assert hub.timer_text() == ""  # the timer was for collect
+    play_turn(hub)
+    s.advance_phase()
+    assert s.submissions() == {"blue": False, "red": False}  # a new turn

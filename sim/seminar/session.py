@@ -443,6 +443,13 @@ class Session:
         self._commit(self._stamp("inject", WHITE, InjectPayload(
             key=key, event=event.model_dump(mode="json", exclude_none=True)), reason))
 
+    def submissions(self) -> dict[str, bool]:
+        """Each team: has it decided anything for its actors this turn (a move of its own
+        or an accepted proposal)? The facilitator's board shows who is still deciding."""
+        done = {r.author for r in self._log if r.turn == self._turn
+                and r.kind in ("move", "proposal_accepted")}
+        return {team: team in done for team in self.roles.teams()}
+
     # ----------------------------------------------------------------- adjudication style
     @property
     def style(self) -> str:

@@ -84,6 +84,31 @@ def TurnControl(hub: Hub, on_outcome) -> None:
 
 
 @solara.component
+def TimerControl(hub: Hub) -> None:
+    """A timer for the phase under way, shown on every page's status line."""
+    follow()
+    minutes, set_minutes = solara.use_state(5)
+    outcome, set_outcome = solara.use_state(None)
+    solara.InputInt("Phase timer, minutes (0: none)", value=minutes, on_value=set_minutes,
+                    continuous_update=True)
+    solara.Button("Set timer", outlined=True, on_click=lambda: set_outcome(
+        hub.act(lambda: hub.set_timer(minutes or 0), lambda text: text)))
+    Feedback(outcome)
+
+
+@solara.component
+def SubmissionBoard(session: Session) -> None:
+    """Which teams have decided this turn: the facilitator sees who is still deciding."""
+    follow()
+    board = session.submissions()
+    if not board or session.phase not in ("collect", "propose"):
+        return
+    solara.Text("Teams this turn: " + " · ".join(
+        f"{team} {'✓ submitted' if done else '… deciding'}" for team, done in board.items()),
+        classes=["submission-board"], style={"display": "block"})
+
+
+@solara.component
 def RolesPanel(hub: Hub, session: Session) -> None:
     """Who plays which actor; changeable between turns only (the engine says so if not)."""
     follow()
@@ -279,9 +304,11 @@ def FacilitatorPage() -> None:
     if dyad[0] not in s.world.roster.ids or dyad[1] not in s.world.roster.ids:
         dyad = key_dyads(s.world)[0]
     Status(hub)
-    with solara.Row(style={"align-items": "center"}):
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         TurnControl(hub, set_outcome)
+        TimerControl(hub)
         solara.Markdown("Views: [plenary](/plenary) · teams at /team/NAME")
+    SubmissionBoard(s)
     Feedback(outcome)
     # A plain button bar, not animated tabs: only the open panel is drawn (every change of
     # the game redraws what is shown, and hidden charts would cost the room seconds), and
@@ -295,19 +322,21 @@ def FacilitatorPage() -> None:
 def TabContent(hub: Hub, s: Session, title: str, dyad, set_dyad) -> None:
     follow()
     if title == "Turn":
-        with solara.Card("Key dyads"):
-            KeyDyads(s)
-        with solara.Card("Roles (between turns)"):
-            RolesPanel(hub, s)
-        with solara.Card("Moves this turn"):
+        # White's two interventions first, right under the turn control they belong to.
+        with solara.Columns([1, 1]):
+            with solara.Card("White: override a move (reason required)"):
+                OverrideChooser(hub, s)
+            with solara.Card("White: adjust an outcome after resolution"):
+                AdjustPanel(hub, s)
+        with solara.Card("Moves this turn (departures from maintain)"):
             MovesTable(s)
         if s.style == "matrix":
             with solara.Card("Matrix game: an argued action, its chance and the roll"):
                 ArgumentForm(hub, s)
-        with solara.Card("White: override a move (reason required)"):
-            OverrideChooser(hub, s)
-        with solara.Card("White: adjust an outcome after resolution"):
-            AdjustPanel(hub, s)
+        with solara.Card("Key dyads"):
+            KeyDyads(s)
+        with solara.Card("Roles (between turns)"):
+            RolesPanel(hub, s)
     elif title == "Injects":
         InjectPanel(hub, s)
     elif title == "Requests":

@@ -94,6 +94,7 @@ class Hub:
         self._moved_at = float("-inf")  # monotonic time of the last phase change
         self.pages: dict[str, str] = {}  # open pages: watcher id -> role
         self.guard = PinGuard(None)  # PINs per role (`sim.seminar.web.pins`), none by default
+        self.timer: tuple[str, float] | None = None  # (phase it times, wall-clock end)
 
     # ----------------------------------------------------------------- change tracking
     def wait(self, seen: int, timeout: float) -> int:
@@ -152,6 +153,23 @@ class Hub:
         phase = s.advance_phase(at)  # type: ignore[arg-type]
         self._moved_at = time.monotonic()
         return phase
+
+    # ----------------------------------------------------------------- phase timer
+    def set_timer(self, minutes: float) -> str:
+        """A timer for the current phase, shown on every page (0: none)."""
+        s = self._need()
+        if not 0 <= minutes <= 240:
+            raise SessionError(f"timer: bad value {minutes!r}: minutes from 0 to 240")
+        self.timer = None if minutes == 0 else (s.phase, time.time() + 60.0 * minutes)
+        return "timer cleared" if minutes == 0 else f"{s.phase} ends in {minutes:g} min"
+
+    def timer_text(self) -> str:
+        """E.g. "collect ends at 14:35"; empty when no timer runs for the current phase."""
+        s = self.session
+        if self.timer is None or s is None or self.timer[0] != s.phase:
+            return ""
+        end = datetime.fromtimestamp(self.timer[1]).strftime("%H:%M")
+        return f"{s.phase} ends at {end}"
 
     # ----------------------------------------------------------------- open pages
     def page_opened(self, role: str) -> str:

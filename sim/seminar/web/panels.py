@@ -91,6 +91,9 @@ def Status(hub: Hub, large: bool = False) -> None:
              + (" · the scenario has ended" if s.finished else ""))
     title = f"{s.world.scenario.title or s.world.scenario.name} — {hub.active}"
     pages = " · ".join(f"{role} {n}" for role, n in hub.open_pages().items())
+    timer = hub.timer_text()
+    if timer:
+        where += f" · {timer}"
     if large:
         solara.HTML(tag="div", unsafe_innerHTML=f"<div class='plenary-title'>"
                     f"{html.escape(title)}</div><div class='plenary-status'>"
