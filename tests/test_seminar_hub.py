@@ -411,3 +411,27 @@ def test_the_board_shows_who_has_decided_and_the_timer_its_phase(hub):
     play_turn(hub)
     s.advance_phase()
     assert s.submissions() == {"blue": False, "red": False}  # a new turn
+
+
+def test_the_master_events_list_releases_its_injects_when_their_turn_opens(tmp_path):
+    s = Session.create("baseline", 5, path=tmp_path / "msel.json")
+    with pytest.raises(SessionError, match="a later turn"):
+        s.schedule_inject(1, "israel_iran_war:israel_war_on_iran", "too late")
+    s.schedule_inject(3, "israel_iran_war:israel_war_on_iran", "the war of the exercise")
+    with pytest.raises(SessionError, match="reason"):
+        s.schedule_inject(2, "israel_iran_war:israel_war_on_iran", "\u200b")
+    assert s.scheduled() == [(3, "israel_iran_war:israel_war_on_iran",
+                              "the war of the exercise", False)]
+    for _ in range(2):  # turns 1 and 2, and open turn 3
+        _resolve(s)
+        s.advance_phase()
+    assert s.turn_number == 3 and s.scheduled()[0][3]  # released as turn 3 opened
+    inject = [r for r in s.log if r.kind == "inject"]
+    assert len(inject) == 1 and inject[0].turn == 2 and inject[0].phase == "collect"
+    assert inject[0].reason == "scheduled: the war of the exercise"
+    _resolve(s)
+    assert any("israel" in f.lower() or "strike" in f.lower() for f in s.outcomes[-1].fired)
+    s.save()
+    again = Session.load(s.path)  # the released inject replays once, not twice
+    assert [r.kind for r in again.log] == [r.kind for r in s.log]
+    assert again.outcomes[-1].digest == s.outcomes[-1].digest

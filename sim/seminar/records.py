@@ -35,7 +35,7 @@ Phase = Literal["collect", "propose", "adjudicate", "resolved"]
 PHASES: tuple[Phase, ...] = ("collect", "propose", "adjudicate", "resolved")
 Kind = Literal["assign", "move", "proposal_accepted", "override", "adjust", "inject", "note",
                "resolve", "branch", "phase", "style", "argument", "rfi", "rfi_answer",
-               "questionnaire", "hotwash", "research_question"]
+               "questionnaire", "hotwash", "research_question", "schedule"]
 #: How White adjudicates (decision record 0011, docs/seminar.md): ``rigid`` the model
 #: decides (no overrides or adjustments); ``semi_rigid`` the model proposes and White
 #: amends; ``free`` White decides, overriding and adjusting at will; ``matrix`` teams argue
@@ -51,6 +51,7 @@ KIND_LABELS: dict[str, str] = {
     "argument": "a matrix-game argument and its roll", "rfi": "a request for information",
     "rfi_answer": "White's answer to a request", "questionnaire": "a player questionnaire",
     "hotwash": "a hot-wash answer", "research_question": "a research question",
+    "schedule": "an inject scheduled on the master events list",
 }
 
 
@@ -101,6 +102,14 @@ class PhasePayload(_Strict):
 
     previous: Phase
     opened: Phase
+
+
+class SchedulePayload(_Strict):
+    """An inject of the master events list: released automatically when its turn opens."""
+
+    turn: int = Field(ge=0, description="the room's turn it is released in, from 0")
+    key: str | None = Field(default=None, description="catalogue key scenario:event, if any")
+    event: dict[str, Any] = Field(description="the event as scheduled (no date)")
 
 
 class StylePayload(_Strict):
@@ -175,9 +184,10 @@ PAYLOADS: dict[str, type[_Strict]] = {
     "phase": PhasePayload, "style": StylePayload, "argument": ArgumentPayload,
     "rfi": RfiPayload, "rfi_answer": RfiAnswerPayload, "questionnaire": QuestionnairePayload,
     "hotwash": HotwashPayload, "research_question": ResearchQuestionPayload,
+    "schedule": SchedulePayload,
 }
 #: Kinds that change the world against the model's will: White must say why.
-NEEDS_REASON = ("override", "adjust")
+NEEDS_REASON = ("override", "adjust", "schedule")
 
 
 #: Characters that print nothing: format characters (zero-width space, joiners, marks),

@@ -80,6 +80,7 @@ from sim.seminar.records import (
     RfiAnswerPayload,
     RfiPayload,
     ScenarioRef,
+    SchedulePayload,
     SessionFile,
     SessionHeader,
     StylePayload,
@@ -97,6 +98,10 @@ IN_TURN: tuple[Phase, ...] = ("collect", "propose", "adjudicate")
 TURN_LENGTHS: tuple[int, ...] = (1, 3, 6, 12)
 #: Every kind of record, for research questions to link to.
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+
+
+def _scheduled_reason(reason: str) -> str:
+    return f"scheduled: {reason}"
 
 
 def argument_roll(seed: int, turn: int, number: int) -> float:
@@ -325,6 +330,8 @@ class Session:
                 kind="phase", turn=self._turn, phase=self._phase, date=self.date,
                 author=WHITE, payload=PhasePayload(previous=previous, opened=self._phase)
                 .model_dump(mode="json"), created_utc=now_utc()))
+            if self._phase == "collect":  # a new turn: the master events list's injects
+                self._release_scheduled()  # (in a replay, their records follow in the log)
         return self._phase
 
     def _step_phase(self) -> None:
@@ -442,6 +449,44 @@ class Session:
         check_fits(event, self.world)
         self._commit(self._stamp("inject", WHITE, InjectPayload(
             key=key, event=event.model_dump(mode="json", exclude_none=True)), reason))
+
+    def schedule_inject(self, turn_number: int, inject: str | Mapping[str, Any],
+                        reason: str) -> None:
+        """Put an inject on the master events list: it is released, with this reason,
+        when turn ``turn_number`` (as the room counts) opens."""
+        if not isinstance(turn_number, int) or turn_number <= self.turn_number:
+            raise SessionError(f"schedule: bad turn {turn_number!r}: a scheduled inject is for a "
+                               f"later turn than this one ({self.turn_number})")
+        if (turn_number - 1) * self.months_per_turn >= self.world.horizon:
+            raise SessionError(f"schedule: bad turn {turn_number}: the scenario ends before it")
+        if isinstance(inject, str):
+            key, event = inject, inject_catalogue().get(inject).event
+        else:
+            key, event = None, parse_event(inject)
+        check_fits(event, self.world)
+        self._commit(self._stamp("schedule", WHITE, SchedulePayload(
+            turn=turn_number - 1, key=key,
+            event=event.model_dump(mode="json", exclude_none=True, exclude={"date"})), reason))
+
+    def scheduled(self) -> list[tuple[int, str, str, bool]]:
+        """The master events list: (turn as the room counts it, inject, reason, released)."""
+        released = {r.reason for r in self._log if r.kind == "inject"}
+        out = []
+        for r in self._log:
+            if r.kind == "schedule":
+                p = r.payload
+                label = p["key"] or f"ad-hoc {p['event'].get('type')}"
+                out.append((p["turn"] + 1, label, r.reason,
+                            _scheduled_reason(r.reason) in released))
+        return sorted(out)
+
+    def _release_scheduled(self) -> None:
+        """Release the injects the master events list has for the turn just opened."""
+        index = self._turn // self.months_per_turn
+        for r in list(self._log):
+            if r.kind == "schedule" and r.payload["turn"] == index:
+                p = r.payload
+                self.release_inject(p["key"] or dict(p["event"]), _scheduled_reason(r.reason))
 
     def submissions(self) -> dict[str, bool]:
         """Each team: has it decided anything for its actors this turn (a move of its own
@@ -821,6 +866,10 @@ class Session:
             self._pending = _Pending()
         elif kind == "branch":
             pass  # a marker: where this session left its parent
+        elif kind == "schedule":
+            if body.turn * self.months_per_turn <= self._turn:
+                raise SessionError(f"schedule: turn {body.turn + 1} is not a later turn")
+            check_fits(parse_event(body.event), self.world)
         elif kind == "style":
             if self._phase != "resolved" and self._started:
                 raise SessionError(f"the adjudication style changes only between turns: turn "

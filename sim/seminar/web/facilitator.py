@@ -180,6 +180,7 @@ def InjectPanel(hub: Hub, session: Session) -> None:
     source, set_source = solara.use_state("")
     key, set_key = solara.use_state("")
     reason, set_reason = solara.use_state("")
+    later, set_later = solara.use_state(session.turn_number + 1)
     adhoc, set_adhoc = solara.use_state("")
     outcome, set_outcome = solara.use_state(None)
     cat = inject_catalogue()
@@ -213,9 +214,16 @@ def InjectPanel(hub: Hub, session: Session) -> None:
     solara.InputText("Why White releases it (required, logged)", value=reason,
                      on_value=set_reason, continuous_update=True)
     has_reason = bool(visible_text(reason))
-    with solara.Row():
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Button("Release inject", on_click=release, color="primary",
                       disabled=key not in options or not has_reason)
+        solara.InputInt("or schedule for turn", value=later, on_value=set_later,
+                        continuous_update=True)
+        solara.Button("Schedule on the master events list", outlined=True,
+                      disabled=key not in options or not has_reason,
+                      on_click=lambda: set_outcome(hub.act(
+                          lambda: session.schedule_inject(int(later), options[key], reason),
+                          f"scheduled for turn {later}: {options.get(key)}")))
     with solara.Column(classes=["adhoc-inject"]):
         solara.InputTextArea("Ad-hoc inject (an event as JSON, as in a scenario file; no date)",
                              value=adhoc, on_value=set_adhoc, continuous_update=True, rows=3)
@@ -225,6 +233,12 @@ def InjectPanel(hub: Hub, session: Session) -> None:
         solara.Warning("Some scenario files could not be read for the catalogue: "
                        + "; ".join(cat.problems))
     Feedback(outcome)
+    plan = session.scheduled()
+    if plan:
+        solara.Markdown("**Master events list** (released when their turn opens)")
+        Table(("turn", "inject", "reason", "released"),
+              [(n, label, why, "yes" if done else "not yet") for n, label, why, done in plan],
+              "seminar-table msel-table")
 
 
 @solara.component
