@@ -435,3 +435,27 @@ def test_the_master_events_list_releases_its_injects_when_their_turn_opens(tmp_p
     again = Session.load(s.path)  # the released inject replays once, not twice
     assert [r.kind for r in again.log] == [r.kind for r in s.log]
     assert again.outcomes[-1].digest == s.outcomes[-1].digest
+
+
+def test_scenes_pushed_to_the_plenary_say_what_happened(hub):
+    from sim.seminar.web.scenes import scene_html, scene_lines
+
+    hub.new_session(SHORT, 3, "game")
+    s = hub.session
+    assert not hub.act(lambda: hub.set_scene("fireworks")).ok
+    title, lines = scene_lines("moves", hub.sessions, hub.active, hub.focus)
+    assert lines == ["No turn has been resolved yet."]
+    s.release_inject("israel_iran_war:israel_war_on_iran", "the exercise's war")
+    play_turn(hub)
+    title, lines = scene_lines("moves", hub.sessions, hub.active, hub.focus)
+    assert title == "Moves of 2025-01" and lines[0].startswith("Events: ")
+    title, lines = scene_lines("inject", hub.sessions, hub.active, hub.focus)
+    assert "Why White released it: the exercise's war" in lines
+    title, lines = scene_lines("why", hub.sessions, hub.active, ("RUS", "IRN"))
+    assert title.startswith("Why Russia → Iran moved") and lines[0].startswith("Russia→Iran")
+    hub.act(lambda: hub.branch(-1, "again"))
+    title, lines = scene_lines("branches", hub.sessions, hub.active, ("RUS", "IRN"))
+    assert len(lines) == 2 and "against again" in lines[0]
+    assert "<script" not in scene_html("<script>", ["<b>"])
+    assert "&lt;b&gt;" in scene_html("t", ["<b>"])
+    assert hub.act(lambda: hub.set_scene("why")).ok and hub.scene == "why"

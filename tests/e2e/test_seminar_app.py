@@ -221,6 +221,12 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     assert n_box["x"] + n_box["width"] <= d_box["x"] + 1  # side by side
     shot(plenary, "10b_plenary_1920x1080")
 
+    # The facilitator pushes a scene to the plenary: this turn's moves, in words.
+    tab(fac, "Why & futures")
+    pick(fac, "Plenary scene", "this turn's significant moves, in words")
+    expect(plenary.locator(".plenary-scene")).to_contain_text("Moves of 2025-02", timeout=T)
+    shot(plenary, "10c_plenary_scene")
+
     # A change on the facilitator's screen reaches the other pages without a reload.
     tab(fac, "Turn")
     advance(fac)

@@ -41,6 +41,7 @@ from sim.seminar.web.panels import (
     actor_label,
 )
 from sim.seminar.web.replay import ReplayPanel
+from sim.seminar.web.scenes import SCENES
 from sim.seminar.web.start import StartPanel
 
 TABS = ("Turn", "Injects", "Requests", "Why & futures", "Replay", "Branches", "Log & notes",
@@ -291,12 +292,26 @@ def AdjustForm(hub: Hub, session: Session, dyad: tuple[str, str], on_outcome) ->
 
 
 @solara.component
+def ScenePicker(hub: Hub) -> None:
+    """Push a scene to the plenary: this turn's moves, an inject briefing, the why of the
+    focus dyad, or the branches compared."""
+    follow()
+    outcome, set_outcome = solara.use_state(None)
+    words = {v: k for k, v in SCENES.items()}
+    solara.Select(label="Plenary scene", values=list(words), value=SCENES[hub.scene],
+                  on_value=lambda v: set_outcome(hub.act(lambda: hub.set_scene(words[v]),
+                                                         f"plenary shows: {v}")))
+    Feedback(outcome)
+
+
+@solara.component
 def WhyAndFutures(hub: Hub, session: Session, dyad, set_dyad, show_plenary: bool = True) -> None:
     follow()
     DyadPicker(session, dyad, set_dyad)
     if show_plenary:
         solara.Button("Show this dyad on the plenary screen", outlined=True,
                       on_click=lambda: hub.act(lambda: hub.set_focus(dyad)))
+        ScenePicker(hub)
     ConeChart(hub, *dyad)
     WhyPanel(session, *dyad)
 

@@ -85,6 +85,7 @@ class Hub:
         self.active: str | None = None
         self.notice: str | None = None  # a problem met outside any page's request
         self.focus: tuple[str, str] = ("RUS", "IRN")  # the dyad the plenary screen shows
+        self.scene = "none"  # what the facilitator pushed to the plenary (`web.scenes`)
         self._cones: dict[tuple, Cone] = {}
         self._pngs: dict[tuple, bytes] = {}  # figures, drawn once per change of the game
         self._latest: dict[tuple, bytes] = {}  # the last drawn of each figure, any state
@@ -278,6 +279,16 @@ class Hub:
             s.roles.check_actor(actor)
         self.focus = (dyad[0], dyad[1])
         return self.focus
+
+    def set_scene(self, scene: str) -> str:
+        """Push a scene to the plenary (`sim.seminar.web.scenes.SCENES`)."""
+        from sim.seminar.web.scenes import SCENES
+
+        if scene not in SCENES:
+            raise SessionError(f"scene: bad value {scene!r}: allowed {', '.join(SCENES)}")
+        self._need()
+        self.scene = scene
+        return scene
 
     def _need(self) -> Session:
         if self.session is None:

@@ -274,6 +274,9 @@ CSS = """
 .plenary-title {font-size: 2.2em; font-weight: bold}
 .plenary-status {font-size: 1.7em; margin-bottom: 0.4em}
 .plenary-why {font-size: 1.5em}
+.plenary-scene {font-size: 1.6em; border-left: 8px solid #f5b800; padding: 0.2em 0.8em;
+  margin: 0.4em 0; background: #fffbea}
+.plenary-scene h2 {font-size: 1.3em; margin: 0.2em 0}
 .why-headline {font-size: 1.05em}
 .network-chart, .dyad-chart {max-width: 100%; height: auto}
 """

@@ -18,6 +18,7 @@ from sim.seminar.web import charts
 from sim.seminar.web.hub import get_hub
 from sim.seminar.web.live import follow, use_watch
 from sim.seminar.web.panels import ConeChart, KeyDyads, PinPrompt, SharedFigure, Status
+from sim.seminar.web.scenes import scene_html, scene_lines
 
 
 @solara.component
@@ -33,6 +34,10 @@ def PlenaryPage() -> None:
         return
     Status(hub, large=True)
     src, tgt = hub.focus
+    if hub.scene != "none":
+        with hub.lock:
+            title, lines = scene_lines(hub.scene, hub.sessions, hub.active, hub.focus)
+        solara.HTML(tag="div", unsafe_innerHTML=scene_html(title, lines))
     with solara.Columns([1, 1]):
         with solara.Column():
             SharedFigure(hub, ("network",), lambda: charts.network_figure(s, large=True),
