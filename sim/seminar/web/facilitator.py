@@ -34,7 +34,7 @@ from sim.seminar.web.panels import (
     KeyDyads,
     LogPanel,
     NotesPanel,
-    PinPrompt,
+    PinGate,
     Status,
     Table,
     WhyPanel,
@@ -433,10 +433,4 @@ def ExportPanel(hub: Hub) -> None:
 @solara.component
 def Facilitator() -> None:
     """The facilitator's page, behind White's PIN when the seminar has PINs."""
-    hub = get_hub()
-    opened, set_opened = solara.use_state(False)
-    role = "white"
-    if hub.guard.needs_pin(role) and not opened:
-        PinPrompt(hub, role, lambda: set_opened(True))
-        return
-    FacilitatorPage()
+    PinGate("white", FacilitatorPage)

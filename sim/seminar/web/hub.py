@@ -318,16 +318,6 @@ class Hub:
                                        months=self.settings.cone_months)}
         return self._cones[key]
 
-    def png(self, what: tuple, draw: Callable[[], Figure]) -> bytes:
-        """A figure as PNG bytes, drawn now if this state of the game has none yet (see
-        `figure` for the version that never makes a page wait)."""
-        s = self._need()
-        key = (self.active, len(s.log), *what)
-        with self.lock:
-            if key not in self._pngs:
-                self._store(key, what, _png_bytes(draw()))
-            return self._pngs[key]
-
     def figure(self, what: tuple, draw: Callable[[], Figure]) -> tuple[bytes | None, bool]:
         """(PNG bytes, fresh) of a figure shared by every page that shows it (the plenary,
         the facilitator, each team), drawn once per state of the game. ``what`` names the

@@ -8,6 +8,8 @@ same words; only the controls around them differ by view.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from typing import Any
 
 import solara
 
@@ -75,6 +77,17 @@ def PinPrompt(hub: Hub, role: str, on_open) -> None:
                      continuous_update=True)
     solara.Button("Open", on_click=enter, color="primary", disabled=not pin)
     Feedback(outcome)
+
+
+@solara.component
+def PinGate(role: str, page: Callable[..., Any], *args: Any) -> None:
+    """``page(*args)`` behind ``role``'s PIN when the seminar has PINs (else open)."""
+    hub = get_hub()
+    opened, set_opened = solara.use_state(False)
+    if hub.guard.needs_pin(role) and not opened:
+        PinPrompt(hub, role, lambda: set_opened(True))
+        return
+    page(*args)
 
 
 @solara.component

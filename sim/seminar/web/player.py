@@ -21,7 +21,7 @@ from sim.seminar.web.panels import (
     Feedback,
     KeyDyads,
     NotesPanel,
-    PinPrompt,
+    PinGate,
     Status,
     WhyPanel,
 )
@@ -108,10 +108,4 @@ def PlayerPage(team: str) -> None:
 @solara.component
 def Player(team: str) -> None:
     """A team's page, behind the team's PIN (or White's) when the seminar has PINs."""
-    hub = get_hub()
-    opened, set_opened = solara.use_state(False)
-    role = f"team {team}"
-    if hub.guard.needs_pin(role) and not opened:
-        PinPrompt(hub, role, lambda: set_opened(True))
-        return
-    PlayerPage(team)
+    PinGate(f"team {team}", PlayerPage, team)

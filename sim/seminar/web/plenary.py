@@ -17,7 +17,7 @@ import solara
 from sim.seminar.web import charts
 from sim.seminar.web.hub import get_hub
 from sim.seminar.web.live import follow, use_watch
-from sim.seminar.web.panels import ConeChart, KeyDyads, PinPrompt, SharedFigure, Status
+from sim.seminar.web.panels import ConeChart, KeyDyads, PinGate, SharedFigure, Status
 from sim.seminar.web.scenes import scene_html, scene_lines
 
 
@@ -63,10 +63,4 @@ def PlenaryPage() -> None:
 @solara.component
 def Plenary() -> None:
     """The plenary, behind the viewers' PIN (or White's) when the seminar has PINs."""
-    hub = get_hub()
-    opened, set_opened = solara.use_state(False)
-    role = "viewer"
-    if hub.guard.needs_pin(role) and not opened:
-        PinPrompt(hub, role, lambda: set_opened(True))
-        return
-    PlenaryPage()
+    PinGate("viewer", PlenaryPage)
