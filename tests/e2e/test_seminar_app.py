@@ -15,12 +15,12 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
+
+from tests.e2e.pages import T, advance, pick, says, tab
 
 pytestmark = pytest.mark.e2e
 
-T = 20_000  # ms: the longest any step may take to show its result
-SETTLE_MS = 400  # ms: past the test server's settle time after a phase change
 
 
 @pytest.fixture(scope="module")
@@ -28,31 +28,8 @@ def seminar_scenario() -> str:
     return "scenarios/baseline.toml"
 
 
-def pick(page: Page, label: str, option: str | re.Pattern) -> None:
-    """Open a select by its label and choose an option (Vuetify menus need a forced click)."""
-    box = page.get_by_label(label, exact=True)
-    expect(box).to_be_visible(timeout=T)
-    box.click(force=True)
-    page.get_by_role("option", name=option, exact=isinstance(option, str)).click()
 
 
-def says(page: Page, text: str | re.Pattern) -> None:
-    expect(page.get_by_text(text).first).to_be_visible(timeout=T)
-
-
-def advance(page: Page) -> str:
-    """Press the one turn control and wait until the page shows the next step, then as long
-    as the server refuses a repeated click (the test server's settle time, 0.3 s)."""
-    control = page.locator(".turn-control")
-    before = control.text_content()
-    control.click()
-    expect(control).not_to_have_text(before, timeout=T)
-    page.wait_for_timeout(SETTLE_MS)
-    return control.text_content()
-
-
-def tab(page: Page, name: str) -> None:
-    page.locator(".facilitator-tabs").get_by_role("button", name=name, exact=True).click()
 
 
 def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_page,

@@ -10,35 +10,16 @@ import re
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
+
+from tests.e2e.pages import T, advance, pick, says, tab
 
 pytestmark = pytest.mark.e2e
 
-T = 20_000
-SETTLE_MS = 400
 
 
-def pick(page: Page, label: str, option: str | re.Pattern) -> None:
-    box = page.get_by_label(label, exact=True)
-    expect(box).to_be_visible(timeout=T)
-    box.click(force=True)
-    page.get_by_role("option", name=option, exact=isinstance(option, str)).click()
 
 
-def says(page: Page, text: str | re.Pattern) -> None:
-    expect(page.get_by_text(text).first).to_be_visible(timeout=T)
-
-
-def tab(page: Page, name: str) -> None:
-    page.locator(".facilitator-tabs").get_by_role("button", name=name, exact=True).click()
-
-
-def advance(page: Page) -> None:
-    control = page.locator(".turn-control")
-    before = control.text_content()
-    control.click()
-    expect(control).not_to_have_text(before, timeout=T)
-    page.wait_for_timeout(SETTLE_MS)
 
 
 def test_requests_arguments_questionnaires_and_the_network_reach_the_export(

@@ -7,10 +7,10 @@ import pytest
 from playwright.sync_api import expect
 
 from sim.seminar.web.server import running_server
+from tests.e2e.pages import T
 
 pytestmark = pytest.mark.e2e
 
-T = 20_000
 
 
 @pytest.fixture(scope="module")

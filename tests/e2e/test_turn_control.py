@@ -15,10 +15,10 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.pages import T, advance, pick
+
 pytestmark = pytest.mark.e2e
 
-T = 20_000
-SETTLE_MS = 400
 DROP_AFTER = 5.0  # seconds: this module's server drops a lost page after this long
 
 
@@ -26,13 +26,6 @@ DROP_AFTER = 5.0  # seconds: this module's server drops a lost page after this l
 def seminar_drop_after() -> float:
     return DROP_AFTER
 
-
-def pick(page: Page, label: str, option: str | re.Pattern) -> None:
-    """Open a select by its label and choose an option (Vuetify menus need a forced click)."""
-    box = page.get_by_label(label, exact=True)
-    expect(box).to_be_visible(timeout=T)
-    box.click(force=True)
-    page.get_by_role("option", name=option, exact=isinstance(option, str)).click()
 
 
 def _start(page: Page, url: str) -> None:
@@ -53,19 +46,12 @@ def _status(page: Page) -> str:
     return page.get_by_text("phase:").first.text_content()
 
 
-def _advance(page: Page) -> None:
-    control = page.locator(".turn-control")
-    before = control.text_content()
-    control.click()
-    expect(control).not_to_have_text(before, timeout=T)
-    page.wait_for_timeout(SETTLE_MS)
-
 
 def _to_phase(page: Page, phase: str) -> None:
     for _ in range(8):
         if f"phase: {phase}" in _status(page):
             return
-        _advance(page)
+        advance(page)
     raise AssertionError(f"never reached phase {phase}: {_status(page)}")
 
 
@@ -128,7 +114,7 @@ def test_an_out_of_range_adjustment_shows_a_message_and_the_page_stays_usable(
     value.fill("0.42")
     fac.get_by_role("button", name="Adjust outcome").click()
     expect(fac.get_by_text("RUS→IRN set to +0.42").first).to_be_visible(timeout=T)
-    _advance(fac)  # the page still works
+    advance(fac)  # the page still works
     expect(fac.get_by_text("phase: collect").first).to_be_visible(timeout=T)
     adjust = [r for r in _session_log(seminar_server) if r["kind"] == "adjust"][-1]
     assert adjust["payload"]["value"] == 0.42 and adjust["reason"] == "White tests a bad value"
