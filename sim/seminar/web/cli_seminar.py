@@ -41,7 +41,8 @@ def _check(scenario: str, seed: int | None, session: Path | None,
     try:
         SeminarSettings(**{k: v for k, v in given.items() if v is not None})
     except ValidationError as exc:
-        problems = "; ".join(f"--{e['loc'][0]}: {e['msg']} (got {e['input']!r})"
+        problems = "; ".join(f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg']} "
+                             f"(got {e['input']!r})"
                              for e in exc.errors())
         _fail(problems)
     try:
