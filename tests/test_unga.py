@@ -202,6 +202,28 @@ def test_demeaning_removes_a_dyad_level_offset():
     np.testing.assert_allclose(centred, 0.0, atol=1e-12)
 
 
+def test_the_rank_ceiling_separates_levels_from_changes():
+    g = np.random.default_rng(5)
+    groups = np.repeat(["A", "B", "C", "D"], 20)
+    moves = g.normal(0, 0.3, 80)
+    votes = np.repeat([-2.0, -1.0, 1.0, 2.0], 20) + moves
+    # the right levels and the right changes: both scores reach 1 at the right scale
+    levels, ceiling = u.rank_ceiling(votes, votes, groups)
+    assert ceiling == pytest.approx(1.0)
+    assert 0.7 < levels < ceiling  # levels alone tie every year of a dyad
+    # levels in the wrong order: no tracking of the changes can rescue the ranks
+    wrong = np.repeat([2.0, 1.0, -1.0, -2.0], 20)
+    levels, ceiling = u.rank_ceiling(wrong + g.normal(0, 0.01, 80), votes, groups)
+    assert levels < -0.7 and ceiling < 0.5
+    # the ceiling never falls below the levels alone, and does not depend on the model's
+    # movement within dyads (only on its levels)
+    mixed = np.repeat([-2.0, 1.0, -1.0, 2.0], 20)
+    a = u.rank_ceiling(mixed + u.demean(g.normal(0, 0.5, 80), groups), votes, groups)
+    b = u.rank_ceiling(mixed + u.demean(g.normal(0, 0.5, 80), groups), votes, groups)
+    assert a[1] >= a[0]
+    assert a == pytest.approx(b, abs=1e-9)
+
+
 def test_large_changes_direction_share():
     # dyad A moves by 0.1, 0.1, -1.0; dyad B by 0.1, 2.0, 0.1 (changes of closeness); the
     # 75% quantile of the six |changes| is 0.775, so the large ones are -1.0 (A) and 2.0 (B)
