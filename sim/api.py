@@ -217,10 +217,12 @@ def sensitivity(experiment: str | Path, *, output: str = "dyad:RUS:IRN:mean",
 
 def cone(scenario: str | Path = "baseline", *, at_month: int = 0, replicates: int = 1000,
          months: int = 60, seed: int = 0, params: Mapping[str, float] | None = None,
-         workers: int | None = None):
+         workers: int | None = None, parameter_sets: int = 0):
     """A cone of futures: ``replicates`` continuations of run ``seed`` of the scenario from
     the state after ``at_month`` months, for ``months`` months (`sim.runs.cone.Cone`). A spread of
-    model runs from one state, not a forecast."""
+    model runs from one state, not a forecast. ``parameter_sets`` > 0 splits the runs among
+    that many sets of dynamics parameters drawn from their plausible ranges, so the spread
+    covers parameter uncertainty as well as random draws."""
     from sim.dynamics.engine import advance
     from sim.dynamics.state import initial_state
     from sim.runs.cone import cone_of_futures
@@ -231,4 +233,5 @@ def cone(scenario: str | Path = "baseline", *, at_month: int = 0, replicates: in
     for _ in range(at):
         advance(state, w, keep_terms=False)
     return cone_of_futures(state, w, replicates=_count("replicates", replicates, 1, 100_000),
-                           months=_count("months", months, 1, 600), workers=workers)
+                           months=_count("months", months, 1, 600), workers=workers,
+                           parameter_sets=_count("parameter_sets", parameter_sets, 0, 10_000))

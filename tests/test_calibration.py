@@ -133,6 +133,12 @@ def test_the_folder_holds_a_report_and_files_a_scenario_can_use(recovery):
     fitted = recovery.result.calibrated
     assert table.params["adjustment_half_life"].value == fitted[0]
     assert "fitted by `sim calibrate`" in table.params["adjustment_half_life"].assumption
+    # the fit's slice interval is the table's statement of uncertainty (what cones sample)
+    (cut,) = [c for c in recovery.result.slices if c.name.endswith("adjustment_half_life")]
+    lo, hi = cut.interval()
+    assert table.params["adjustment_half_life"].plausible == pytest.approx((lo, hi))
+    assert build_world(load_scenario(folder / "recovery_scenario_calibrated.toml")
+                       ).plausible["adjustment_half_life"] == pytest.approx((lo, hi))
     assert table.params["noise_sd"] == load_dynamics_file().params["noise_sd"]
     sc = load_scenario(folder / "recovery_scenario_calibrated.toml")
     world = build_world(sc)

@@ -119,6 +119,25 @@ def test_the_cone_is_cached_per_state(hub):
     assert hub.act(lambda: hub.set_focus(("IRN", "USA"))).ok and hub.focus == ("IRN", "USA")
 
 
+def test_the_cone_samples_parameter_uncertainty_and_says_so(hub, tmp_path):
+    """The room's cone spreads over parameter sets as well as random draws (the setting's
+    count), and its legend and footnote say what it is: model runs, not a forecast."""
+    from sim.seminar.web.charts import dyad_figure
+
+    hub.new_session(SHORT, 3, "game")
+    cone = hub.cone()
+    assert len(cone.parameter_sets) == hub.settings.cone_parameter_sets == 10
+    fig = dyad_figure(hub.session, "IRN", "RUS", cone)
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()] + [
+        t.get_text() for t in fig.texts]
+    assert any("under 10 parameter sets" in t for t in texts)
+    assert any("not a forecast" in t and "uncertain parameters" in t for t in texts)
+    plain = Hub(SeminarSettings(folder=tmp_path / "plain", cone_replicates=20, cone_months=2,
+                                cone_parameter_sets=0))
+    plain.new_session(SHORT, 3, "game")
+    assert plain.cone().parameter_sets == () and "random draws only" in plain.cone().describe()
+
+
 def test_an_ad_hoc_inject_is_parsed_checked_and_logged(hub):
     hub.new_session(SHORT, 3, "game")
     bad = hub.act(lambda: hub.release_adhoc('{"type": "strike", "attacker": "ISR"'))

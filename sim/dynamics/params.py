@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.core.config_errors import validate_file
 from sim.core.param_info import LATENT, MONTHS, RATE, UTILITY, ParamInfo
@@ -172,13 +172,34 @@ DYNAMICS_INFO: dict[str, ParamInfo] = {
 RANGES: dict[str, tuple[float, float]] = {k: (v.low, v.high) for k, v in DYNAMICS_INFO.items()}
 
 
+class DynamicsValue(Sourced):
+    """A parameter's value with its evidence and, when known, how far it could be off.
+
+    ``plausible`` is a statement of uncertainty, not an allowed range: `sim calibrate`
+    writes its interval here, and the cone of futures samples it. Without it, the spread
+    follows the confidence of the evidence (`plausible_ranges`)."""
+
+    plausible: tuple[float, float] | None = Field(
+        default=None, description="[low, high]: the values the parameter could plausibly "
+                                  "take, containing the value")
+
+    @model_validator(mode="after")
+    def _contains_value(self) -> DynamicsValue:
+        if self.plausible is not None:
+            lo, hi = self.plausible
+            if not lo <= self.value <= hi:
+                raise ValueError(f"plausible range [{lo}, {hi}] must contain the value "
+                                 f"{self.value}")
+        return self
+
+
 class DynamicsFile(BaseModel):
-    """The dynamics table: one `Sourced` value per parameter, each within `RANGES`."""
+    """The dynamics table: one `DynamicsValue` per parameter, each within `RANGES`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     description: str = ""
-    params: dict[str, Sourced] = Field(description="parameter name -> sourced value")
+    params: dict[str, DynamicsValue] = Field(description="parameter name -> sourced value")
 
 
 def _check(spec: DynamicsFile) -> list[str]:
@@ -193,6 +214,10 @@ def _check(spec: DynamicsFile) -> list[str]:
             if not lo <= val.value <= hi:
                 problems.append(f"params.{name}: bad value {val.value}: outside the allowed "
                                 f"range [{lo}, {hi}]")
+            if val.plausible is not None and not (lo <= val.plausible[0]
+                                                  and val.plausible[1] <= hi):
+                problems.append(f"params.{name}.plausible: bad value {list(val.plausible)}: "
+                                f"outside the allowed range [{lo}, {hi}]")
     return problems
 
 
@@ -203,6 +228,47 @@ def load_dynamics_file(path: Path = DEFAULT_DYNAMICS) -> DynamicsFile:
 @cache
 def default_dynamics_file() -> DynamicsFile:
     return load_dynamics_file(DEFAULT_DYNAMICS)
+
+
+#: How far a parameter without a stated plausible range could be off, by the confidence of
+#: its evidence: a factor f, the range [v / f, v × f] (assumption: a low-confidence rate
+#: could be half as large again or a third smaller; a well-evidenced one is fixed).
+CONFIDENCE_SPREAD: dict[str, float] = {"low": 1.5, "medium": 1.25, "high": 1.0}
+
+#: Parameters that are not estimates and are never sampled as uncertain, with why.
+FIXED_BY_DESIGN: dict[str, str] = {
+    "standing_weight": "an identity of the design, not an estimate: at 1 the documented "
+                       "start is the rest point of the drivers (decision record 0008)",
+    "max_moves": "a count of deliberate moves a month, the design's cap, not a rate",
+}
+
+
+def spread_range(name: str, value: float, confidence: str) -> tuple[float, float]:
+    """The confidence-based plausible range of ``value``, inside the allowed range."""
+    factor = 1.0 if name in FIXED_BY_DESIGN else CONFIDENCE_SPREAD[confidence]
+    a, b = sorted((value / factor, value * factor))
+    lo, hi = RANGES[name]
+    return max(a, lo), min(b, hi)
+
+
+def plausible_ranges(spec: DynamicsFile | None = None,
+                     values: dict[str, float] | None = None) -> dict[str, tuple[float, float]]:
+    """Each parameter's plausible range: the table's stated one, or the spread its
+    confidence gives (`CONFIDENCE_SPREAD`), around ``values`` (default: the table's own).
+    A value set elsewhere (a scenario's override, a sweep point) outside the stated range
+    gets the confidence spread around itself: the statement was about another value."""
+    spec = spec or default_dynamics_file()
+    out = {}
+    for name, entry in spec.params.items():
+        v = entry.value if values is None else float(values[name])
+        stated = entry.plausible
+        if name in FIXED_BY_DESIGN:
+            out[name] = (v, v)
+        elif stated is not None and stated[0] <= v <= stated[1]:
+            out[name] = (float(stated[0]), float(stated[1]))
+        else:
+            out[name] = spread_range(name, v, entry.confidence)
+    return out
 
 
 def dynamics_values(spec: DynamicsFile | None = None) -> dict[str, float]:

@@ -57,6 +57,9 @@ class World:
     #: (D, N, N) each driver's contribution at the family's documented start, from which a
     #: run's shares of the latent level start (`sim.dynamics.state.starting_shares`); computed once
     start_contributions: np.ndarray | None = None
+    #: each dynamics parameter's plausible range (its uncertainty, not its allowed range),
+    #: from the dynamics table it was compiled with (`sim.dynamics.params.plausible_ranges`)
+    plausible: dict[str, tuple[float, float]] | None = None
 
     @property
     def n(self) -> int:

@@ -17,7 +17,12 @@ import numpy as np
 
 from sim.core.calendar import month_index
 from sim.dynamics.equilibrium import with_standing
-from sim.dynamics.params import dynamics_values, load_dynamics_file
+from sim.dynamics.params import (
+    default_dynamics_file,
+    dynamics_values,
+    load_dynamics_file,
+    plausible_ranges,
+)
 from sim.dynamics.world import Rates, World
 from sim.inputs import registry
 from sim.inputs.roster import Roster, compile_roster, load_roster_file
@@ -89,7 +94,8 @@ def _compile(scenario: Scenario, base: Path | None,
         spec = spec.model_copy(update={"actors": [*spec.actors, *scenario.add_actors]})
     roster = compile_roster(spec, drop=tuple(scenario.drop_actors))
     dyn_path = scenario.dynamics_path(base)
-    rates = dynamics_values(load_dynamics_file(dyn_path) if dyn_path is not None else None)
+    table = load_dynamics_file(dyn_path) if dyn_path is not None else default_dynamics_file()
+    rates = dynamics_values(table)
     own = {tv.address: tv.value for tv in registry.scenario_values(scenario, roster.ids)}
     extra = registry.check({f"dynamics.{k}": v for k, v in (dynamics or {}).items()},
                            registry.Scope(roster.ids), "dynamics overrides")
@@ -116,6 +122,7 @@ def _compile(scenario: Scenario, base: Path | None,
         sanctions=compile_sanctions(scenario.sanctions, roster.ids, scenario.start, steps),
         scheduled=scheduled, hazards=hazards, initial_alignment=roster.alignment.copy(),
         initial_balance=roster.domestic_balance.copy(),
+        plausible=plausible_ranges(table, rates),
     )
 
 

@@ -694,7 +694,8 @@ class Session:
                      else np.zeros((0, 1), dtype=bool)))
 
     def cone(self, *, replicates: int = 200, months: int = 24, standing: bool = False,
-             workers: int | None = None, turn: int | None = None) -> Cone:
+             workers: int | None = None, turn: int | None = None,
+             parameter_sets: int = 0) -> Cone:
         """Futures from the current month's start, as `sim.runs.cone.cone_of_futures` bands;
         with ``turn`` (a resolved turn, from 0), the cone as it was at that turn's
         adjudication: from its start, with the moves the room decided for it imposed.
@@ -703,6 +704,9 @@ class Session:
         continuation (proposals a team merely accepted are the model's draw for this seed,
         so each continuation draws its own). ``standing``: the teams' own moves (of this
         turn, or of the turn just resolved) are imposed every month, as standing policy.
+        ``parameter_sets``: split the continuations among that many sets of dynamics
+        parameters from their plausible ranges (`sim.runs.cone`), so the spread shows what
+        is not known about the model's rates as well as its random draws.
         """
         if turn is not None:
             if not 0 <= turn < len(self._turns):
@@ -712,7 +716,8 @@ class Session:
             start = self._starts[turn]
             return cone_of_futures(start, self.world, replicates=replicates, months=months,
                                    overrides={start.step: to_overrides(
-                                       {**then.players, **then.white})}, workers=workers)
+                                       {**then.players, **then.white})}, workers=workers,
+                                   parameter_sets=parameter_sets)
         start = self._state
         if start.step >= self.world.horizon:
             raise SessionError("cone: the scenario has ended; there is no future to show")
@@ -728,7 +733,8 @@ class Session:
             for k in range(start.step, min(start.step + self.months_per_turn, stop)):
                 overrides[k] = now  # in force for every month of the turn
         return cone_of_futures(start, self.world, replicates=replicates, months=months,
-                               overrides=overrides or None, workers=workers)
+                               overrides=overrides or None, workers=workers,
+                               parameter_sets=parameter_sets)
 
     # ----------------------------------------------------------------- internals
     def _stamp(self, kind: str, author: str, payload: BaseModel, reason: str = "") -> LogRecord:

@@ -150,14 +150,20 @@ def dynamics_document(res: CalibrationResult, run_id: str) -> dict[str, Any]:
     base_path = res.problem.scenario.dynamics_path(res.problem.base)
     table = load_dynamics_file(base_path) if base_path else load_dynamics_file()
     params = {k: v.model_dump(exclude_none=True) for k, v in table.params.items()}
+    cuts = {c.name: c for c in res.slices}
     for i, name in enumerate(res.problem.names):
         kind, key, _ = split_name(name)
         if kind == "dynamics":
+            value = float(res.calibrated[i])
             params[key] = {
-                "value": float(res.calibrated[i]), "confidence": "low",
+                "value": value, "confidence": "low",
                 "assumption": _fitted_note(res, i, run_id),
                 "note": f"earlier reason for the hand-set value: "
                         f"{table.params[key].assumption}"}
+            if name in cuts:  # the fit's interval: what the cone of futures samples
+                lo, hi = cuts[name].interval()
+                if lo <= value <= hi:
+                    params[key]["plausible"] = [float(lo), float(hi)]
     return {"description": f"Dynamics calibrated by `sim calibrate` ({res.cal.name}, run "
                            f"{run_id}) on scenario {res.problem.scenario.name}.",
             "params": params}

@@ -78,9 +78,9 @@ def dyad_figure(session: Session, source: str, target: str, cone: Cone | None,
         q = cone.bands(i, j)
         x = cone.start_step + np.arange(q.shape[1])
         # What the band is, in its own words: model runs from here under their random
-        # draws, with the parameters as set; not a forecast of the world.
+        # draws (and parameter sets, when sampled); not a forecast of the world.
         ax.fill_between(x, q[0], q[4], color="tab:orange", alpha=0.18,
-                        label=f"spread of {len(cone.seeds)} model runs, 5–95%")
+                        label=cone.describe())
         ax.fill_between(x, q[1], q[3], color="tab:orange", alpha=0.35, label="25–75%")
         ax.plot(x, q[2], color="tab:orange", lw=1.2, ls="--", label="median run")
         last = int(x[-1])
@@ -93,8 +93,10 @@ def dyad_figure(session: Session, source: str, target: str, cone: Cone | None,
     ax.legend(loc="best", fontsize=font if large else 7, ncol=2,
               framealpha=0.85)
     if cone is not None:
-        fig.text(0.01, 0.005, "model runs, not a forecast: random draws only, parameters as "
-                 "set", fontsize=font - 2 if large else 6, color="#555")
+        what = ("random draws and uncertain parameters" if cone.parameter_sets
+                else "random draws only, parameters as set")
+        fig.text(0.01, 0.005, f"model runs, not a forecast: {what}",
+                 fontsize=font - 2 if large else 6, color="#555")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig
 

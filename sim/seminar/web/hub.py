@@ -305,7 +305,8 @@ class Hub:
             key = (self.active, "turn", turn)  # fixed once the turn is resolved
             if key not in self._cones:
                 self._cones[key] = s.cone(replicates=self.settings.cone_replicates,
-                                          months=self.settings.cone_months, turn=turn)
+                                          months=self.settings.cone_months, turn=turn,
+                                          parameter_sets=self.settings.cone_parameter_sets)
             return self._cones[key]
         # What the cone depends on: the state it starts from and the moves and injects
         # imposed on its first month. A phase change alone does not change it.
@@ -315,7 +316,8 @@ class Hub:
             kept = {k: v for k, v in self._cones.items() if k[1] == "turn" and k[0] == self.active}
             self._cones = {**dict(list(kept.items())[-8:]),
                            key: s.cone(replicates=self.settings.cone_replicates,
-                                       months=self.settings.cone_months)}
+                                       months=self.settings.cone_months,
+                                       parameter_sets=self.settings.cone_parameter_sets)}
         return self._cones[key]
 
     def figure(self, what: tuple, draw: Callable[[], Figure]) -> tuple[bytes | None, bool]:

@@ -33,6 +33,10 @@ class SeminarSettings(BaseSettings):
                                  description="replicates of the cone of futures")
     cone_months: int = Field(default=12, ge=1, le=120,
                              description="months the cone of futures looks ahead")
+    cone_parameter_sets: int = Field(
+        default=10, ge=0, le=200,
+        description="sets of dynamics parameters the cone's runs are split among, drawn from "
+                    "their plausible ranges (0: random draws only)")
     pins: Path | None = Field(default=None,
                               description="PIN file (pins.toml) protecting the pages by role; "
                                           "required when the app binds beyond localhost")
