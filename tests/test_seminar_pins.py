@@ -25,6 +25,16 @@ def test_each_role_opens_with_its_own_pin_or_whites():
     assert not PinGuard(None).needs_pin("white")
 
 
+def test_the_analysts_view_has_its_own_pin_or_the_viewers():
+    own = PinGuard(PinFile(white="4821", viewer="1111", analyst="2468"))
+    assert own.check("analyst", "2468") is None and own.check("analyst", "4821") is None
+    assert own.check("analyst", "1111") == "wrong PIN"
+    shared = PinGuard(PINS)  # no analyst PIN: the viewers' opens it
+    assert shared.check("analyst", "1111") is None
+    assert shared.check("analyst", "7315") == "wrong PIN"
+    assert not PinGuard(PinFile(white="4821")).needs_pin("analyst")  # as open as the plenary
+
+
 def test_guessing_is_locked_out_after_a_few_tries(monkeypatch):
     guard = PinGuard(PINS)
     clock = [1000.0]

@@ -1,14 +1,16 @@
 """The seminar web app's entry point for Solara: one page, three kinds of view by path.
 
 ``/`` is the facilitator (White), ``/plenary`` the projector, ``/team/NAME`` a team's
-view. Why paths and not logins: the seminar runs on the room's own machine, bound to
-localhost by default, and the facilitator hands each team its address.
+view, ``/analyst`` the analysts' read-only view. Why paths and not logins: the seminar
+runs on the room's own machine, bound to localhost by default, and the facilitator hands
+each team its address.
 """
 
 from __future__ import annotations
 
 import solara
 
+from sim.seminar.web.analyst import Analyst
 from sim.seminar.web.facilitator import Facilitator
 from sim.seminar.web.panels import CSS
 from sim.seminar.web.player import Player
@@ -37,4 +39,5 @@ routes = [
     solara.Route(path="/", component=Facilitator, label="facilitator", layout=Layout),
     solara.Route(path="plenary", component=Plenary, label="plenary"),
     solara.Route(path="team", component=Team, label="team"),
+    solara.Route(path="analyst", component=Analyst, label="analyst"),
 ]

@@ -50,19 +50,36 @@ def BranchesPanel(hub: Hub, dyad, set_dyad) -> None:
                         "as it is; switch back to it at any time.",
                         style={"font-size": "0.85em"})
     with solara.Card("Sessions of this seminar"):
-        rows = [(lab, "active" if lab == hub.active else "", x.parent or "—",
-                 "—" if x.branch_turn is None else x.branch_turn + 2, x.resolved_turns,
-                 f"turn {x.turn_number}, {x.phase}")
-                for lab, x in hub.sessions.items()]
-        Table(("label", "", "branched from", "plays again from turn", "turns resolved",
-               "now at"), rows,
-              "seminar-table branches-table")
+        SessionsTable(hub)
         with solara.Row():
             solara.Select(label="Switch to", values=list(hub.sessions), value=chosen or None,
                           on_value=set_chosen)
             solara.Button("Switch", disabled=not chosen, on_click=lambda: set_outcome(
                 hub.act(lambda: hub.switch(chosen), f"now playing {chosen}")))
     Feedback(outcome)
+    BranchComparison(hub, dyad, set_dyad)
+
+
+@solara.component
+def SessionsTable(hub: Hub) -> None:
+    """The seminar's sessions and branches, read-only: where each came from and stands."""
+    follow()
+    rows = [(lab, "active" if lab == hub.active else "", x.parent or "—",
+             "—" if x.branch_turn is None else x.branch_turn + 2, x.resolved_turns,
+             f"turn {x.turn_number}, {x.phase}")
+            for lab, x in hub.sessions.items()]
+    Table(("label", "", "branched from", "plays again from turn", "turns resolved",
+           "now at"), rows, "seminar-table branches-table")
+
+
+@solara.component
+def BranchComparison(hub: Hub, dyad, set_dyad) -> None:
+    """Every branch against the model alone on one dyad, read-only (White's Branches tab
+    and the analysts' view)."""
+    follow()
+    s = hub.session
+    if s is None:
+        return
     with solara.Card("Compare branches"):
         DyadPicker(s, dyad, set_dyad)
         if dyad[0] == dyad[1]:

@@ -158,6 +158,13 @@ def DataPlanPanel(hub: Hub, session: Session) -> None:
                               qid, question, [labels[k] for k in kinds]),
                           f"research question {qid.strip()} added")))
     Feedback(outcome)
+    DataPlanTally(session)
+
+
+@solara.component
+def DataPlanTally(session: Session) -> None:
+    """The research questions and how many records answer each so far, read-only."""
+    follow()
     rows = [(q.id, q.question, ", ".join(q.records), n) for q, n in session.research_questions()]
     Table(("id", "question", "answered by", "records so far"), rows,
           "seminar-table data-plan-table")

@@ -25,13 +25,16 @@ MAX_TRIES, WINDOW_SECONDS, LOCK_SECONDS = 5, 60.0, 30.0
 
 
 class PinFile(BaseModel):
-    """``pins.toml``: ``white = "4821"``, ``viewer = "1111"`` (plenary and read-only views)
-    and a ``[teams]`` table, e.g. ``blue = "7315"``. A role without a PIN is open."""
+    """``pins.toml``: ``white = "4821"``, ``viewer = "1111"`` (the plenary),
+    ``analyst = "2468"`` (the read-only analysts' view; without it, the viewers' PIN) and a
+    ``[teams]`` table, e.g. ``blue = "7315"``. A role without a PIN is open."""
 
     model_config = ConfigDict(extra="forbid")
 
     white: Pin | None = Field(default=None, description="PIN of the facilitator's page")
     viewer: Pin | None = Field(default=None, description="PIN of the plenary (read-only)")
+    analyst: Pin | None = Field(default=None, description="PIN of the analysts' read-only "
+                                                          "view (default: the viewers' PIN)")
     teams: dict[str, Pin] = Field(default={}, description="team name -> PIN of its page")
 
 
@@ -49,13 +52,16 @@ class PinGuard:
         self._lock = threading.Lock()
 
     def pin_of(self, role: str) -> str | None:
-        """The PIN a page of ``role`` (``white``, ``viewer`` or ``team NAME``) asks for."""
+        """The PIN a page of ``role`` (``white``, ``viewer``, ``analyst`` or ``team NAME``)
+        asks for."""
         if self.pins is None:
             return None
         if role == "white":
             return self.pins.white
         if role == "viewer":
             return self.pins.viewer
+        if role == "analyst":
+            return self.pins.analyst or self.pins.viewer
         return self.pins.teams.get(role.removeprefix("team "), self.pins.white)
 
     def needs_pin(self, role: str) -> bool:
