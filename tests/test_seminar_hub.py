@@ -478,3 +478,56 @@ def test_scenes_pushed_to_the_plenary_say_what_happened(hub):
     assert "<script" not in scene_html("<script>", ["<b>"])
     assert "&lt;b&gt;" in scene_html("t", ["<b>"])
     assert hub.act(lambda: hub.set_scene("why")).ok and hub.scene == "why"
+
+
+def test_team_pages_wait_for_the_front_pages_to_draw_a_change(tmp_path):
+    """After a change the plenary and White's page draw first; a team's page waits until
+    they have drawn it, or for FOLLOW_LIMIT at most (a front page that never draws cannot
+    hold the teams for long), and a front page that closes stops holding them."""
+    import threading
+    import time
+
+    hub = Hub(SeminarSettings(folder=tmp_path))
+    plenary = hub.page_opened("plenary")
+    hub.page_opened("team blue")
+    hub.drawn(plenary, 0)
+    started = time.monotonic()
+    hub.wait_for_front("plenary", 1)  # a front page never waits
+    hub.wait_for_front("team blue", 0)  # nothing new to wait for
+    assert time.monotonic() - started < 0.1
+    threading.Timer(0.3, hub.drawn, (plenary, 1)).start()
+    started = time.monotonic()
+    hub.wait_for_front("team blue", 1)
+    assert 0.25 <= time.monotonic() - started < 1.5  # released by the plenary's drawing
+    started = time.monotonic()
+    hub.wait_for_front("analyst", 2, limit=0.3)  # the plenary never draws revision 2
+    assert 0.25 <= time.monotonic() - started < 1.0
+    threading.Timer(0.2, hub.page_closed, (plenary,)).start()
+    started = time.monotonic()
+    hub.wait_for_front("team blue", 2, limit=5.0)
+    assert time.monotonic() - started < 2.0  # the plenary closed: nothing holds the team
+
+
+def test_team_pages_wait_for_the_figures_the_front_pages_asked_for(hub):
+    """The projector's figures are drawn before the teams' pages redraw: a team's page
+    waits while the painter has figures queued or in hand (at most FOLLOW_LIMIT)."""
+    import time
+
+    from matplotlib.figure import Figure
+
+    hub.new_session(SHORT, 3, "game")
+    hub.page_opened("team blue")
+
+    def slow() -> Figure:
+        time.sleep(0.3)
+        fig = Figure(figsize=(1, 1))
+        fig.subplots().plot([0, 1])
+        return fig
+
+    png, fresh = hub.figure(("slow",), slow)
+    assert png is None and not fresh  # never drawn in the asking page's redraw
+    started = time.monotonic()
+    hub.wait_for_front("team blue", hub.revision)
+    assert time.monotonic() - started >= 0.2
+    png, fresh = hub.figure(("slow",), slow)
+    assert fresh and png.startswith(b"\x89PNG")

@@ -50,6 +50,10 @@ log = logging.getLogger(__name__)
 #: Records that change a cone of futures (assignments, notes, accepted proposals do not).
 CONE_INPUTS = frozenset({"move", "override", "inject", "adjust", "branch"})
 LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}")
+#: Pages drawn first after every change: what the room looks at (`Hub.wait_for_front`).
+FRONT_ROLES = frozenset({"plenary", "facilitator"})
+#: Longest a team's or analyst's page waits for the front pages (seconds).
+FOLLOW_LIMIT = 2.0
 
 
 @dataclass(frozen=True)
@@ -90,10 +94,12 @@ class Hub:
         self._pngs: dict[tuple, bytes] = {}  # figures, drawn once per change of the game
         self._latest: dict[tuple, bytes] = {}  # the last drawn of each figure, any state
         self._queued: set[tuple] = set()
+        self._painting = False  # the painter is drawing a figure now
         self._paint_queue: queue.SimpleQueue = queue.SimpleQueue()
         self._painter: threading.Thread | None = None
         self._moved_at = float("-inf")  # monotonic time of the last phase change
         self.pages: dict[str, str] = {}  # open pages: watcher id -> role
+        self._drawn: dict[str, int] = {}  # watcher id -> the last revision its page drew
         self.guard = PinGuard(None)  # PINs per role (`sim.seminar.web.pins`), none by default
         self.timer: tuple[str, float] | None = None  # (phase it times, wall-clock end)
 
@@ -109,6 +115,37 @@ class Hub:
         with self._changed:
             self.revision += 1
             self._changed.notify_all()
+
+    def drawn(self, key: str, revision: int) -> None:
+        """A page (its watcher ``key``) has drawn ``revision``: pages that wait their turn
+        (`wait_for_front`) may go."""
+        with self._changed:
+            self._drawn[key] = revision
+            self._changed.notify_all()
+
+    def wait_for_front(self, role: str, revision: int, limit: float = FOLLOW_LIMIT) -> None:
+        """Hold a page of ``role`` until every open front page (`FRONT_ROLES`) has drawn
+        ``revision``, at most ``limit`` seconds; a front page returns at once.
+
+        Why: the server has two cores, and Python draws one page at a time. After a change
+        every page redraws; the projector and the facilitator's screen are what the room
+        is looking at, and the teams' laptops can follow a moment later (measured before:
+        the plenary shown a resolve after 0.2 to 1.4 s, depending on which pages Solara
+        happened to draw first)."""
+        if role in FRONT_ROLES:
+            return
+        deadline = time.monotonic() + limit
+        with self._changed:
+            while True:
+                behind = [k for k, r in self.pages.items()
+                          if r in FRONT_ROLES and self._drawn.get(k, -1) < revision]
+                # the figures the front pages asked for come next: the painter is a page's
+                # equal for the cores, and the projector's pictures go before the laptops
+                painting = role != "painter" and (self._queued or self._painting)
+                left = deadline - time.monotonic()
+                if (not behind and not painting) or left <= 0:
+                    return
+                self._changed.wait(left)
 
     def act(self, what: Callable[[], T], done: str | Callable[[T], str] = "done",
             at: tuple[int, str] | None = None) -> Outcome:
@@ -181,8 +218,10 @@ class Hub:
         return key
 
     def page_closed(self, key: str) -> None:
-        with self.lock:
+        with self._changed:
             self.pages.pop(key, None)
+            self._drawn.pop(key, None)
+            self._changed.notify_all()  # a page waiting for this one goes
 
     def open_pages(self) -> dict[str, int]:
         """How many pages of each role are connected (the facilitator's board shows it)."""
@@ -355,20 +394,38 @@ class Hub:
             self._painter.start()
 
     def _paint(self) -> None:
-        """Draw queued figures of the current state, one at a time, and redraw the pages."""
+        """Draw queued figures of the current state once the front pages have drawn the
+        change, all that are queued by then, and redraw the pages once."""
         while True:
-            key, what, draw = self._paint_queue.get()
-            with self.lock:
-                self._queued.discard(key)
-                s = self.session
-                if s is None or key[:2] != (self.active, len(s.log)) or key in self._pngs:
-                    continue  # the game moved on: that state is no longer shown
+            jobs = [self._paint_queue.get()]
+            # the front pages first show the new state's words with the last figures drawn;
+            # the figures follow (drawing holds the lock and competes for the cores)
+            self.wait_for_front("painter", self.revision)
+            while True:  # every figure asked for meanwhile: one redraw of the pages for all
                 try:
-                    self._store(key, what, _png_bytes(draw()))
-                except Exception:  # a defect in a figure must not stop the painter
-                    log.exception("seminar figure failed: %s", what)
-                    continue
-            self._bump()
+                    jobs.append(self._paint_queue.get_nowait())
+                except queue.Empty:
+                    break
+            painted = False
+            with self._changed:
+                self._painting = True
+                try:
+                    for key, what, draw in jobs:
+                        self._queued.discard(key)
+                        s = self.session
+                        if (s is None or key[:2] != (self.active, len(s.log))
+                                or key in self._pngs):
+                            continue  # the game moved on: that state is no longer shown
+                        try:
+                            self._store(key, what, _png_bytes(draw()))
+                            painted = True
+                        except Exception:  # a defect in a figure must not stop the painter
+                            log.exception("seminar figure failed: %s", what)
+                finally:
+                    self._painting = False
+                    self._changed.notify_all()
+            if painted:
+                self._bump()
 
     def export(self) -> list[Path]:
         """JSON, CSV and the after-action report of the active session, in exports/<label>."""

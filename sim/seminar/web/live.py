@@ -6,7 +6,9 @@ runs a small thread (Solara's `use_thread`, in the page's own context) that wait
 hub's revision and copies it into `revision`, a reactive variable Solara keeps per
 connection. Every component that shows the game calls `follow()`, which reads it, so
 Solara redraws exactly those components within a fraction of a second of any change, and
-their own choices (a selected dyad, a half-typed reason) survive the redraw.
+their own choices (a selected dyad, a half-typed reason) survive the redraw. The plenary's
+and the facilitator's pages are drawn first; the teams' and analysts' pages follow once
+those are drawn (`Hub.wait_for_front`).
 """
 
 from __future__ import annotations
@@ -40,11 +42,15 @@ def use_watch(hub: Hub, role: str) -> None:
         try:
             seen = hub.revision
             revision.value = seen
+            hub.drawn(key, seen)
             while not cancel.is_set():
                 now = hub.wait(seen, WAKE)
                 if now != seen:
-                    seen = now
-                    revision.value = now
+                    hub.wait_for_front(role, now)  # the projector and White's screen first
+                    seen = hub.revision  # the latest: what changed while this page waited
+                    # Solara draws the page in this thread, within this assignment
+                    revision.value = seen
+                    hub.drawn(key, seen)
         finally:
             hub.page_closed(key)
 
