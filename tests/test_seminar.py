@@ -407,6 +407,11 @@ def test_exports_json_csv_and_a_self_contained_report(scripted, tmp_path):
                  "israel_iran_war:israel_war_on_iran", "a summit the model does not know",
                  "Divergence from the model playing alone", "Russia → Iran"):
         assert text in page
+    # turns as the room counts them (the override was made in the second turn), and no
+    # negative zero among the two-decimal numbers
+    assert ("<td>2</td><td>white</td><td>override</td><td>RUS — IRN: diplomatic_cover, "
+            "gulf: mediate</td><td>Moscow shields Tehran at the UN</td>") in page
+    assert "-0.00" not in page
 
 
 # --------------------------------------------------------------------- the terminal loop

@@ -21,12 +21,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from sim.runs.reporting import ALLIANCE_LEVEL, key_dyads
 from sim.runs.results_io import atomic_write_text
 from sim.seminar.branches import divergence, model_alone
 from sim.seminar.session import Session
-from sim.seminar.why import TREND_MONTHS
+from sim.seminar.why import TREND_MONTHS, signed
 
 #: Kinds of record that count as the room's key decisions in the report.
 KEY_DECISIONS = ("move", "override", "inject", "adjust", "argument")
@@ -162,6 +163,7 @@ def _figure_dyads(session: Session, alone: np.ndarray, dyads: Sequence[tuple[str
         ax.axhline(ALLIANCE_LEVEL, color="grey", lw=0.5, ls=":")
         ax.set_title(f"{names[a]} → {names[b]}", fontsize=10)
         ax.set_ylim(-1, 1)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # turns are whole numbers
     for ax in axes[-1]:
         ax.set_xlabel("start of turn (1 = the scenario's first month)")
     for ax in axes.flat[len(dyads):]:
@@ -204,7 +206,8 @@ def describe_record(rec) -> str:
     if rec.kind == "inject":
         return f"{p.get('key') or 'ad-hoc'}: {p['event'].get('type')}"
     if rec.kind == "adjust":
-        return f"{p['source']}→{p['target']} set to {p['value']:+.2f} (was {p['previous']:+.2f})"
+        return (f"{p['source']}→{p['target']} set to {signed(p['value'])} "
+                f"(was {signed(p['previous'])})")
     if rec.kind == "note":
         return ("[insight] " if p.get("insight") else "") + p["text"]
     if rec.kind == "assign":
@@ -266,9 +269,9 @@ def report_html(session: Session, dyads: Sequence[tuple[str, str]] | None = None
     rows = []
     for d in divs:
         label = session.trend(d.source, d.target).label if last else "—"
-        rows.append((f"{names[d.source]} → {names[d.target]}", f"{d.now:+.2f}",
-                     f"{d.other:+.2f}", f"{d.difference:+.2f}",
-                     f"{d.largest:+.2f} ({w.date(d.largest_turn)})",
+        rows.append((f"{names[d.source]} → {names[d.target]}", signed(d.now),
+                     signed(d.other), signed(d.difference),
+                     f"{signed(d.largest)} ({w.date(d.largest_turn)})",
                      "never" if d.first_turn is None else w.date(d.first_turn), label))
     parts.append("<h2>Divergence from the model playing alone</h2>")
     parts.append("<p class=muted>The same scenario and seed without any decision of the "
@@ -283,7 +286,8 @@ def report_html(session: Session, dyads: Sequence[tuple[str, str]] | None = None
                      f'{_figure_divergence(divs, names)}">')
     parts.append("<h2>Key decisions</h2>")
     parts.append(html_table(("date", "turn", "who", "what", "decision", "reason"),
-                        [(r.date, r.turn, r.author, r.kind, describe_record(r), r.reason)
+                        [(r.date, session.turn_of(r.turn), r.author, r.kind,
+                          describe_record(r), r.reason)
                          for r in session.log if r.kind in KEY_DECISIONS]))
     parts.append("<h2>Timeline</h2>")
     notes: dict[int, list[str]] = {}
@@ -294,7 +298,7 @@ def report_html(session: Session, dyads: Sequence[tuple[str, str]] | None = None
     for o in session.outcomes:
         first = dyads[0] if dyads else None
         story = session.why(*first, turn=o.turn).headline() if first else ""
-        timeline.append((o.date, o.turn, "; ".join(o.fired) or "—",
+        timeline.append((o.date, session.turn_of(o.turn), "; ".join(o.fired) or "—",
                          "; ".join(f"{k}={v}" for k, v in o.imposed.items()) or "—",
                          story, " | ".join(notes.get(o.turn, []))))
     parts.append(html_table(("date", "turn", "events", "moves imposed", "why the first dyad moved",

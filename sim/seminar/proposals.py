@@ -29,6 +29,7 @@ from sim.dynamics.engine import apply_overrides, open_month, resolve_month
 from sim.dynamics.state import State
 from sim.dynamics.world import World
 from sim.seminar.moves import DEFAULT, MENU, Cell, to_overrides
+from sim.seminar.why import signed
 
 #: Dyads reported for a theatre move: the actor's dyads that the move changes most.
 THEATRE_EFFECT_DYADS = 3
@@ -112,7 +113,7 @@ class Effect:
 
     def text(self) -> str:
         where = f"towards {self.target}" if self.kind == "dyadic" else f"in {self.target}"
-        parts = ", ".join(f"{s}→{t} {d:+.2f}" for s, t, d in self.changes)
+        parts = ", ".join(f"{s}→{t} {signed(d)}" for s, t, d in self.changes)
         return f"{self.actor} {self.move} {where} (vs {self.versus}), next month: {parts}"
 
 

@@ -22,6 +22,7 @@ from sim.runs.reporting import key_dyads
 from sim.seminar.errors import SessionError
 from sim.seminar.injects import inject_catalogue
 from sim.seminar.session import Session
+from sim.seminar.why import signed
 
 #: (prompt, default) -> the line typed; raises EOFError when the input ends.
 Reader = Callable[[str, str], str]
@@ -68,11 +69,11 @@ def show_status(session: Session, console: Console) -> None:
     for a, b in key_dyads(w)[:8]:
         hist = session.dyad_history(a, b)
         if session.resolved_turns:
-            change = f"{session.why(a, b).change:+.2f}"
+            change = f"{signed(session.why(a, b).change)}"
             label = session.trend(a, b).label
         else:
             change, label = "—", "—"
-        t.add_row(f"{a}→{b}", f"{hist[-1]:+.2f}", change, label)
+        t.add_row(f"{a}→{b}", f"{signed(hist[-1])}", change, label)
     console.print(t)
 
 

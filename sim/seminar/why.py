@@ -101,23 +101,23 @@ class Why:
 
     def headline(self, top: int = TOP_DRIVERS) -> str:
         """E.g. 'Russia→Iran +0.06: sanctions pressure +0.04, shared threat +0.03, …'."""
-        main = [f"{p.label} {p.value:+.2f}" for p in self.parts[:top]]
+        main = [f"{p.label} {signed(p.value)}" for p in self.parts[:top]]
         rest = sum(p.value for p in self.parts[top:])
         if abs(rest) >= 0.005:
-            main.append(f"other drivers {rest:+.2f}")
+            main.append(f"other drivers {signed(rest)}")
         if abs(self.clip) >= 0.005:
-            main.append(f"held at the bound {self.clip:+.2f}")
+            main.append(f"held at the bound {signed(self.clip)}")
         if abs(self.adjustment) >= 0.005:
-            main.append(f"White adjustment {self.adjustment:+.2f}")
-        return (f"{self.source_name}→{self.target_name} {self.change:+.2f} ({self.period}, "
+            main.append(f"White adjustment {signed(self.adjustment)}")
+        return (f"{self.source_name}→{self.target_name} {signed(self.change)} ({self.period}, "
                 f"{self.label}): " + ", ".join(main))
 
     def text(self) -> str:
         lines = [self.headline(),
-                 f"  from {self.before:+.2f} to {self.after:+.2f}; 'stable' means within "
+                 f"  from {signed(self.before)} to {signed(self.after)}; 'stable' means within "
                  f"±{self.band:.2f}, what the model's own noise gives over {self.months} "
                  "month(s)"]
-        lines += [f"  {p.label:<38} {p.value:+.2f}" for p in self.parts if abs(p.value) >= 0.005]
+        lines += [f"  {p.label:<38} {signed(p.value)}" for p in self.parts if abs(p.value) >= 0.005]
         lines += [f"  event: {e}" for e in self.events]
         lines += [f"  move: {m}" for m in self.moves]
         return "\n".join(lines)

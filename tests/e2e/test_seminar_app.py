@@ -76,6 +76,7 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     assert "White adjudicates" in advance(fac)
     says(fac, "phase: propose")
     expect(fac.locator(".moves-table")).to_contain_text("blue")
+    expect(fac.locator(".moves-table")).to_contain_text("RUS: deepen ▶ team")
     advance(fac)
     advance(fac)
     says(fac, "turn 1 (2025-01): now resolved")
@@ -95,6 +96,7 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     fac.get_by_label("Reason (required)").first.fill("Moscow delivers the S-400 after all")
     fac.get_by_role("button", name="Override", exact=True).click()
     says(fac, "White overrides RUS: transfer_arms (IRN — Iran)")
+    expect(fac.locator(".moves-table")).to_contain_text("IRN: transfer_arms ⚑ White override")
     shot(fac, "04_override")
     advance(fac)
     says(fac, "turn 2 (2025-02): now resolved")
@@ -169,6 +171,12 @@ def test_a_seminar_from_start_to_after_action_report(seminar_server, offline_pag
     assert "After-action report" in report and "Divergence from the model playing alone" in report
     assert "Moscow delivers the S-400 after all" in report
     assert not re.search(r"(src|href)=[\"']https?://", report), "report must be self-contained"
+    aar, aar_log = offline_page_factory(seminar_server.url)
+    aar.set_content(report)  # self-contained: drawn with no server and no network
+    expect(aar.get_by_text("Divergence from the model playing alone").first).to_be_visible(
+        timeout=T)
+    shot(aar, "09b_after_action_report")
+    assert not aar_log.problems()
     data = json.loads((exports[0].parent / "session.json").read_text())
     assert data["header"]["branch_turn"] == 1 and len(data["turns"]) == 2
 

@@ -14,6 +14,7 @@ from sim.seminar.web import charts
 from sim.seminar.web.hub import Hub
 from sim.seminar.web.live import follow
 from sim.seminar.web.panels import DyadPicker, Feedback, Table, dyad_name
+from sim.seminar.why import signed
 
 
 def _kept(turn: int) -> str:
@@ -92,8 +93,8 @@ def BranchComparison(hub: Hub, dyad, set_dyad) -> None:
             rows = []
             for lab, x in hub.sessions.items():
                 d = divergence(x.alignment_history(), alone, ids, [dyad])[0]
-                rows.append((lab, dyad_name(s, *dyad), f"{d.now:+.2f}", f"{d.other:+.2f}",
-                             f"{d.difference:+.2f}",
+                rows.append((lab, dyad_name(s, *dyad), f"{signed(d.now)}", f"{signed(d.other)}",
+                             f"{signed(d.difference)}",
                              "never" if d.first_turn is None else s.world.date(d.first_turn)))
         solara.FigureMatplotlib(fig, format="png")
         Table(("session", "dyad", "now", "model alone", "difference", "first differs"), rows,

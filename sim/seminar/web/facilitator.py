@@ -43,6 +43,7 @@ from sim.seminar.web.panels import (
 from sim.seminar.web.replay import ReplayPanel
 from sim.seminar.web.scenes import SCENES
 from sim.seminar.web.start import StartPanel
+from sim.seminar.why import signed
 
 TABS = ("Turn", "Injects", "Requests", "Why & futures", "Replay", "Branches", "Log & notes",
         "Data plan", "Export", "Sessions")
@@ -159,8 +160,15 @@ def MovesTable(session: Session) -> None:
                                  + [f"{v} in {k}" for k, v in t.items()]) or "maintain all"
         decided = "—"
         if dec is not None:
-            d, t = names_of(session.world, dec.of_actor(ro.index(a)))
-            decided = ", ".join(f"{k}: {v}" for k, v in {**d, **t}.items()) or "—"
+            # who decided each cell: White's overrides and the teams' moves are marked, so
+            # the adjudicator sees at a glance what departs from the model's own play
+            parts = []
+            for cell, value in dec.of_actor(ro.index(a)).items():  # White's word is final
+                mark = (" ⚑ White override" if cell in dec.white
+                        else " ▶ team" if cell in dec.players else "")
+                d, t = names_of(session.world, {cell: value})
+                parts += [f"{k}: {v}{mark}" for k, v in {**d, **t}.items()]
+            decided = ", ".join(parts) or "—"
         team = session.roles.team_of(a)
         if proposal in ("—", "maintain all") and decided == "—" and team is None:
             continue  # the adjudication workspace shows departures, not the quiet actors
@@ -273,9 +281,9 @@ def AdjustForm(hub: Hub, session: Session, dyad: tuple[str, str], on_outcome) ->
     shown = (session.turn, session.phase)
     problem = None
     if value is None or not -1.0 <= value <= 1.0:
-        problem = f"The new value must be a number from -1 to +1 (now {now:+.2f})."
+        problem = f"The new value must be a number from -1 to +1 (now {signed(now)})."
     with solara.Row(style={"align-items": "center"}):
-        solara.InputFloat(f"New value of {a}→{b} (now {now:+.2f})", value=value,
+        solara.InputFloat(f"New value of {a}→{b} (now {signed(now)})", value=value,
                           on_value=set_value, continuous_update=True)
         solara.InputText("Reason (required)", value=reason, on_value=set_reason,
                          continuous_update=True)
@@ -283,7 +291,7 @@ def AdjustForm(hub: Hub, session: Session, dyad: tuple[str, str], on_outcome) ->
                       or session.phase != "resolved",
                       on_click=lambda: on_outcome(hub.act(
                           lambda: session.adjust(a, b, float(value), reason),
-                          f"{a}→{b} set to {value:+.2f} (was {now:+.2f})", at=shown)))
+                          f"{a}→{b} set to {signed(value)} (was {signed(now)})", at=shown)))
     if problem:
         solara.Warning(problem, classes=["adjust-problem"])
     elif session.phase != "resolved":

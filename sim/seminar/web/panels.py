@@ -178,20 +178,20 @@ def WhyPanel(session: Session, source: str, target: str, turn: int | None = None
         return
     solara.HTML(tag="div", unsafe_innerHTML=f"<p class='why-headline'><b>Why:</b> "
                 f"{html.escape(why.headline())}</p>")
-    rows = [(p.label, f"{p.value:+.2f}") for p in why.parts if abs(p.value) >= 0.005]
+    rows = [(p.label, f"{signed(p.value)}") for p in why.parts if abs(p.value) >= 0.005]
     small = sum(abs(p.value) < 0.005 for p in why.parts)
     if small:
         rows.append((f"{small} other drivers, each below 0.005", "±0.00"))
     if abs(why.clip) >= 0.005:
-        rows.append(("held at the bound of [-1, 1]", f"{why.clip:+.2f}"))
+        rows.append(("held at the bound of [-1, 1]", f"{signed(why.clip)}"))
     if abs(why.adjustment) >= 0.005:
-        rows.append(("White's adjustment", f"{why.adjustment:+.2f}"))
+        rows.append(("White's adjustment", f"{signed(why.adjustment)}"))
     Table(("driver", "contribution"), rows, "seminar-table why-table")
     for e in why.events:
         solara.Text(f"event: {e}", style={"display": "block"})
     for m in why.moves:
         solara.Text(f"move: {m}", style={"display": "block"})
-    solara.Text(f"from {why.before:+.2f} to {why.after:+.2f} over {why.period}; "
+    solara.Text(f"from {signed(why.before)} to {signed(why.after)} over {why.period}; "
                 f"'{why.label}': 'stable' within ±{why.band:.2f}, what the model's own noise "
                 f"gives over {why.months} month(s).",
                 style={"font-size": "0.8em", "color": "#666", "display": "block"})
