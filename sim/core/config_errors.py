@@ -13,15 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sim.core.problems import ConfigError
+from sim.core.safe_read import read_text_bounded
 
-class ConfigError(Exception):
-    """A configuration file could not be used; ``problems`` lists every reason."""
-
-    def __init__(self, path: Path | str, problems: list[str]):
-        self.path = str(path)
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{self.path}: {len(problems)} problem(s)\n{lines}")
+__all__ = ["ConfigError", "describe_validation_error", "path_exists", "read_toml",
+           "validate_file"]
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -56,22 +52,15 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file, turning a syntax error into a `ConfigError` with its line."""
+    """Parse a TOML file (a regular file of bounded size, `sim.core.safe_read`), turning a
+    syntax error into a `ConfigError` with its line."""
+    text = read_text_bounded(path, "configuration")
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(path, [f"{path}: file not found"]) from None
-    except IsADirectoryError:
-        raise ConfigError(path, [f"{path}: is a folder, not a file"]) from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, [f"{path}: not valid TOML: {exc}"]) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(path, [f"{path}: not a UTF-8 text file: {exc}"]) from None
     except RecursionError:
         raise ConfigError(path, [f"{path}: nested too deeply to read"]) from None
-    except (OSError, ValueError) as exc:  # name too long, NUL byte, permissions, ...
-        raise ConfigError(path, [f"{str(path)[:200]}: cannot be read: {exc}"]) from None
 
 
 def path_exists(path: Path) -> bool:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.core.config_errors import ConfigError, path_exists, read_toml
+from sim.core.safe_read import read_text_bounded
 
 OWN_FIELDS = ("name", "title", "description", "reference", "expected", "remove", "extends")
 KEYED_LISTS = ("treaties", "sanctions", "events", "hazards", "add_actors")
@@ -205,8 +206,8 @@ def find_line(path: Path, loc: tuple, value: Any) -> int | None:
     than guess between several equally good lines.
     """
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
+        lines = read_text_bounded(path).splitlines()
+    except ConfigError:
         return None
     keys = [p for p in loc if isinstance(p, str)]
     key = keys[-1] if keys else None

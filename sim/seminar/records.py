@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.core.calendar import Month
 from sim.core.config_errors import ConfigError, describe_validation_error
+from sim.core.safe_read import read_text_bounded
 from sim.runs.results_io import atomic_write_text
 
 #: What a session file says it is; a run manifest says "rusiran-sim run".
@@ -269,16 +270,7 @@ def new_session_id() -> str:
 def read_session_file(path: Path | str) -> SessionFile:
     """Read and check a session file; `ConfigError` says what is wrong, naming the field."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(path, ["file not found"]) from None
-    except IsADirectoryError:
-        raise ConfigError(path, ["is a folder, not a session file"]) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(path, [f"not a UTF-8 text file: {exc}"]) from None
-    except OSError as exc:
-        raise ConfigError(path, [f"cannot be read: {exc}"]) from None
+    text = read_text_bounded(path, "session")  # a regular file of bounded size only
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:

@@ -28,21 +28,13 @@ import numpy as np
 from sim.analysis.blocs.from_model import BlocInputs
 from sim.analysis.blocs.landscape import Landscape
 from sim.core.config_errors import ConfigError, read_toml
+from sim.core.safe_read import read_text_bounded
 
 _MAX_LISTED = 5
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(path, [f"{path}: file not found"]) from None
-    except IsADirectoryError:
-        raise ConfigError(path, [f"{path}: is a folder, not a file"]) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(path, [f"{path}: not a UTF-8 text file: {exc}"]) from None
-    except (OSError, ValueError) as exc:
-        raise ConfigError(path, [f"{str(path)[:200]}: cannot be read: {exc}"]) from None
+    return read_text_bounded(path, "matrix")  # a regular file of bounded size only
 
 
 def _rows(path: Path) -> list[tuple[int, list[str]]]:

@@ -41,6 +41,7 @@ data's measures are symmetric, so a dyad's model value is the mean of both direc
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
@@ -57,7 +58,8 @@ import pandas as pd
 from scipy import stats
 
 from sim.core.calendar import month_index, month_label
-from sim.core.config_errors import ConfigError
+from sim.core.config_errors import ConfigError, path_exists
+from sim.core.safe_read import read_text_bounded
 from sim.core.settings import get_settings
 
 #: The data file's name in the shared data folder.
@@ -182,14 +184,13 @@ def load_unga(path: Path | str | None = None) -> pd.DataFrame:
     at once instead of reading a traceback; years from 2013 are refused as held out.
     """
     path = Path(path) if path is not None else default_data_file()
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except FileNotFoundError:
+    if not path_exists(path):
         raise ConfigError(path, [f"{path}: file not found (the data folder is "
-                                 "../shared/data beside the repository, or SIM_DATA_DIR)"]
-                          ) from None
-    except IsADirectoryError:
-        raise ConfigError(path, [f"{path}: is a folder, not a file"]) from None
+                                 "../shared/data beside the repository, or SIM_DATA_DIR)"])
+    text = read_text_bounded(path, "data")  # a regular file of bounded size; a BOM is fine
+    try:
+        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                          skipinitialspace=True)
     except pd.errors.EmptyDataError:
         raise ConfigError(path, [f"{path}: the file is empty; it needs the header "
                                  + ",".join(COLUMNS) + " and data rows"]) from None
