@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -30,10 +31,10 @@ def blocs(
     = None,
     run_ref: Annotated[str | None, typer.Option(
         "--run", help="read a run of `sim run` (latest, run id or folder) instead")] = None,
-    results: Annotated[Path | None, typer.Option(help="results folder, for --run")] = None,
-    matrix: Annotated[Path | None, typer.Option(
+    results: Annotated[Path | None, ui.path_option(help="results folder, for --run")] = None,
+    matrix: Annotated[Path | None, ui.path_option(
         help="hand-given propensity matrix: CSV or TOML (docs/blocs.md)")] = None,
-    sizes: Annotated[Path | None, typer.Option(help="sizes CSV (name,size) for --matrix")]
+    sizes: Annotated[Path | None, ui.path_option(help="sizes CSV (name,size) for --matrix")]
     = None,
     symmetrise: Annotated[bool, typer.Option(
         "--symmetrise", help="accept an asymmetric --matrix as (p + p^T)/2")] = False,
@@ -48,6 +49,8 @@ def blocs(
 ) -> None:
     """Two-bloc analysis: landscape theory's minima and structural balance's factions."""
     import json
+
+    import numpy as np
 
     from sim.analysis.blocs import analyse_blocs
     from sim.analysis.blocs.from_model import bloc_inputs, state_from_run, state_from_scenario
@@ -85,12 +88,28 @@ def blocs(
                                seed=search_seed)
     except ConfigError as exc:
         ui.fail(str(exc))
+    except (ArithmeticError, np.linalg.LinAlgError) as exc:  # before ValueError, its base
+        what = f"--matrix {matrix}" if matrix is not None else "the model's state"
+        ui.fail(f"{what}: the analysis could not be computed ({exc}); check the matrix for "
+                "extreme or degenerate values")
     except (FileNotFoundError, KeyError, ValueError) as exc:
         ui.fail(str(exc).strip('"'))
     if as_json:
-        print(json.dumps(report.to_dict(), indent=2))
+        # strict JSON: a number that is not finite is written as null, never as NaN
+        print(json.dumps(finite_or_null(report.to_dict()), indent=2, allow_nan=False))
         return
     _print_blocs(report, show)
+
+
+def finite_or_null(value):
+    """``value`` with every float that is not finite replaced by None (JSON null)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_null(v) for v in value]
+    return value
 
 
 def _print_blocs(report, show: int) -> None:

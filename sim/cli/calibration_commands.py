@@ -27,7 +27,7 @@ def calibrate(
                                                             "the file)")] = None,
     popsize: Annotated[int | None, typer.Option(min=2, help="population multiplier "
                                                             "(overrides the file)")] = None,
-    results: Annotated[Path | None, typer.Option(help="results folder")] = None,
+    results: Annotated[Path | None, ui.path_option(help="results folder")] = None,
     screen: Annotated[bool, typer.Option(
         help="only rank every rate by how much halving and doubling it moves the in-sample "
              "targets (what is worth fitting); writes nothing")] = False,
@@ -116,10 +116,10 @@ def unga(
         help="measurement model: hegemony (default: distance ~ alpha - beta x alignment + "
              "gamma x the two states' gap in standing towards the US-led order) or one "
              "(alignment alone)")] = "hegemony",
-    data: Annotated[Path | None, typer.Option(help="UNGA dyad file (default: "
+    data: Annotated[Path | None, ui.path_option(help="UNGA dyad file (default: "
                                                    "SIM_DATA_DIR/unga_dyads_1991_2012.csv)")]
     = None,
-    results: Annotated[Path | None, typer.Option(help="results folder; the report goes "
+    results: Annotated[Path | None, ui.path_option(help="results folder; the report goes "
                                                       "to <results>/unga/<time>/")] = None,
 ) -> None:
     """Compare the replay with UN General Assembly votes 1991-2012 (in-sample; 2013 on is

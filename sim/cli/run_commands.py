@@ -23,9 +23,9 @@ def run(
                                                    help="ensemble size")] = None,
     seed: Annotated[int | None, typer.Option(help="base seed (replicate k: seed + k)")] = None,
     engine: Annotated[str, typer.Option(help="mesa (per-agent) or batched")] = "mesa",
-    results: Annotated[Path | None, typer.Option(help="results folder")] = None,
+    results: Annotated[Path | None, ui.path_option(help="results folder")] = None,
     figure: Annotated[bool, typer.Option(help="draw the key-dyads figure")] = True,
-    dynamics: Annotated[Path | None, typer.Option(
+    dynamics: Annotated[Path | None, ui.path_option(
         help="dynamics table to use instead of the scenario's (e.g. one written by "
              "sim calibrate)")] = None,
 ) -> None:
@@ -77,7 +77,7 @@ def explain(
     = None,
     top: Annotated[int, typer.Option(help="drivers to list")] = 6,
     months: Annotated[int, typer.Option(help="largest months to list")] = 5,
-    results: Annotated[Path | None, typer.Option(help="results folder")] = None,
+    results: Annotated[Path | None, ui.path_option(help="results folder")] = None,
 ) -> None:
     """Say which drivers moved a dyad, and when, largest first."""
     from sim.analysis.explain import explain as do_explain

@@ -20,7 +20,7 @@ def play(
     seed: Annotated[int | None, typer.Option(help="seed of the session's one history")] = None,
     team: Annotated[list[str] | None, typer.Option(
         "--team", help="ACTOR=TEAM, e.g. IRN=blue (repeat for more actors)")] = None,
-    session: Annotated[Path | None, typer.Option(
+    session: Annotated[Path | None, ui.path_option(
         help="session file: resumed if it exists, else created; saved after every turn")]
     = None,
     turns: Annotated[int | None, typer.Option(min=1, help="stop after this many turns")] = None,
@@ -41,12 +41,12 @@ def play(
 def seminar(
     scenario: Annotated[str, typer.Argument(help=SEMINAR_HELP["scenario"])] = "baseline",
     seed: Annotated[int | None, typer.Option(min=0, help=SEMINAR_HELP["seed"])] = None,
-    session: Annotated[Path | None, typer.Option(help=SEMINAR_HELP["session"])] = None,
-    folder: Annotated[Path | None, typer.Option(help=SEMINAR_HELP["folder"])] = None,
+    session: Annotated[Path | None, ui.path_option(help=SEMINAR_HELP["session"])] = None,
+    folder: Annotated[Path | None, ui.path_option(help=SEMINAR_HELP["folder"])] = None,
     host: Annotated[str, typer.Option(help=SEMINAR_HELP["host"])] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help=SEMINAR_HELP["port"])] = 8765,
     drop_after: Annotated[float | None, typer.Option(
         "--drop-after", help=SEMINAR_HELP["drop_after"])] = None,
-    pins: Annotated[Path | None, typer.Option(help=SEMINAR_HELP["pins"])] = None,
+    pins: Annotated[Path | None, ui.path_option(help=SEMINAR_HELP["pins"])] = None,
 ) -> None:
     seminar_command(scenario, seed, session, folder, host, port, drop_after, pins)

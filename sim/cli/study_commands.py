@@ -74,7 +74,7 @@ def sweep(
     workers: Annotated[int | None, typer.Option(min=1, help="local worker processes")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler, e.g. tcp://host:8786")]
     = None,
-    out: Annotated[Path | None, typer.Option(help="sweep folder (default results/sweeps/NAME)")]
+    out: Annotated[Path | None, ui.path_option(help="sweep folder (default results/sweeps/NAME)")]
     = None,
     restart: Annotated[bool, typer.Option(help="discard this folder's parts and start afresh")]
     = False,
@@ -176,7 +176,7 @@ def compare(
         help="alliance-like: alignment at or above this at any month")] = 0.75,
     months: Annotated[int | None, typer.Option(
         min=1, help="months to simulate (default: the scenarios' horizon)")] = None,
-    results: Annotated[Path | None, typer.Option(
+    results: Annotated[Path | None, ui.path_option(
         help="results folder; the report goes to <results>/compare/")] = None,
     fmt: Annotated[str, typer.Option("--format", help="report format: md or html")] = "md",
     engine: Annotated[str, typer.Option(help="batched (fast) or mesa (per-agent); the "

@@ -8,6 +8,7 @@ written).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -24,6 +25,20 @@ from rich.progress import (
 # Not on a terminal (CI logs, pipes), rich would wrap at 80 columns; tables need more.
 console = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+
+
+def path_value(text: str) -> Path:
+    """A path option's value; an empty one is refused (``--results ""`` used to mean the
+    current folder, and wrote a run there)."""
+    if not text.strip():
+        raise typer.BadParameter("bad value '': an empty path; allowed: a file or folder "
+                                 "name")
+    return Path(text)
+
+
+def path_option(*args, **kwargs):
+    """`typer.Option` for a path: the same, with an empty value refused (`path_value`)."""
+    return typer.Option(*args, parser=path_value, **kwargs)
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ValidationError
 from sim.core.problems import ConfigError
 from sim.core.safe_read import read_text_bounded
 
-__all__ = ["ConfigError", "describe_validation_error", "path_exists", "read_toml",
-           "validate_file"]
+__all__ = ["MAX_DEPTH", "ConfigError", "check_depth", "describe_validation_error",
+           "nesting_depth", "path_exists", "read_toml", "validate_file"]
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -51,16 +51,47 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
     return problems
 
 
+#: Deepest nesting of tables and lists a file may have. The project's deepest files nest
+#: about six levels; beyond this, validating and printing a value would recurse without
+#: end (a header nested 2,000 levels deep ended in a RecursionError).
+MAX_DEPTH = 32
+
+
+def nesting_depth(data: Any, limit: int = MAX_DEPTH) -> int:
+    """How deep ``data`` nests dicts and lists, counted without recursion, up to
+    ``limit`` + 1 (deeper is not explored)."""
+    deepest, stack = 0, [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > limit:
+            return deepest
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend((v, depth + 1) for v in value)
+    return deepest
+
+
+def check_depth(path: Path | str, data: Any) -> Any:
+    """``data`` if it nests at most `MAX_DEPTH` levels, else `ConfigError` naming the file."""
+    if nesting_depth(data) > MAX_DEPTH:
+        raise ConfigError(path, [f"{path}: nested more than {MAX_DEPTH} levels deep; the "
+                                 "files this program reads nest a few levels at most"])
+    return data
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file (a regular file of bounded size, `sim.core.safe_read`), turning a
     syntax error into a `ConfigError` with its line."""
     text = read_text_bounded(path, "configuration")
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, [f"{path}: not valid TOML: {exc}"]) from None
     except RecursionError:
         raise ConfigError(path, [f"{path}: nested too deeply to read"]) from None
+    return check_depth(path, data)
 
 
 def path_exists(path: Path) -> bool:

@@ -27,6 +27,13 @@ class Settings(BaseSettings):
                                description="replicates of the main job")
     base_seed: int = Field(default=20250117, ge=0, description="seed of the main job")
     workers: int = Field(default=1, ge=1, le=256, description="local worker processes")
+    max_design_points: int = Field(
+        default=1_000_000, ge=1, le=10**9,
+        description="most parameter points an experiment may have; larger designs are "
+                    "refused at validation, with their size")
+    max_sweep_runs: int = Field(
+        default=10_000_000, ge=1, le=10**11,
+        description="most runs (points x scenarios x replicates) an experiment may have")
 
 
 def get_settings() -> Settings:

@@ -17,6 +17,7 @@ registry, as every other caller does.
 from __future__ import annotations
 
 import itertools
+import math
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -125,11 +126,22 @@ def _target_problems(exp: Experiment, experiment_file: Path) -> list[str]:
 
     problems = []
     scopes: list[registry.Scope] = []
+    first: dict[str, int] = {}
     for n, name in enumerate(exp.scenarios):
+        if name in first:  # its runs would be written twice under one name
+            problems.append(f"scenarios[{n}]: bad value {name!r}: named twice (also "
+                            f"scenarios[{first[name]}]); name each scenario once")
+            continue
+        first[name] = n
         try:
             sc = load_scenario(scenario_path(name, experiment_file))
         except ConfigError as exc:
-            problems.append(f"scenarios[{n}]: bad value {name!r}: {exc.problems[0]}")
+            shown = exc.problems[:MAX_LISTED]
+            more = len(exc.problems) - len(shown)
+            problems += [f"scenarios[{n}]: {name!r}: {p}" for p in shown]
+            if more:
+                problems.append(f"scenarios[{n}]: {name!r}: and {more} more problem(s); "
+                                f"`sim validate {name}` lists them all")
             continue
         scopes.append(registry.Scope.of_scenario(sc))
     # a parameter must be settable in every scenario the experiment runs
@@ -157,7 +169,65 @@ def _target_problems(exp: Experiment, experiment_file: Path) -> list[str]:
         for actor in dyad.split(":"):
             if ids and actor not in ids:
                 problems.append(f"outputs.dyads[{n}]: unknown actor {actor!r}")
-    return problems
+    return problems + size_problems(exp)
+
+
+#: Problems of one scenario an experiment lists before pointing to `sim validate`.
+MAX_LISTED = 10
+#: Cost of one replicate-month of 16 actors on the batched path, for the time estimate
+#: (benchmarks/RESULTS.md: 54 to 80 microseconds on a 2-core machine).
+SECONDS_PER_REPLICATE_MONTH = 8e-5
+#: Months a run lasts when the experiment does not say (the scenarios' usual horizon).
+TYPICAL_MONTHS = 120
+
+
+def design_size(exp: Experiment) -> tuple[int, int]:
+    """(points, runs) of an experiment, counted without making its design: what
+    `design_points` would return, times scenarios and replicates for the runs."""
+    params, d = exp.parameters, exp.design
+    n = len(params)
+    if not params:
+        points = 1
+    elif d.kind == "grid":
+        points = math.prod(len(p.values) if p.values is not None else p.levels
+                           for p in params)
+    elif d.kind == "lhs":
+        points = d.samples
+    elif d.kind == "sobol":
+        points = d.samples * ((2 * n + 2) if d.second_order else (n + 2))
+    elif d.kind == "morris":
+        points = d.samples * (n + 1)
+    else:  # a file: its rows, bounded when it was read
+        points = len(design_points(exp))
+    return points, points * len(exp.scenarios) * exp.replicates
+
+
+def size_problems(exp: Experiment) -> list[str]:
+    """A design beyond the configured limits, refused with its numbers before anything is
+    made: a grid of six parameters at 50 levels is 1.6e10 points, and a Sobol design of
+    65,536 samples over 500 parameters asks for 245 GiB."""
+    from sim.core.settings import get_settings
+
+    s = get_settings()
+    points, runs = design_size(exp)
+    if points <= s.max_design_points and runs <= s.max_sweep_runs:
+        return []
+    months = exp.months or TYPICAL_MONTHS
+    memory = points * max(1, len(exp.parameters)) * 8
+    hours = runs * months * SECONDS_PER_REPLICATE_MONTH / 3600
+    return [f"design: {points:,} points x {len(exp.scenarios)} scenario(s) x "
+            f"{exp.replicates} replicates = {runs:,} runs; the design alone takes about "
+            f"{_bytes(memory)} and the runs about {hours:,.0f} core-hours; allowed: at most "
+            f"{s.max_design_points:,} points and {s.max_sweep_runs:,} runs "
+            "(SIM_MAX_DESIGN_POINTS, SIM_MAX_SWEEP_RUNS)"]
+
+
+def _bytes(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} PiB"
 
 
 def experiment_path(name_or_path: str | Path) -> Path:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.core.calendar import Month
-from sim.core.config_errors import ConfigError, describe_validation_error
+from sim.core.config_errors import ConfigError, check_depth, describe_validation_error
 from sim.core.safe_read import read_text_bounded
 from sim.runs.results_io import atomic_write_text
 
@@ -276,6 +276,7 @@ def read_session_file(path: Path | str) -> SessionFile:
     except (json.JSONDecodeError, RecursionError) as exc:
         raise ConfigError(path, [f"not valid JSON (damaged or not a session file): {exc}"]) \
             from None
+    check_depth(path, data)
     if not isinstance(data, dict):
         raise ConfigError(path, [f"(top level): bad value of type {type(data).__name__}: a "
                                  "session file is a JSON object with 'header' and 'log'"])

@@ -52,16 +52,31 @@ def _rows(path: Path) -> list[tuple[int, list[str]]]:
     return out
 
 
+#: Largest magnitude of a propensity or size (and smallest size). Energies are sums of
+#: size x size x propensity over pairs: within these bounds they stay far inside float64,
+#: and landscape theory's configurations do not change when every size, or every
+#: propensity, is multiplied by one factor, so larger inputs can always be rescaled.
+MAGNITUDE = 1e12
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _number(text: str, where: str, problems: list[str], *, positive: bool = False
             ) -> float:
-    allowed = "a finite number > 0" if positive else "a finite number"
+    allowed = (f"a number from {1 / MAGNITUDE:g} to {MAGNITUDE:g}" if positive
+               else f"a number from {-MAGNITUDE:g} to {MAGNITUDE:g}")
     try:
         value = float(text)
     except ValueError:
-        problems.append(f"{where}: bad value {text!r}: not a number; allowed: {allowed}")
+        problems.append(f"{where}: bad value {_short(text)!r}: not a number; allowed: "
+                        f"{allowed}")
         return math.nan
-    if not math.isfinite(value) or (positive and value <= 0):
-        problems.append(f"{where}: bad value {text!r}; allowed: {allowed}")
+    low = 1 / MAGNITUDE if positive else -MAGNITUDE
+    if not math.isfinite(value) or not low <= value <= MAGNITUDE:
+        problems.append(f"{where}: bad value {_short(text)!r}; allowed: {allowed} (rescale "
+                        "every value by one factor: the blocs do not change)")
         return math.nan
     return value
 

@@ -1,0 +1,142 @@
+"""Hostile inputs are refused with a message, quickly, before anything runs (issue 16):
+deep nesting, oversized designs, duplicated scenarios, extreme bloc inputs, empty paths.
+Each test reproduces a defect the issue lists; special files are in test_safe_read.py."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli.app import app
+from sim.core.config_errors import MAX_DEPTH, ConfigError, nesting_depth
+from sim.inputs.experiment import design_size, load_experiment
+from sim.inputs.scenario import load_scenario
+from sim.seminar.records import read_session_file
+from tests.experiment_files import write_experiment
+
+runner = CliRunner()
+
+
+def test_nesting_is_measured_without_recursion():
+    deep: list = []
+    cur = deep
+    for _ in range(100_000):  # far beyond Python's recursion limit
+        cur.append([])
+        cur = cur[0]
+    assert nesting_depth(deep) == MAX_DEPTH + 1  # stops exploring past the limit
+    assert nesting_depth({"a": [1, {"b": 2}]}) == 3
+
+
+def test_a_table_header_nested_2000_levels_is_refused(tmp_path):
+    f = tmp_path / "deep.toml"
+    f.write_text('name = "deep"\n[' + ".".join(["a"] * 2000) + "]\nx = 1\n")
+    with pytest.raises(ConfigError, match=f"nested more than {MAX_DEPTH} levels"):
+        load_scenario(f)
+    result = runner.invoke(app, ["validate", str(f)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "nested more than" in result.output
+
+
+def test_a_deeply_nested_session_file_is_refused(tmp_path):
+    f = tmp_path / "s.json"
+    f.write_text('{"header": {"kind": "rusiran-sim seminar session", "version": 1}, "log": '
+                 + "[" * 500 + "]" * 500 + "}")
+    with pytest.raises(ConfigError, match="nested more than"):
+        read_session_file(f)
+
+
+def test_a_scenario_named_twice_in_an_experiment_is_refused(tmp_path):
+    f = write_experiment(tmp_path, "dup", scenarios=("baseline", "baseline"),
+                         parameters={"dynamics.noise_sd": [0.01, 0.02]})
+    with pytest.raises(ConfigError, match=r"scenarios\[1\]: bad value 'baseline': named twice"):
+        load_experiment(f)
+
+
+@pytest.mark.parametrize("design", ["grid", "sobol"])
+def test_an_oversized_design_is_refused_at_once_with_its_numbers(tmp_path, design):
+    if design == "grid":  # six parameters at 50 levels: 1.6e10 points
+        text = "\n".join(f'[[parameters]]\nname = "dummy.d{k}"\nlow = 0.0\nhigh = 1.0\n'
+                         "levels = 50" for k in range(6))
+        text = '[design]\nkind = "grid"\n' + text
+    else:  # 65,536 Sobol samples over 500 parameters: 245 GiB once made
+        text = '[design]\nkind = "sobol"\nsamples = 65536\n' + "\n".join(
+            f'[[parameters]]\nname = "dummy.d{k}"\nlow = 0.0\nhigh = 1.0' for k in range(500))
+    f = write_experiment(tmp_path, "big", design=text, scenarios=("baseline",))
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as err:
+        load_experiment(f)
+    assert time.monotonic() - started < 10.0  # counted, never made
+    msg = str(err.value)
+    points = 50 ** 6 if design == "grid" else 65536 * 502
+    assert f"{points:,} points" in msg and "SIM_MAX_DESIGN_POINTS" in msg
+    assert "core-hours" in msg and ("GiB" in msg or "TiB" in msg)
+
+
+def test_design_size_counts_what_the_design_makes(tmp_path):
+    f = write_experiment(tmp_path, "ok", parameters={"dynamics.noise_sd": [0.01, 0.02, 0.03],
+                                                     "dynamics.memory_weight": [0.2, 0.3]},
+                         replicates=4)
+    exp = load_experiment(f)
+    from sim.inputs.experiment import design_points
+
+    assert design_size(exp) == (len(design_points(exp)), 6 * 2 * 4)
+
+
+def test_the_limits_are_settings(tmp_path, monkeypatch):
+    f = write_experiment(tmp_path, "small", parameters={"dynamics.noise_sd": [0.01, 0.02]},
+                         replicates=4)
+    monkeypatch.setenv("SIM_MAX_SWEEP_RUNS", "10")
+    with pytest.raises(ConfigError, match=r"= 16 runs; .*at most 1,000,000 points and 10 runs"):
+        load_experiment(f)
+
+
+def test_every_problem_of_a_bad_scenario_is_shown(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\nextends = "baseline"\n[dynamics]\nnoise_sd = 9.0\n'
+                   "memory_weight = 7.0\n")
+    f = write_experiment(tmp_path, "e", scenarios=(str(bad),),
+                         parameters={"dynamics.noise_sd": [0.01]})
+    with pytest.raises(ConfigError) as err:
+        load_experiment(f)
+    text = str(err.value)
+    assert "noise_sd" in text and "memory_weight" in text
+
+
+def _matrix(tmp_path, cell: str):
+    f = tmp_path / "m.csv"
+    f.write_text(f",A,B,C\nA,0,{cell},1\nB,{cell},0,-1\nC,1,-1,0\n")
+    return f
+
+
+@pytest.mark.parametrize("cell", ["1e200", "1e308", "-1e13"])
+def test_bloc_inputs_beyond_a_safe_magnitude_are_refused_with_the_cell(tmp_path, cell):
+    result = runner.invoke(app, ["blocs", "--matrix", str(_matrix(tmp_path, cell)), "--json"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "row 'A', column 'B'" in result.output and cell in result.output
+    assert "Infinity" not in result.output and "NaN" not in result.output
+
+
+def test_bloc_sizes_beyond_a_safe_magnitude_are_refused(tmp_path):
+    sizes = tmp_path / "sizes.csv"
+    sizes.write_text("name,size\nA,1e200\nB,1\nC,1\n")
+    result = runner.invoke(app, ["blocs", "--matrix", str(_matrix(tmp_path, "1")),
+                                 "--sizes", str(sizes)])
+    assert result.exit_code == 2 and "size of 'A'" in result.output
+    assert "IndexError" not in result.output
+
+
+def test_bloc_json_is_strict_json(tmp_path):
+    result = runner.invoke(app, ["blocs", "--matrix", str(_matrix(tmp_path, "1e11")), "--json"])
+    assert result.exit_code == 0, result.output
+    json.loads(result.output, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+
+
+@pytest.mark.parametrize("option", ["--results", "--dynamics"])
+def test_an_empty_path_option_is_refused_and_nothing_is_written(tmp_path, monkeypatch, option):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["run", "baseline", "-n", "2", option, ""])
+    assert result.exit_code == 2 and "an empty path" in result.output
+    assert list(tmp_path.iterdir()) == []
