@@ -6,6 +6,7 @@ A bad input file or value never produces a traceback: the command prints every p
 
 from importlib import import_module
 
+from sim.cli import ui
 from sim.cli.app import app
 
 #: Each module registers its commands on the app as it is imported; this order is the
@@ -15,8 +16,46 @@ COMMAND_MODULES = ("run_commands", "study_commands", "calibration_commands",
 for _name in COMMAND_MODULES:
     import_module(f"sim.cli.{_name}")
 
-__all__ = ["app"]
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """The ``sim`` command: the app, with a last line of defence.
+
+    Every command turns the problems it expects into messages. What it did not expect must
+    not reach the user as a traceback either: a failure of the file system (a full disk, a
+    folder made read-only, a path that is a file) is reported with its path, and anything
+    else with a one-line summary, the traceback going to a log file for a bug report.
+    """
+    import sys
+
+    try:
+        app()
+    except OSError as exc:
+        where = exc.filename or "a file"
+        ui.err.print(f"[bold red]error:[/bold red] {where}: {exc.strerror or exc}; nothing "
+                     "more was written", highlight=False, markup=True)
+        sys.exit(1)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # the last line of defence: no traceback on the terminal
+        log = _write_crash_log()
+        ui.err.print(f"[bold red]error:[/bold red] an internal error stopped the command "
+                     f"({type(exc).__name__}: {str(exc)[:200]}). Please report it with the "
+                     f"details in {log}.", highlight=False)
+        sys.exit(1)
+
+
+def _write_crash_log() -> str:
+    import tempfile
+    import traceback
+
+    fd, path = tempfile.mkstemp(prefix="sim-crash-", suffix=".log")
+    with open(fd, "w", encoding="utf-8") as fh:
+        fh.write(traceback.format_exc())
+    return path
+
 
 if __name__ == "__main__":
-    app()
+    main()
 

@@ -30,6 +30,7 @@ def run(
              "sim calibrate)")] = None,
 ) -> None:
     """Run a scenario as an ensemble and write trajectories, drivers, log and manifest."""
+    from sim.runs.results_io import check_writable
     from sim.runs.run_job import prepare_run, run_scenario
 
     settings = get_settings()
@@ -40,6 +41,7 @@ def run(
     out = results or settings.results_dir
     try:
         prepared = prepare_run(scenario, dynamics)
+        check_writable(Path(out))  # before the progress bar: nothing to wait for
         with ui.progress("runs") as bar:
             task = bar.add_task(f"{scenario} ({engine})", total=reps)
             outcome = run_scenario(prepared, replicates=reps, base_seed=base, results_dir=out,

@@ -16,6 +16,8 @@ import contextlib
 import json
 import os
 import shutil
+import socket
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +31,7 @@ import pyarrow.parquet as pq
 
 from sim.core.actions import DYADIC_NAMES, THEATRE_NAMES, Dyadic, TheatreAction
 from sim.core.calendar import month_label
+from sim.core.config_errors import ConfigError
 from sim.dynamics.drivers import TERM_NAMES
 from sim.dynamics.world import World
 from sim.runs import schema
@@ -87,18 +90,86 @@ def write_parquet(frame: pd.DataFrame, path: Path | str, table: str,
     return path
 
 
+#: The file in a partial folder that names the process writing it.
+OWNER_FILE = ".owner"
+
+
+def _owner_alive(folder: Path) -> bool:
+    """Whether the process that made a partial folder may still be writing it: it runs on
+    this machine, or the folder says nothing (then it is left alone)."""
+    try:
+        host, pid = (folder / OWNER_FILE).read_text(encoding="utf-8").split()
+        pid_number = int(pid)
+    except (OSError, ValueError):
+        return True
+    if host != socket.gethostname():
+        return True  # another machine's process: cannot tell, leave it
+    try:
+        os.kill(pid_number, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def clean_stale_partials(parent: Path) -> list[Path]:
+    """Remove the ``.partial-*`` folders whose writer is gone (a run killed with SIGKILL,
+    a machine that lost power): they can never be completed. Returns what was removed."""
+    removed = []
+    try:
+        candidates = list(Path(parent).glob(".partial-*"))
+    except OSError:
+        return removed
+    for folder in candidates:
+        if folder.is_dir() and not _owner_alive(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def check_writable(folder: Path, needed_bytes: int = 0) -> None:
+    """Before a long computation: refuse at once, naming the path, a results folder that
+    cannot take the output (a file in the way, a read-only or full file system), instead of
+    failing after the whole ensemble has run. Creates nothing that stays."""
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists():
+        if existing.is_symlink():  # a dangling link in the way
+            raise ConfigError(str(folder), [f"{existing}: a broken link is in the way"])
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(str(folder), [f"{existing}: is a file, not a folder; the results "
+                                        "folder must be a folder"])
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(str(folder), [f"{existing}: cannot be written: "
+                                        f"{exc.strerror or exc}"]) from None
+    free = shutil.disk_usage(existing).free
+    if needed_bytes and free < needed_bytes:
+        raise ConfigError(str(folder), [
+            f"{existing}: {free / 2**20:,.0f} MiB free; this output needs about "
+            f"{needed_bytes / 2**20:,.0f} MiB"])
+
+
 @contextmanager
 def staged_dir(parent: Path, name: str) -> Iterator[Path]:
     """A temporary folder that becomes ``parent/name`` only if the block succeeds.
 
     On failure the partial folder goes, and so do the parent folders this call created, so
-    a failed command leaves the results tree exactly as it found it.
+    a failed command leaves the results tree exactly as it found it. Partial folders left
+    by killed processes are removed first (`clean_stale_partials`).
     """
     parent = Path(parent)
     created = [p for p in (parent, *parent.parents) if not p.exists()]
     parent.mkdir(parents=True, exist_ok=True)
+    clean_stale_partials(parent)
     tmp = parent / f".partial-{name}"
     tmp.mkdir()
+    (tmp / OWNER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}\n", encoding="utf-8")
     try:
         yield tmp
     except BaseException:
@@ -108,6 +179,7 @@ def staged_dir(parent: Path, name: str) -> Iterator[Path]:
                 break
             folder.rmdir()
         raise
+    (tmp / OWNER_FILE).unlink(missing_ok=True)
     tmp.rename(parent / name)
 
 

@@ -22,7 +22,7 @@ from sim.runs.manifest import build_manifest, write_manifest
 from sim.runs.network_figure import plot_network_start_end
 from sim.runs.recording import Record
 from sim.runs.reporting import plot_key_dyads, summarise, summary_markdown
-from sim.runs.results_io import new_run_id, staged_run_dir, write_tables
+from sim.runs.results_io import check_writable, new_run_id, staged_run_dir, write_tables
 
 
 @dataclass
@@ -61,6 +61,10 @@ def run_scenario(scenario: str | PreparedRun, *, replicates: int, base_seed: int
     path, world = prepared.path, prepared.world
     sc = world.scenario
     seeds = ensemble_seeds(base_seed, replicates)
+    # refuse a folder that cannot take the run now, not after the whole ensemble has run:
+    # the tables hold about 8 bytes per replicate, month and dyad, before compression
+    check_writable(Path(results_dir),
+                   needed_bytes=8 * replicates * (world.horizon + 1) * world.n ** 2)
     t0 = time.perf_counter()
     rec = run_ensemble(world, seeds, engine=engine, progress=progress)
     seconds = time.perf_counter() - t0

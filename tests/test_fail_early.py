@@ -1,0 +1,106 @@
+"""Fail early, lose nothing (issue 16, defects 4 and 9): a results folder that cannot take
+a run is refused before the ensemble runs; partial folders of killed runs are cleaned;
+nothing unexpected reaches the terminal as a traceback."""
+
+from __future__ import annotations
+
+import errno
+import subprocess
+import sys
+
+import pytest
+
+import sim.cli
+from sim.core.config_errors import ConfigError
+from sim.runs import results_io, run_job
+from sim.runs.results_io import OWNER_FILE, check_writable, clean_stale_partials, staged_dir
+
+
+def _never_simulate(monkeypatch):
+    def boom(*args, **kwargs):
+        raise AssertionError("the ensemble ran before the folder was checked")
+
+    monkeypatch.setattr(run_job, "run_ensemble", boom)
+
+
+def test_a_file_in_the_way_is_refused_before_the_ensemble_runs(tmp_path, monkeypatch):
+    (tmp_path / "afile").write_text("x")
+    _never_simulate(monkeypatch)
+    with pytest.raises(ConfigError, match="afile: is a file, not a folder"):
+        run_job.run_scenario("baseline", replicates=2, base_seed=1,
+                             results_dir=tmp_path / "afile" / "sub")
+
+
+def test_a_read_only_file_system_is_refused_before_the_ensemble_runs(tmp_path, monkeypatch):
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(results_io.tempfile, "mkstemp", read_only)
+    _never_simulate(monkeypatch)
+    with pytest.raises(ConfigError, match=f"{tmp_path}: cannot be written: Read-only"):
+        run_job.run_scenario("baseline", replicates=2, base_seed=1, results_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []  # the probe left nothing
+
+
+def test_a_full_disk_is_refused_with_the_numbers(tmp_path, monkeypatch):
+    monkeypatch.setattr(results_io.shutil, "disk_usage",
+                        lambda p: type("U", (), {"free": 2**20})())
+    with pytest.raises(ConfigError, match=r"1 MiB free; this output needs about 500 MiB"):
+        check_writable(tmp_path, needed_bytes=500 * 2**20)
+
+
+def test_partial_folders_of_dead_processes_are_cleaned_and_live_ones_kept(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    import socket
+
+    for name, owner in (("dead", f"{socket.gethostname()} {dead}"),
+                        ("alive", f"{socket.gethostname()} {__import__('os').getpid()}"),
+                        ("elsewhere", f"another-host {dead}")):
+        folder = tmp_path / f".partial-{name}"
+        folder.mkdir()
+        (folder / OWNER_FILE).write_text(owner)
+    (tmp_path / ".partial-unmarked").mkdir()  # no owner: left alone
+    assert clean_stale_partials(tmp_path) == [tmp_path / ".partial-dead"]
+    with staged_dir(tmp_path, "run") as tmp:
+        assert (tmp / OWNER_FILE).read_text().split()[1] == str(__import__("os").getpid())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".partial-alive", ".partial-elsewhere", ".partial-unmarked", "run"]
+    assert not (tmp_path / "run" / OWNER_FILE).exists()
+
+
+def test_a_killed_run_leaves_a_partial_that_the_next_run_removes(tmp_path):
+    """SIGKILL in the middle of writing: the partial folder stays, and goes with the next
+    run into the same folder."""
+    code = ("import os, signal, sys\n"
+            "from pathlib import Path\n"
+            "from sim.runs.results_io import staged_dir\n"
+            f"with staged_dir(Path({str(tmp_path)!r}), 'victim') as tmp:\n"
+            "    (tmp / 'half.parquet').write_bytes(b'x')\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)\n")
+    subprocess.run([sys.executable, "-c", code], check=False)
+    assert (tmp_path / ".partial-victim").is_dir()
+    with staged_dir(tmp_path, "next"):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["next"]
+
+
+def test_no_traceback_reaches_the_terminal(monkeypatch, capsys):
+    def disk_full():
+        raise OSError(errno.ENOSPC, "No space left on device", "/results/runs/x.parquet")
+
+    monkeypatch.setattr(sim.cli, "app", disk_full)
+    with pytest.raises(SystemExit) as stop:
+        sim.cli.main()
+    err = capsys.readouterr().err
+    assert stop.value.code == 1 and "Traceback" not in err
+    assert "/results/runs/x.parquet: No space left on device" in err
+
+    def bug():
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(sim.cli, "app", bug)
+    with pytest.raises(SystemExit):
+        sim.cli.main()
+    err = capsys.readouterr().err
+    assert "internal error" in err and "Traceback" not in err and "sim-crash-" in err
