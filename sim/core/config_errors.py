@@ -6,6 +6,7 @@ field path, the bad value and what is allowed, all problems at once, never a tra
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ from sim.core.problems import ConfigError
 from sim.core.safe_read import read_text_bounded
 
 __all__ = ["MAX_DEPTH", "ConfigError", "check_depth", "describe_validation_error",
-           "nesting_depth", "path_exists", "read_toml", "validate_file"]
+           "nesting_depth", "path_exists", "read_toml", "short_value", "validate_file"]
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -30,9 +31,17 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def _short(value: Any) -> str:
+def short_value(value: Any, limit: int = 80) -> str:
+    """A value as a message shows it: its repr, cut to ``limit`` characters (a 100 KB
+    value pasted by mistake must not fill the terminal)."""
     text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+_short = short_value
+#: A quoted value of more than 80 characters inside a validator's message (a union's tag
+#: echoes the input): shown cut, as `short_value` cuts values.
+_LONG_QUOTE = re.compile(r"'([^']{60})[^']{20,}'")
 
 
 def describe_validation_error(exc: ValidationError) -> list[str]:
@@ -40,7 +49,7 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
     problems = []
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        msg = err["msg"].removeprefix("Value error, ")
+        msg = _LONG_QUOTE.sub(r"'\1...'", err["msg"].removeprefix("Value error, "))[:400]
         if err["type"] == "missing":
             problems.append(f"{_field_path(loc)}: required field is missing")
         elif err["type"] == "extra_forbidden":

@@ -24,7 +24,12 @@ from pydantic import (
 )
 
 from sim.core.calendar import Month, month_index
-from sim.core.config_errors import ConfigError, describe_validation_error, path_exists
+from sim.core.config_errors import (
+    ConfigError,
+    describe_validation_error,
+    path_exists,
+    short_value,
+)
 from sim.core.provenance import Citation, SignedSourced, Sourced, UnitSourced
 from sim.core.settings import get_settings
 from sim.inputs.events import Event, Hazard
@@ -292,8 +297,8 @@ def _located(merged: MergedScenario, loc: tuple, value: Any, message: str) -> st
     f = merged.file_of(loc)
     line = find_line(f, loc, value)
     where = f"{f}:{line}" if line else str(f)
-    shown = "" if value is None else f"bad value {value!r}: "
-    return f"{where}: {_path_text(loc)}: {shown}{message}"
+    shown = "" if value is None else f"bad value {short_value(value)}: "
+    return f"{where}: {_path_text(merged.in_file(loc))}: {shown}{message}"
 
 
 def resolve_scenario_path(name_or_path: str | Path, base: Path | None = None) -> Path:
@@ -395,6 +400,9 @@ def load_scenario(name_or_path: str | Path, _visiting: frozenset[Path] = frozens
                         if not (isinstance(p, str) and p.startswith("function-")))
             f = merged.file_of(loc)
             line = find_line(f, loc, err.get("input"))
+            merged_at, file_at = _path_text(loc), _path_text(merged.in_file(loc))
+            if merged_at != file_at and text.startswith(merged_at):
+                text = file_at + text[len(merged_at):]  # the index in the file, not the merge
             problems.append(f"{f}:{line}: {text}" if line else f"{f}: {text}")
         # report the cross-field problems of the valid rest too: every problem at once
         partial, kept = _valid_part(merged.data, errors)

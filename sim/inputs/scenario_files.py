@@ -21,6 +21,7 @@ file (and, where it can be found, the line).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,12 +41,32 @@ class MergedScenario:
     data: dict[str, Any]
     files: list[Path]  # the chain, child first
     origin: dict[tuple, Path] = field(default_factory=dict)  # loc prefix -> file
+    #: (list, index in the merged list) -> index in the file it came from
+    local: dict[tuple, int] = field(default_factory=dict)
 
     def file_of(self, loc: tuple) -> Path:
         for k in range(len(loc), 0, -1):
             if loc[:k] in self.origin:
                 return self.origin[loc[:k]]
         return self.files[0]
+
+    def in_file(self, loc: tuple) -> tuple:
+        """``loc`` with a list index of the merged scenario turned into the index in the
+        file the entry was written in (``events[12]`` of the merge is ``events[2]`` of
+        the child that added it)."""
+        if len(loc) >= 2 and isinstance(loc[1], int) and loc[:2] in self.local:
+            return (loc[0], self.local[loc[:2]], *loc[2:])
+        return loc
+
+
+def _hashable(value: Any) -> Any:
+    """``value`` if it can key a dict, else its repr: ids and pairs come from user files
+    and may be lists or tables, which are reported by validation, not by a TypeError."""
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
 
 
 def _resolve_parent(ref: str, child: Path, scenarios_dir: Path) -> Path:
@@ -56,12 +77,19 @@ def _resolve_parent(ref: str, child: Path, scenarios_dir: Path) -> Path:
 
 
 def _key(item: Any) -> Any:
-    return item.get("id") if isinstance(item, dict) else None
+    return _hashable(item.get("id")) if isinstance(item, dict) else None
+
+
+def _pair(item: Any) -> Any:
+    if not isinstance(item, dict):
+        return None
+    return (_hashable(item.get("source")), _hashable(item.get("target")))
 
 
 def _merge_child(parent: MergedScenario, child: dict[str, Any], path: Path) -> MergedScenario:
     data = {k: v for k, v in parent.data.items() if k not in OWN_FIELDS}
     origin = {loc: f for loc, f in parent.origin.items() if loc[0] not in OWN_FIELDS}
+    local = {loc: n for loc, n in parent.local.items() if loc[0] not in OWN_FIELDS}
     problems: list[str] = []
     removal = child.get("remove", {}) or {}
     if not isinstance(removal, dict):
@@ -80,23 +108,28 @@ def _merge_child(parent: MergedScenario, child: dict[str, Any], path: Path) -> M
             problems.append(f"remove.{kind}: the inherited {kind!r} is not a list "
                             f"(it is {inherited!r}); nothing can be removed from it")
             continue
-        have = [_key(x) for x in inherited]
+        have = dict.fromkeys(_key(x) for x in inherited)  # a set that keeps the file order
+        gone = {_hashable(rid) for rid in ids}
         for rid in ids:
-            if rid not in have:
+            if _hashable(rid) not in have:
+                listed = ", ".join(str(h) for h in list(have)[:20] if h)
                 problems.append(f"remove.{kind}: no inherited entry with id {rid!r}; "
-                                f"inherited ids: {', '.join(str(h) for h in have if h)}")
-        kept = [(n, x) for n, x in enumerate(data.get(kind, [])) if _key(x) not in ids]
+                                f"inherited ids: {listed}")
+        kept = [(n, x) for n, x in enumerate(data.get(kind, [])) if _key(x) not in gone]
         data[kind] = [x for _, x in kept]
         origin = {loc: f for loc, f in origin.items() if loc[0] != kind}
         origin.update({(kind, m): parent.origin.get((kind, n), parent.files[0])
                        for m, (n, _) in enumerate(kept)})
+        local = {loc: i for loc, i in local.items() if loc[0] != kind}
+        local.update({(kind, m): parent.local.get((kind, n), n)
+                      for m, (n, _) in enumerate(kept)})
     if problems:
         raise ConfigError(path, [f"{path}: {p}" for p in problems])
 
     for key in KEYED_LISTS:
         value = child.get(key)
-        ids = [_key(x) for x in value] if isinstance(value, list) else []
-        dup = sorted({i for i in ids if i is not None and ids.count(i) > 1})
+        ids = Counter(_key(x) for x in value) if isinstance(value, list) else Counter()
+        dup = sorted((str(i) for i, c in ids.items() if i is not None and c > 1))
         if dup:
             problems.append(f"{key}: id {dup[0]!r} is used twice in this file")
     if problems:
@@ -104,30 +137,40 @@ def _merge_child(parent: MergedScenario, child: dict[str, Any], path: Path) -> M
     for key, value in child.items():
         if key in KEYED_LISTS and isinstance(value, list) and isinstance(data.get(key), list):
             merged = list(data[key])
-            for item in value:
+            at = {}  # id -> index: one pass, not a search per entry (linear merging)
+            for n, x in enumerate(merged):
+                at.setdefault(_key(x), n)
+            for j, item in enumerate(value):
                 k = _key(item)
-                idx = next((n for n, x in enumerate(merged) if k is not None and _key(x) == k),
-                           None)
+                idx = at.get(k) if k is not None else None
                 if idx is None:
                     merged.append(item)
                     idx = len(merged) - 1
+                    if k is not None:
+                        at[k] = idx
                 else:
                     merged[idx] = item
                 origin[(key, idx)] = path
+                local[(key, idx)] = j
             data[key] = merged
         elif key == "dyads" and isinstance(value, list) and isinstance(data.get(key), list):
             merged = [dict(x) if isinstance(x, dict) else x for x in data[key]]
-            for item in value:
-                pair = (item.get("source"), item.get("target")) if isinstance(item, dict) \
-                    else None
-                idx = next((n for n, x in enumerate(merged) if isinstance(x, dict)
-                            and (x.get("source"), x.get("target")) == pair), None)
+            at = {}
+            for n, x in enumerate(merged):
+                if isinstance(x, dict):
+                    at.setdefault(_pair(x), n)
+            for j, item in enumerate(value):
+                pair = _pair(item)
+                idx = at.get(pair) if pair is not None else None
                 if idx is None:
                     merged.append(item)
                     idx = len(merged) - 1
+                    if pair is not None:
+                        at[pair] = idx
                 else:
                     merged[idx] = {**merged[idx], **item}
                 origin[(key, idx)] = path
+                local[(key, idx)] = j
             data[key] = merged
         elif key in MERGED_TABLES and isinstance(value, dict) \
                 and isinstance(data.get(key), dict):
@@ -144,10 +187,12 @@ def _merge_child(parent: MergedScenario, child: dict[str, Any], path: Path) -> M
             start = len(data[key])
             data[key] = data[key] + value
             origin.update({(key, start + n): path for n in range(len(value))})
+            local.update({(key, start + n): n for n in range(len(value))})
         else:
             data[key] = value
             origin[(key,)] = path
-    return MergedScenario(data=data, files=[path, *parent.files], origin=origin)
+            local = {loc: i for loc, i in local.items() if loc[0] != key}
+    return MergedScenario(data=data, files=[path, *parent.files], origin=origin, local=local)
 
 
 def read_scenario_chain(path: Path, scenarios_dir: Path) -> MergedScenario:
@@ -199,15 +244,36 @@ def _origins_of(raw: dict[str, Any], path: Path) -> dict[tuple, Path]:
     return out
 
 
+_LINES: dict[tuple, list[str]] = {}
+
+
+def _code_lines(path: Path) -> list[str] | None:
+    """The file's lines without comments, read once per version of the file: a file with
+    hundreds of problems is searched hundreds of times."""
+    try:
+        info = path.stat()
+        key = (str(path), info.st_mtime_ns, info.st_size)
+    except OSError:
+        return None
+    if key not in _LINES:
+        try:
+            text = read_text_bounded(path)
+        except ConfigError:
+            return None
+        if len(_LINES) > 16:
+            _LINES.clear()
+        _LINES[key] = [line.split("#", 1)[0] for line in text.splitlines()]
+    return _LINES[key]
+
+
 def find_line(path: Path, loc: tuple, value: Any) -> int | None:
     """Best guess at the line of a bad value: a line holding its key and its value.
 
     TOML parsers do not keep positions, so this searches the text; it returns None rather
     than guess between several equally good lines.
     """
-    try:
-        lines = read_text_bounded(path).splitlines()
-    except ConfigError:
+    lines = _code_lines(path)
+    if lines is None:
         return None
     keys = [p for p in loc if isinstance(p, str)]
     key = keys[-1] if keys else None
@@ -219,16 +285,19 @@ def find_line(path: Path, loc: tuple, value: Any) -> int | None:
         needles = [repr(value), str(value)]
     else:
         needles = []
+    value_at = [re.compile(rf"(?<![\w.]){re.escape(nd)}(?![\w.])") for nd in needles]
+    key_at = re.compile(rf"(?<![\w]){re.escape(key)}\s*=") if key is not None else None
+
+    def has_value(text: str) -> bool:  # a plain search first: most lines have neither
+        return any(nd in text and pat.search(text) for nd, pat in zip(needles, value_at,
+                                                                        strict=True))
+
     hits = []
-    for n, line in enumerate(lines, 1):
-        text = line.split("#", 1)[0]
-        has_value = any(re.search(rf"(?<![\w.]){re.escape(nd)}(?![\w.])", text)
-                        for nd in needles)
-        has_key = key is not None and re.search(rf"(?<![\w]){re.escape(key)}\s*=", text)
-        if has_value and (has_key or key is None or not needles):
+    for n, text in enumerate(lines, 1):
+        if has_value(text) and (key_at is None or not needles or key_at.search(text)):
             hits.append(n)
+            if len(hits) > 1:
+                break
     if not hits and needles:
-        hits = [n for n, line in enumerate(lines, 1)
-                if any(re.search(rf"(?<![\w.]){re.escape(nd)}(?![\w.])",
-                                 line.split("#", 1)[0]) for nd in needles)]
+        hits = [n for n, text in enumerate(lines, 1) if has_value(text)][:2]
     return hits[0] if len(hits) == 1 else None

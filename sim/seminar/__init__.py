@@ -27,13 +27,37 @@ catalogue; `sim.seminar.terminal` the `sim play` turn loop. Refused requests rai
 `SessionError`; bad files raise `sim.core.config_errors.ConfigError`.
 """
 
-from sim.seminar.errors import SessionError
-from sim.seminar.injects import InjectCatalogue, InjectEntry, inject_catalogue
-from sim.seminar.proposals import ActorOptions, Effect, Proposal
-from sim.seminar.records import PHASES, WHITE, LogRecord, Phase, SessionFile
-from sim.seminar.roles import TeamView
-from sim.seminar.session import Session, TurnOutcome
-from sim.seminar.why import TREND_MONTHS, Why, noise_band, trend_label
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+#: Where each public name lives. Imported on first use (PEP 562), so that a command which
+#: only needs a small part of the package (the seminar's option help, the PIN file) does
+#: not pay for the engine, the proposals and the exports: `sim validate` starts in a
+#: fraction of a second.
+_LOCATION = {
+    "SessionError": "errors", "InjectCatalogue": "injects", "InjectEntry": "injects",
+    "inject_catalogue": "injects", "ActorOptions": "proposals", "Effect": "proposals",
+    "Proposal": "proposals", "PHASES": "records", "WHITE": "records",
+    "LogRecord": "records", "Phase": "records", "SessionFile": "records",
+    "TeamView": "roles", "Session": "session", "TurnOutcome": "session",
+    "TREND_MONTHS": "why", "Why": "why", "noise_band": "why", "trend_label": "why",
+}
+
+if TYPE_CHECKING:
+    from sim.seminar.errors import SessionError
+    from sim.seminar.injects import InjectCatalogue, InjectEntry, inject_catalogue
+    from sim.seminar.proposals import ActorOptions, Effect, Proposal
+    from sim.seminar.records import PHASES, WHITE, LogRecord, Phase, SessionFile
+    from sim.seminar.roles import TeamView
+    from sim.seminar.session import Session, TurnOutcome
+    from sim.seminar.why import TREND_MONTHS, Why, noise_band, trend_label
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LOCATION:
+        return getattr(import_module(f"sim.seminar.{_LOCATION[name]}"), name)
+    raise AttributeError(f"module 'sim.seminar' has no attribute {name!r}")
+
 
 __all__ = [
     "PHASES",

@@ -7,11 +7,13 @@ are pinned by sha256 when the session starts, and a mismatch refuses the file.
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sim.core.config_errors import ConfigError, path_exists
+from sim.core.config_errors import ConfigError, path_exists, short_value
+from sim.core.safe_read import read_bounded
 from sim.core.settings import get_settings
 from sim.inputs.scenario import resolve_scenario_path
 from sim.inputs.scenario_files import read_scenario_chain
@@ -45,7 +47,11 @@ def pinned_scenario(ref: ScenarioRef, source: Path) -> Path:
         raise ConfigError(source, [f"header.scenario.file: bad value {ref.file!r}: the "
                                    f"scenario file is not found, nor a scenario named "
                                    f"{ref.name!r}"])
-    now = sha256_file(path)
+    try:  # the header names a file: only a regular file of bounded size is hashed
+        now = hashlib.sha256(read_bounded(path)).hexdigest()
+    except ConfigError as exc:
+        raise ConfigError(source, [f"header.scenario.file: bad value {short_value(ref.file)}: "
+                                   f"{'; '.join(exc.problems)}"]) from None
     if now != ref.sha256:
         raise ConfigError(source, [f"header.scenario.sha256: bad value {ref.sha256!r}: the "
                                    f"scenario file {path} now has sha256 {now}; the session "

@@ -204,9 +204,12 @@ class Session:
         h = content.header
         scenario_path = pinned_scenario(h.scenario, path)
         prepared = prepare_run(str(scenario_path))
-        session = cls(prepared, h.seed, ref=h.scenario, session_id=h.session_id,
-                      parent=h.parent, branch_turn=h.branch_turn, created_utc=h.created_utc,
-                      months_per_turn=h.months_per_turn)
+        try:  # what the engine refuses in a file is the file's problem: name it
+            session = cls(prepared, h.seed, ref=h.scenario, session_id=h.session_id,
+                          parent=h.parent, branch_turn=h.branch_turn,
+                          created_utc=h.created_utc, months_per_turn=h.months_per_turn)
+        except SessionError as exc:
+            raise ConfigError(path, [f"header: {exc}"]) from None
         session._replay(content.log, path, at=(h.at_turn, h.at_phase))
         session.path = path
         return session
