@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -104,3 +105,44 @@ def test_no_traceback_reaches_the_terminal(monkeypatch, capsys):
         sim.cli.main()
     err = capsys.readouterr().err
     assert "internal error" in err and "Traceback" not in err and "sim-crash-" in err
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped (a container's init may not reap)."""
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in state
+
+
+def test_a_killed_sweep_leaves_no_worker_behind(tmp_path):
+    """SIGKILL the driver while its two workers are busy: both end within a few seconds
+    (issue 16: they used to live on, about 0.5 GB each)."""
+    import os
+    import signal
+    import time
+
+    code = ("import time, sys\n"
+            "from sim.runs.sweep import _process_pool\n"
+            "with _process_pool(2) as ex:\n"
+            "    futures = [ex.submit(time.sleep, 120) for _ in range(2)]\n"
+            "    while len(ex._processes) < 2:\n"
+            "        time.sleep(0.05)\n"
+            "    time.sleep(1.0)\n"
+            "    print(' '.join(str(p) for p in ex._processes), flush=True)\n"
+            "    time.sleep(120)\n")
+    driver = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(p) for p in driver.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(p) for p in workers)
+        os.kill(driver.pid, signal.SIGKILL)
+        driver.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [p for p in workers if _alive(p)]
+        assert not left, f"workers {left} outlived their driver"
+    finally:
+        if driver.poll() is None:
+            driver.kill()

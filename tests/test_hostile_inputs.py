@@ -197,3 +197,13 @@ def test_a_huge_bad_value_is_shown_cut(tmp_path):
     result = runner.invoke(app, ["validate", str(f)])
     assert result.exit_code != 0 and len(result.output) < 3000
     assert "..." in result.output
+
+
+def test_a_design_too_large_for_a_float_is_refused_with_its_size(tmp_path):
+    """Found by the long fuzz run: 1,200 grid parameters have 3^1200 points, more than a
+    float holds; the refusal used to end in an OverflowError."""
+    text = '[design]\nkind = "grid"\n' + "\n".join(
+        f'[[parameters]]\nname = "dummy.d{k}"\nvalues = [0.1, 0.2, 0.3]' for k in range(1200))
+    f = write_experiment(tmp_path, "huge", design=text, scenarios=("baseline",))
+    with pytest.raises(ConfigError, match=r"design: 3\.51e\+572 points .* core-hours"):
+        load_experiment(f)

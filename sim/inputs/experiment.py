@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -213,21 +214,28 @@ def size_problems(exp: Experiment) -> list[str]:
     if points <= s.max_design_points and runs <= s.max_sweep_runs:
         return []
     months = exp.months or TYPICAL_MONTHS
-    memory = points * max(1, len(exp.parameters)) * 8
-    hours = runs * months * SECONDS_PER_REPLICATE_MONTH / 3600
-    return [f"design: {points:,} points x {len(exp.scenarios)} scenario(s) x "
-            f"{exp.replicates} replicates = {runs:,} runs; the design alone takes about "
-            f"{_bytes(memory)} and the runs about {hours:,.0f} core-hours; allowed: at most "
-            f"{s.max_design_points:,} points and {s.max_sweep_runs:,} runs "
+    # exact decimals: a grid of a thousand parameters has more points than a float holds
+    memory = Decimal(points) * max(1, len(exp.parameters)) * 8
+    hours = Decimal(runs) * months * Decimal(str(SECONDS_PER_REPLICATE_MONTH)) / 3600
+    return [f"design: {_count(points)} points x {len(exp.scenarios)} scenario(s) x "
+            f"{exp.replicates} replicates = {_count(runs)} runs; the design alone takes "
+            f"about {_bytes(memory)} and the runs about {_count(hours)} core-hours; allowed: "
+            f"at most {s.max_design_points:,} points and {s.max_sweep_runs:,} runs "
             "(SIM_MAX_DESIGN_POINTS, SIM_MAX_SWEEP_RUNS)"]
 
 
-def _bytes(n: float) -> str:
+def _count(n: int | Decimal) -> str:
+    """A count in full up to 10^15, beyond in powers of ten (1.2e+40)."""
+    return f"{n:,.0f}" if n < 10**15 else f"{Decimal(n):.2e}"
+
+
+def _bytes(n: Decimal) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if n < 1024 or unit == "PiB":
-            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+            return f"{_count(n)} {unit}" if unit == "bytes" or n >= 10**15 else \
+                f"{n:,.1f} {unit}"
         n /= 1024
-    return f"{n:,.1f} PiB"
+    return f"{_count(n)} PiB"
 
 
 def experiment_path(name_or_path: str | Path) -> Path:

@@ -318,8 +318,36 @@ def worker_info(code: str | None = None) -> dict[str, Any]:
             "numba_threads": None if numba is None else int(numba.config.NUMBA_NUM_THREADS)}
 
 
-def _start_worker() -> None:
-    """A spawned worker's first act: pin its threads and hash its code while it is fresh."""
+#: Seconds between a worker's looks at whether its driver is still alive.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def watch_parent(parent: int, interval: float = PARENT_CHECK_SECONDS) -> threading.Thread:
+    """End this process when the one that started it dies.
+
+    Why: a driver killed with SIGKILL cannot stop its pool, and an idle worker blocked on
+    the task queue never learns (it holds both ends of the queue's pipe), so it lived on
+    with its half gigabyte. When its parent dies the worker is handed to another process
+    (``getppid`` changes), which a daemon thread notices within ``interval`` seconds.
+    ``parent`` is the driver's pid as the driver gave it: a worker still importing when
+    the driver died must not take its new parent for its driver.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    thread = threading.Thread(target=watch, name="watch-parent", daemon=True)
+    thread.start()
+    return thread
+
+
+def _start_worker(driver: int) -> None:
+    """A spawned worker's first act: end with its driver, pin its threads and hash its
+    code while it is fresh."""
+    watch_parent(driver)
     pin_threads()
     code_fingerprint()
 
@@ -337,7 +365,8 @@ def _process_pool(processes: int) -> Iterator[ProcessPoolExecutor]:
     os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
     try:
         with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"),
-                                 initializer=_start_worker) as ex:
+                                 initializer=_start_worker,
+                                 initargs=(os.getpid(),)) as ex:
             yield ex
     finally:
         for name, old in saved.items():
