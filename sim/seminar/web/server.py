@@ -96,9 +96,9 @@ def solara_env(*, scenario: str, seed: int | None, session: Path | None,
 
 
 def solara_command(host: str, port: int) -> list[str]:
-    """`solara run` of the app with every network-reaching default switched off."""
-    return [sys.executable, "-m", "solara", "run", str(APP_FILE), "--host", host,
-            "--port", str(port), "--production", "--no-open", "--no-check-version"]
+    """The app on Solara's server behind the guard (`sim.seminar.web.asgi`), with every
+    network-reaching default switched off by the environment (`solara_env`)."""
+    return [sys.executable, "-m", "sim.seminar.web.asgi", "--host", host, "--port", str(port)]
 
 
 def is_loopback(host: str) -> bool:
