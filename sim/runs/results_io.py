@@ -304,6 +304,9 @@ def events_table(world: World, rec: Record) -> pd.DataFrame:
             for step, label, mask in rec.events for r in np.flatnonzero(mask)]
     if not rows:
         return schema.empty_frame(EVENT_COLUMNS)
+    # one order whatever the engine: the Mesa agents and the batched path fire the same
+    # events in a different sequence within a month (issue 16)
+    rows.sort(key=lambda row: (row[0], row[1], row[3]))
     return pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
 
 
