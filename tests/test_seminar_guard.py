@@ -35,7 +35,9 @@ class Inner:
 
 
 def _scope(kind: str, path: str, *, origin: str | None = None, method: str = "GET",
-           query: bytes = b"") -> dict:
+           query: bytes | None = None) -> dict:
+    if query is None:  # a page's socket carries its session id
+        query = b"session_id=p1" if kind == "websocket" else b""
     headers = [(b"host", b"127.0.0.1:8765")]
     if origin is not None:
         headers.append((b"origin", origin.encode()))
@@ -80,7 +82,7 @@ def _body(sent):
 
 def test_a_foreign_origin_is_refused_and_the_own_one_passes(assets):
     inner = Inner()
-    guard = Guard(inner, assets)
+    guard = Guard(inner, assets, pages=dict)
     sent = _run(guard, _scope("websocket", "/jupyter/api/kernels/k/channels",
                               origin="http://evil.example"), [{"type": "websocket.connect"}])
     assert sent == [{"type": "websocket.close", "code": 1008}] and inner.calls == []
@@ -91,6 +93,22 @@ def test_a_foreign_origin_is_refused_and_the_own_one_passes(assets):
                        origin="http://127.0.0.1:8765"), [{"type": "websocket.connect"}])
     _run(guard, _scope("websocket", "/jupyter/api/kernels/k/channels"), [])  # no Origin
     assert inner.calls == ["websocket /jupyter/api/kernels/k/channels"] * 2
+    sent = _run(guard, _scope("websocket", "/jupyter/api/kernels/k/channels", query=b""),
+                [{"type": "websocket.connect"}])
+    assert sent == [{"type": "websocket.close", "code": 1008}]  # no session id: not a page
+
+
+def test_beyond_the_page_limit_a_new_page_is_refused(assets):
+    from sim.seminar.web.guard import MAX_PAGES
+
+    live = {f"k{n}": object() for n in range(MAX_PAGES)}
+    inner = Inner()
+    guard = Guard(inner, assets, pages=lambda: live)
+    sent = _run(guard, _scope("websocket", "/jupyter/api/kernels/new/channels"),
+                [{"type": "websocket.connect"}])
+    assert sent == [{"type": "websocket.close", "code": 1013}] and inner.calls == []
+    _run(guard, _scope("websocket", "/jupyter/api/kernels/k3/channels"), [])  # a known page
+    assert inner.calls == ["websocket /jupyter/api/kernels/k3/channels"]
 
 
 def test_binary_frames_are_checked_before_decoding():
@@ -108,7 +126,8 @@ def test_binary_frames_are_checked_before_decoding():
 ])
 def test_a_bad_frame_closes_the_connection_before_solara_sees_it(assets, frame, code):
     inner = Inner()
-    sent = _run(Guard(inner, assets), _scope("websocket", "/jupyter/api/kernels/k/channels"),
+    sent = _run(Guard(inner, assets, pages=dict),
+                _scope("websocket", "/jupyter/api/kernels/k/channels"),
                 [{"type": "websocket.connect"}, {"type": "websocket.receive", **frame}])
     assert {"type": "websocket.close", "code": code} in sent
     assert [m["type"] for m in inner.received] == ["websocket.connect", "websocket.disconnect"]
@@ -117,7 +136,7 @@ def test_a_bad_frame_closes_the_connection_before_solara_sees_it(assets, frame, 
 def test_good_frames_reach_solara(assets):
     inner = Inner()
     good = {"type": "websocket.receive", "bytes": struct.pack("!iI", 1, 8) + b"{}"}
-    _run(Guard(inner, assets), _scope("websocket", "/x"),
+    _run(Guard(inner, assets, pages=dict), _scope("websocket", "/x"),
          [{"type": "websocket.connect"}, good, {"type": "websocket.receive", "text": "{}"}])
     assert good in inner.received and len(inner.received) == 4
 

@@ -97,3 +97,14 @@ def test_every_asset_route_is_read_only_and_a_missing_asset_is_answered_at_once(
 def test_a_malformed_close_is_a_400_not_a_500(server):
     url, _ = server
     assert _request(url + "/_solara/api/close/x", "POST") == 400
+
+
+def test_fuzzed_requests_and_frames_never_get_a_5xx_nor_grow_memory(server):
+    """The fast form of the server fuzz (tests/fuzz/server_fuzz.py): 200 random requests
+    and websocket connections; none answered 5xx, none hangs, memory grows < 50 MB."""
+    from tests.fuzz.server_fuzz import run_server_cases
+
+    url, proc = server
+    tally = run_server_cases(url, proc, 200, seed=7)
+    assert not tally.failures, tally.failures[:10]
+    assert sum(tally.frames.values()) > 40 and tally.answers["4xx"] > 20

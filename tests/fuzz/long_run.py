@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000, help="cases in all, split evenly")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--server-cases", type=int, default=2000,
+                        help="requests and websocket connections against a live server")
     parser.add_argument("--no-record", dest="record", action="store_false")
     args = parser.parse_args(argv)
     per_kind = -(-args.cases // len(KINDS))
@@ -41,13 +43,17 @@ def main(argv: list[str] | None = None) -> int:
             counts.update(tally.counts())
             failures += [vars(o) for o in tally.failures()]
             print(f"{kind}: {tally.counts()[kind]} in {seconds[kind]} s", flush=True)
+    server = run_server(args.server_cases, args.seed) if args.server_cases else None
+    if server and server["failures"]:
+        failures += [{"kind": "server", "result": "failure", "mutation": "", "detail": f}
+                     for f in server["failures"]]
     total = {r: sum(c.get(r, 0) for c in counts.values())
              for r in ("accepted", "refused", "unnamed", "traceback", "hang", "memory")}
     record = {"benchmark": "fuzz", "machine": machine(), "cases": per_kind * len(KINDS),
               "seed": args.seed, "hang_seconds": HANG_SECONDS,
               "memory_limit_mib": MEMORY_LIMIT // 2**20, "counts": counts, "total": total,
               "seconds": seconds, "wall_seconds": round(time.time() - started, 1),
-              "failures": failures[:50]}
+              "server": server, "failures": failures[:50]}
     print(json.dumps({k: record[k] for k in ("cases", "total", "seconds")}, indent=1))
     for f in failures[:50]:
         print(f"  {f['kind']} {f['result']}: {f['mutation'][:80]} -> {f['detail'][:200]}")
@@ -59,6 +65,29 @@ def main(argv: list[str] | None = None) -> int:
         with open(out / "RESULTS.md", "a") as fh:
             fh.write(results_md(record))
     return 1 if failures else 0
+
+
+def run_server(cases: int, seed: int) -> dict:
+    """The server part: a live seminar server on a loopback port, fuzzed."""
+    import psutil
+
+    from sim.seminar.web.assets import default_assets_dir
+    from sim.seminar.web.server import running_server
+    from tests.fuzz.server_fuzz import run_server_cases
+
+    with tempfile.TemporaryDirectory(prefix="sim-fuzz-server-") as folder, \
+            running_server(scenario=str(REPO / "tests/data/seminar/seminar_short.toml"),
+                           seed=1, folder=Path(folder), assets_dir=default_assets_dir()) as url:
+        port = url.rsplit(":", 1)[1]
+        (proc,) = [p for p in psutil.process_iter(["cmdline"])
+                   if "sim.seminar.web.asgi" in " ".join(p.info["cmdline"] or [])
+                   and port in (p.info["cmdline"] or [])]
+        t0 = time.time()
+        tally = run_server_cases(url, proc, cases, seed)
+    out = {"cases": cases, "answers": dict(tally.answers), "websockets": dict(tally.frames),
+           "failures": tally.failures, "seconds": round(time.time() - t0, 1)}
+    print(f"server: {out['answers']} {out['websockets']} in {out['seconds']} s", flush=True)
+    return out
 
 
 def results_md(r: dict) -> str:
@@ -78,6 +107,15 @@ def results_md(r: dict) -> str:
     t = r["total"]
     lines.append(f"| all | {t['accepted']} | {t['refused']} | {t['unnamed']} | "
                  f"{t['traceback']} | {t['hang']} | {t['memory']} | {r['wall_seconds']} |\n")
+    sv = r.get("server")
+    if sv:
+        a = dict(sv["answers"])
+        grew = a.pop("memory growth MiB", None)
+        lines.append(f"The seminar server on a loopback port: {sv['cases']:,} random requests "
+                     f"and websocket connections in {sv['seconds']} s. HTTP answers "
+                     f"{a}; websockets {sv['websockets']}; memory grew by {grew} MiB; "
+                     f"failures (5xx, hangs, growth over 50 MiB, no health check): "
+                     f"{len(sv['failures'])}.\n")
     return "\n".join(lines)
 
 

@@ -19,7 +19,10 @@ does, and each of these is a defect of the Solara server this app runs on (decis
   retrying a dead address. The route is served here, read-only: a regular file inside the
   asset folder, or 404 at once.
 - **Malformed requests gave 500.** ``POST /_solara/api/close/<id>`` without a session id
-  raised a KeyError; it is answered 400 here.
+  raised a KeyError; it is answered 400 here, and a websocket without one is refused.
+- **A page per connection, kept for minutes.** Each websocket makes a page context that
+  lives until it is culled (``--drop-after``); 600 connections in a minute held 200 MB.
+  Beyond `MAX_PAGES` live pages a new one is refused (close 1013, try again later).
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ from urllib.parse import unquote, urlsplit
 MAX_FRAME_BYTES = 2 * 2**20
 #: Most buffers a binary frame may carry (Solara's own frames carry a handful).
 MAX_BUFFERS = 64
+#: Most live page contexts: a room has a facilitator, a plenary, a dozen team laptops and a
+#: few analysts; this leaves room for reloads within the drop-after window.
+MAX_PAGES = 64
 CDN_PREFIX = "/_solara/cdn/"
 #: Routes that need a session id, and answered 400 without one.
 SESSION_ROUTES = ("/_solara/api/close/", "/_solara/api/evict/")
@@ -91,12 +97,25 @@ async def _respond(send, status: int, text: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class Guard:
-    """The ASGI app that wraps Solara's (see the module's docstring)."""
+def _solara_pages() -> dict:
+    from solara.server import kernel_context
 
-    def __init__(self, app, assets_dir: Path | str):
+    return kernel_context.contexts
+
+
+def _kernel_id(path: str) -> str | None:
+    parts = path.split("/")
+    return parts[parts.index("kernels") + 1] if "kernels" in parts[:-1] else None
+
+
+class Guard:
+    """The ASGI app that wraps Solara's (see the module's docstring); ``pages`` gives the
+    live page contexts by kernel id (Solara's, unless a test gives its own)."""
+
+    def __init__(self, app, assets_dir: Path | str, pages=None):
         self.app = app
         self.assets = Path(assets_dir).resolve()
+        self.pages = pages or _solara_pages
 
     async def __call__(self, scope: Scope, receive, send) -> None:
         kind = scope["type"]
@@ -161,10 +180,17 @@ class Guard:
                     break
 
     async def _websocket(self, scope: Scope, receive, send) -> None:
-        if not same_origin(scope):
+        kernel = _kernel_id(scope.get("path", ""))
+        code = None
+        if not same_origin(scope) or b"session_id=" not in scope.get("query_string", b""):
+            code = 1008  # a foreign page, or not a page of this app
+        elif kernel is not None and kernel not in self.pages() and \
+                len(self.pages()) >= MAX_PAGES:
+            code = 1013  # full: try again later, once dropped pages are culled
+        if code is not None:
             message = await receive()  # the handshake: refuse it before it is accepted
             if message["type"] == "websocket.connect":
-                await send({"type": "websocket.close", "code": 1008})
+                await send({"type": "websocket.close", "code": code})
             return
         closed = False
 
