@@ -207,3 +207,13 @@ def test_a_design_too_large_for_a_float_is_refused_with_its_size(tmp_path):
     f = write_experiment(tmp_path, "huge", design=text, scenarios=("baseline",))
     with pytest.raises(ConfigError, match=r"design: 3\.51e\+572 points .* core-hours"):
         load_experiment(f)
+
+
+def test_every_json_file_is_strict_json():
+    import numpy as np
+
+    from sim.core.strict_json import dumps
+
+    text = dumps({"a": float("nan"), "b": [np.float64("inf"), 1.5], "c": (1, -np.inf)})
+    assert json.loads(text) == {"a": None, "b": [None, 1.5], "c": [1, None]}
+    assert "NaN" not in text and "Infinity" not in text

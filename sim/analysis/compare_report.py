@@ -14,7 +14,6 @@ the PNG files beside it: no remote assets, so the folder can be copied or archiv
 from __future__ import annotations
 
 import html
-import json
 import re
 import uuid
 from collections.abc import Sequence
@@ -43,6 +42,7 @@ from sim.analysis.compare import (
     compare_scenarios,
     per_run_metrics,
 )
+from sim.core import strict_json
 from sim.core.calendar import month_label
 from sim.core.config_errors import ConfigError
 from sim.runs.results_io import staged_dir
@@ -473,7 +473,7 @@ def write_report(c: Comparison, parent: Path, run_id: str, *, fmt: str = "md",
         (tmp / report).write_text(text, encoding="utf-8")
         files = [report, *CSV_FILES, *figures.values(), "manifest.json"]
         manifest = build_compare_manifest(c, run_id, seconds, files)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
+        (tmp / "manifest.json").write_text(strict_json.dumps(manifest, indent=2) + "\n",
                                            encoding="utf-8")
     return Path(parent) / run_id
 

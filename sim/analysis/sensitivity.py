@@ -13,7 +13,6 @@ Outputs are named ``dyad:SRC:TGT:STAT`` (STAT one of the dyad metrics: ``mean``,
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from sim.core import strict_json
 from sim.runs.reporting import markdown_table
 from sim.runs.sweep import SweepResults
 
@@ -157,7 +157,7 @@ def analyse(results: SweepResults, output: str, scenario: str | None = None,
         f"{design['kind']} design, {len(y)} points of {resolved['replicates']} replicates "
         f"(output averaged over replicates), {int(CONF_LEVEL * 100)}% intervals.\n\n"
         + markdown_table(table) + "\n\n![indices](indices.png)\n")
-    (folder / "manifest.json").write_text(json.dumps(
+    (folder / "manifest.json").write_text(strict_json.dumps(
         {"sweep": str(results.folder), "output": output, "scenario": scenario,
          "design": design, "code": results.manifest.get("code")}, indent=2) + "\n")
     return SensitivityReport(design["kind"], output, scenario, table, folder)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +10,7 @@ from rich.table import Table
 
 from sim.cli import ui
 from sim.cli.app import app
+from sim.core import strict_json
 from sim.core.config_errors import ConfigError
 from sim.core.settings import get_settings
 
@@ -48,7 +48,6 @@ def blocs(
     = False,
 ) -> None:
     """Two-bloc analysis: landscape theory's minima and structural balance's factions."""
-    import json
 
     import numpy as np
 
@@ -96,20 +95,9 @@ def blocs(
         ui.fail(str(exc).strip('"'))
     if as_json:
         # strict JSON: a number that is not finite is written as null, never as NaN
-        print(json.dumps(finite_or_null(report.to_dict()), indent=2, allow_nan=False))
+        print(strict_json.dumps(report.to_dict(), indent=2))
         return
     _print_blocs(report, show)
-
-
-def finite_or_null(value):
-    """``value`` with every float that is not finite replaced by None (JSON null)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: finite_or_null(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [finite_or_null(v) for v in value]
-    return value
 
 
 def _print_blocs(report, show: int) -> None:

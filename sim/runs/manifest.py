@@ -7,7 +7,6 @@ code version (git commit and whether the tree was dirty), library versions, mach
 from __future__ import annotations
 
 import hashlib
-import json
 import platform
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.core import strict_json
 from sim.core.paths import REPO_ROOT
 from sim.dynamics.world import World
 
@@ -96,4 +96,4 @@ def build_manifest(world: World, scenario_path: Path | None, seeds: np.ndarray, 
 
 
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    path.write_text(strict_json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")

@@ -7,12 +7,12 @@ staged and moved into place at the end (see `sim.runs.results_io.staged_run_dir`
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.core import strict_json
 from sim.dynamics.params import load_dynamics_file
 from sim.dynamics.world import World
 from sim.inputs.compile import build_world
@@ -76,7 +76,7 @@ def run_scenario(scenario: str | PreparedRun, *, replicates: int, base_seed: int
     with staged_run_dir(results_dir, run_id) as tmp:
         write_manifest(tmp / "manifest.json", manifest)
         write_tables(tmp, world, rec)
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (tmp / "summary.json").write_text(strict_json.dumps(summary, indent=2) + "\n")
         (tmp / "summary.md").write_text(summary_markdown(world, summary, run_id))
         if figure:
             plot_key_dyads(world, rec, tmp / "key_dyads.png")

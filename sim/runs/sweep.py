@@ -68,7 +68,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.core import rng
+from sim.core import rng, strict_json
 from sim.core.config_errors import ConfigError
 from sim.core.paths import PACKAGE_ROOT
 from sim.core.settings import get_settings
@@ -712,7 +712,7 @@ def _prepare_folder(exp: Experiment, path: Path, out: Path, points: np.ndarray,
     table = pd.DataFrame(points, columns=[c.name for c in columns])
     table.insert(0, "point", np.arange(points.shape[0], dtype=np.int32))
     write_parquet(table, out / "points.parquet", "sweep/points", columns)
-    atomic_write_text(man_path, json.dumps(manifest, indent=2) + "\n")
+    atomic_write_text(man_path, strict_json.dumps(manifest, indent=2) + "\n")
     return folder
 
 

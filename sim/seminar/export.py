@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from sim.core import strict_json
 from sim.runs.reporting import ALLIANCE_LEVEL, key_dyads
 from sim.runs.results_io import atomic_write_text
 from sim.seminar.branches import divergence, model_alone
@@ -49,7 +50,7 @@ def session_dict(session: Session) -> dict[str, Any]:
 
 
 def write_json(session: Session, path: Path | str) -> Path:
-    return atomic_write_text(path, json.dumps(session_dict(session), indent=1) + "\n")
+    return atomic_write_text(path, strict_json.dumps(session_dict(session), indent=1) + "\n")
 
 
 def log_table(session: Session) -> pd.DataFrame:

@@ -10,10 +10,9 @@ lock where a view must not see a half-made change.
 
 from __future__ import annotations
 
-import json
-
 import solara
 
+from sim.core import strict_json
 from sim.runs.reporting import key_dyads
 from sim.seminar.export import collection_tables, log_table, session_dict, trajectory_table
 from sim.seminar.session import Session
@@ -113,7 +112,7 @@ def DataDownloads(hub: Hub, s: Session) -> None:
 
     def session_json() -> bytes:
         with hub.lock:
-            return json.dumps(session_dict(s), indent=1).encode("utf-8")
+            return strict_json.dumps(session_dict(s), indent=1).encode("utf-8")
 
     names = ["log", "alignment", *collection_tables(s)]
     with solara.Column():
