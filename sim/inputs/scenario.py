@@ -293,12 +293,27 @@ def _path_text(loc: tuple) -> str:
     return out or "(top level)"
 
 
-def _located(merged: MergedScenario, loc: tuple, value: Any, message: str) -> str:
+def _located(merged: MergedScenario, loc: tuple, value: Any, message: str,
+             look: bool = True) -> str:
     f = merged.file_of(loc)
-    line = find_line(f, loc, value)
+    line = find_line(f, loc, value) if look else None
     where = f"{f}:{line}" if line else str(f)
     shown = "" if value is None else f"bad value {short_value(value)}: "
     return f"{where}: {_path_text(merged.in_file(loc))}: {shown}{message}"
+
+
+#: Problems whose line is looked up in the file, and problems listed in one message.
+LINES_LOOKED_UP = 100
+MAX_LISTED = 200
+
+
+def _listed(problems: list[str]) -> list[str]:
+    """Every problem, or the first `MAX_LISTED` and how many more: nobody reads further,
+    and the rest are usually the same mistake repeated."""
+    if len(problems) <= MAX_LISTED:
+        return problems
+    return [*problems[:MAX_LISTED], f"... and {len(problems) - MAX_LISTED} more problem(s); "
+                                    "fix these and validate again"]
 
 
 def resolve_scenario_path(name_or_path: str | Path, base: Path | None = None) -> Path:
@@ -395,11 +410,14 @@ def load_scenario(name_or_path: str | Path, _visiting: frozenset[Path] = frozens
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         problems = []
-        for err, text in zip(errors, describe_validation_error(exc), strict=True):
+        for n, (err, text) in enumerate(zip(errors, describe_validation_error(exc),
+                                            strict=True)):
             loc = tuple(p for p in err["loc"]
                         if not (isinstance(p, str) and p.startswith("function-")))
             f = merged.file_of(loc)
-            line = find_line(f, loc, err.get("input"))
+            # each line is a search of the file: the first problems get one, which is
+            # where a reader starts (a file with 500 problems took 15 s to report)
+            line = find_line(f, loc, err.get("input")) if n < LINES_LOOKED_UP else None
             merged_at, file_at = _path_text(loc), _path_text(merged.in_file(loc))
             if merged_at != file_at and text.startswith(merged_at):
                 text = file_at + text[len(merged_at):]  # the index in the file, not the merge
@@ -410,11 +428,14 @@ def load_scenario(name_or_path: str | Path, _visiting: frozenset[Path] = frozens
             for loc, val, msg in scenario_problems(partial, path.parent):
                 if len(loc) > 1 and loc[0] in kept and isinstance(loc[1], int):
                     loc = (loc[0], kept[loc[0]][loc[1]], *loc[2:])
-                problems.append(_located(merged, loc, val, msg))
-        raise ConfigError(path, problems) from None
+                problems.append(_located(merged, loc, val, msg,
+                                         look=len(problems) < LINES_LOOKED_UP))
+        raise ConfigError(path, _listed(problems)) from None
     found = scenario_problems(sc, path.parent)
     if found:
-        raise ConfigError(path, [_located(merged, loc, val, msg) for loc, val, msg in found])
+        raise ConfigError(path, _listed([_located(merged, loc, val, msg,
+                                                  look=n < LINES_LOOKED_UP)
+                                         for n, (loc, val, msg) in enumerate(found)]))
     _check_standing_source(sc, path, _visiting)
     return sc
 

@@ -272,6 +272,8 @@ def find_line(path: Path, loc: tuple, value: Any) -> int | None:
     TOML parsers do not keep positions, so this searches the text; it returns None rather
     than guess between several equally good lines.
     """
+    if not isinstance(value, str | bool | int | float):
+        return None  # a table or list: no text to look for
     lines = _code_lines(path)
     if lines is None:
         return None
