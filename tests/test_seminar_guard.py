@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import struct
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -57,7 +58,9 @@ def _run(guard, scope, incoming: list[dict]) -> list[dict]:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(guard(scope, receive, send))
+    # in a thread of its own: the browser tests leave an event loop running in this one
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, guard(scope, receive, send)).result()
     return sent
 
 
