@@ -146,3 +146,20 @@ def test_a_killed_sweep_leaves_no_worker_behind(tmp_path):
     finally:
         if driver.poll() is None:
             driver.kill()
+
+
+def test_sim_validate_is_light():
+    """Issue 16: every command imported the whole seminar stack and the compiled kernels,
+    7 s of CPU even for `sim validate`. Validation now loads neither (measured: 0.5 s of
+    CPU in all for `sim validate baseline`); asserted on what is imported, not on time."""
+    code = ("import sys\n"
+            "from typer.testing import CliRunner\n"
+            "from sim.cli import app\n"
+            "result = CliRunner().invoke(app, ['validate', 'baseline'])\n"
+            "assert result.exit_code == 0, result.output\n"
+            "heavy = [m for m in ('numba', 'sim.seminar.session', 'solara', 'matplotlib',\n"
+            "                     'sim.runs.cone') if m in sys.modules]\n"
+            "print(' '.join(heavy))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "", f"sim validate imported {out}"

@@ -8,12 +8,12 @@ sanctions, theatre engagement and intensity moved. It is the model's White cell.
 from __future__ import annotations
 
 import numpy as np
-from numba import vectorize
 
 from sim.core.actions import DELIVERED, ENGAGEMENT_TARGET
 from sim.dynamics.drivers._common import clear_diagonal, zero_diagonal
 from sim.dynamics.drivers.sanctions_pressure import sanctions_bite
 from sim.dynamics.kernels import update_stocks
+from sim.dynamics.kernels.lazy import lazy_vectorize
 
 
 def delivered(dyadic: np.ndarray) -> np.ndarray:
@@ -64,7 +64,7 @@ def apply_actions(state, world, dyadic: np.ndarray, theatre: np.ndarray) -> None
     state.intensity = new_intensity
 
 
-@vectorize(["float64(float64, float64, float64)"], cache=True)
+@lazy_vectorize(["float64(float64, float64, float64)"], cache=True)
 def _learn(d, evidence, eta):
     """One month of learning from evidence, kept in [0, 1]; one compiled pass."""
     d = d + eta * (max(0.0, -evidence) * (1.0 - d) - 0.25 * max(0.0, evidence) * d)

@@ -15,9 +15,9 @@ summed. Which events fed a class in a month is in the run's event record.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from sim.dynamics.kernels.codes import ARMS, COVER, DEEPEN, DISTANCE, SANCTION
+from sim.dynamics.kernels.lazy import lazy_njit
 
 EPISODE_CLASSES: tuple[str, ...] = (
     "diplomacy", "arms", "sanctions", "violence", "recrimination", "treaty", "deal", "upheaval",
@@ -67,7 +67,7 @@ MOVE_CLASS = np.array([DIPLOMACY, DIPLOMACY, DIPLOMACY, DIPLOMACY, ARMS_CLASS, D
                        SANCTIONS_CLASS], dtype=np.int64)
 
 
-@njit(cache=True, nogil=True)
+@lazy_njit(cache=True, nogil=True)
 def add_move_impulses(dyadic, last, repeat_share, table, move_class, pending):
     """Add every significant move's impulses to ``pending`` (R, C, N, N), in place: in
     full where the move changes course from ``last`` month's, at ``repeat_share`` where
@@ -94,7 +94,7 @@ def add_impulse(state, rows: np.ndarray, cls: int, i: int, j: int, size: float) 
     state.pending[rows, cls, i, j] += size
 
 
-@njit(cache=True, nogil=True)
+@lazy_njit(cache=True, nogil=True)
 def add_war_impulses(war, dyadic, asks, arms_code, on_target, on_attacker, withheld,
                      violence, arms_class, pending):
     """The month's fighting into ``pending``, in place: every month of strikes (``war``

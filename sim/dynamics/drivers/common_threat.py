@@ -12,13 +12,13 @@ protected party perceives from everyone but its guarantors.
 from __future__ import annotations
 
 import numpy as np
-from numba import vectorize
 
 from sim.core.param_info import WEIGHT, ParamInfo
 from sim.dynamics.drivers._common import Driver, StepInputs, clear_diagonal, pair_sum
+from sim.dynamics.kernels.lazy import lazy_vectorize
 
 
-@vectorize(["float64(float64, float64, float64, float64, float64, float64)"], cache=True)
+@lazy_vectorize(["float64(float64, float64, float64, float64, float64, float64)"], cache=True)
 def _threat(base_weight, baseline, a_ki, war_ki, power_k, shield):
     """k's power times i's perception of k: baseline threat blended with k's hostility
     towards i, plus 1 while k strikes i, capped at 1, times what no guarantee deters;
@@ -29,7 +29,7 @@ def _threat(base_weight, baseline, a_ki, war_ki, power_k, shield):
     return power_k * min(max(perceived, 0.0), 1.0) * shield
 
 
-@vectorize(["float64(float64, float64, float64, float64)"], cache=True)
+@lazy_vectorize(["float64(float64, float64, float64, float64)"], cache=True)
 def _contribution(shared_weight, shared, direct_weight, theta):
     return shared_weight * shared - direct_weight * theta
 

@@ -11,19 +11,19 @@ restoring force on the relation it restrains.
 from __future__ import annotations
 
 import numpy as np
-from numba import vectorize
 
 from sim.core.param_info import WEIGHT, ParamInfo
 from sim.dynamics.drivers._common import Driver, StepInputs, clear_diagonal, pair_sum
+from sim.dynamics.kernels.lazy import lazy_vectorize
 
 
-@vectorize(["float64(float64, float64)"], cache=True)
+@lazy_vectorize(["float64(float64, float64)"], cache=True)
 def _stake(interdependence, a):
     """What i has to lose with k: material value times the warm part of the relation."""
     return interdependence * max(0.0, a)
 
 
-@vectorize(["float64(float64)"], cache=True)
+@lazy_vectorize(["float64(float64)"], cache=True)
 def _hostile(a):
     return max(0.0, -a)
 

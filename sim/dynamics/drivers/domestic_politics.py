@@ -10,13 +10,13 @@ so a shift of the balance moves the target by weight x shift x (hardline - refor
 from __future__ import annotations
 
 import numpy as np
-from numba import vectorize
 
 from sim.core.param_info import WEIGHT, ParamInfo
 from sim.dynamics.drivers._common import Driver, StepInputs
+from sim.dynamics.kernels.lazy import lazy_vectorize
 
 
-@vectorize(["float64(float64, float64, float64, float64, float64)"], cache=True)
+@lazy_vectorize(["float64(float64, float64, float64, float64, float64)"], cache=True)
 def _contribution(weight, mask, b, hardline, reform):
     """weight x the factions' ideals mixed by the hardliners' weight b, where the actor has
     factions naming the partner; one compiled pass."""

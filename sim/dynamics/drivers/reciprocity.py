@@ -8,13 +8,13 @@ for drones and missiles. Delivery values are on the action scale of `sim.core.ac
 from __future__ import annotations
 
 import numpy as np
-from numba import vectorize
 
 from sim.core.param_info import WEIGHT, ParamInfo
 from sim.dynamics.drivers._common import Driver, StepInputs
+from sim.dynamics.kernels.lazy import lazy_vectorize
 
 
-@vectorize(["float64(float64, float64, float64)"], cache=True)
+@lazy_vectorize(["float64(float64, float64, float64)"], cache=True)
 def _contribution(weight, received, asked):
     return weight * (received - asked)
 

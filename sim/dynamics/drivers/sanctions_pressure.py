@@ -14,7 +14,6 @@ import numpy as np
 
 from sim.core.param_info import WEIGHT, ParamInfo
 from sim.dynamics.drivers._common import Driver, StepInputs, ordered_sum, pair_sum
-from sim.dynamics.kernels import sanctions_force
 
 #: Sanctions level from which an actor counts fully as an imposer (assumption: a tenth of
 #: full intensity is already a deliberate policy, not an oversight).
@@ -47,6 +46,8 @@ def sanctions_pressure(state, world, x: StepInputs) -> np.ndarray:
     sanctions on j); minus what secondary sanctions put at stake: they deter i from closing
     with target j in proportion to i's ties with the imposers (like cross-pressure, this
     does not read a[i, j], so it is no hidden restoring force on that relation)."""
+    from sim.dynamics.kernels import sanctions_force  # compiled on first use
+
     p, ro = world.p, world.roster
     s = x.sanctions  # [imposer, target]
     shared = bite(pair_sum(np.swapaxes(s, 1, 2), s))  # sanctioned by the same imposers

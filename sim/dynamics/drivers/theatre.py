@@ -14,10 +14,11 @@ import numpy as np
 
 from sim.core.param_info import WEIGHT, ParamInfo
 from sim.dynamics.drivers._common import Driver, StepInputs
-from sim.dynamics.kernels import theatre_affinity
 
 
 def theatre(state, world, x: StepInputs):
+    from sim.dynamics.kernels import theatre_affinity  # compiled on first use
+
     out = np.empty_like(state.alignment)
     theatre_affinity(state.intensity, state.engagement, state.position,
                      world.roster.theatre_competition, out)

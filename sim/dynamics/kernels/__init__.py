@@ -14,15 +14,35 @@ The rules the kernels keep, so that speed never changes a number:
 - **nogil**: they release the GIL, so threads overlap them (`sim.runs.cone`).
 """
 
-from sim.dynamics.kernels.choice import (
-    cap_moves_kernel,
-    dyadic_utilities_kernel,
-    logit_choice_kernel,
-    theatre_utilities_kernel,
-)
-from sim.dynamics.kernels.drivers import sanctions_force, theatre_affinity
-from sim.dynamics.kernels.settle import settle_month
-from sim.dynamics.kernels.stocks import update_stocks
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+#: Where each kernel lives; a module is imported (and numba with it) on first use, so that
+#: importing a driver's declarations costs nothing (`sim.dynamics.kernels.lazy`).
+_LOCATION = {
+    "cap_moves_kernel": "choice", "dyadic_utilities_kernel": "choice",
+    "logit_choice_kernel": "choice", "theatre_utilities_kernel": "choice",
+    "sanctions_force": "drivers", "theatre_affinity": "drivers",
+    "settle_month": "settle", "update_stocks": "stocks",
+}
+
+if TYPE_CHECKING:
+    from sim.dynamics.kernels.choice import (
+        cap_moves_kernel,
+        dyadic_utilities_kernel,
+        logit_choice_kernel,
+        theatre_utilities_kernel,
+    )
+    from sim.dynamics.kernels.drivers import sanctions_force, theatre_affinity
+    from sim.dynamics.kernels.settle import settle_month
+    from sim.dynamics.kernels.stocks import update_stocks
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LOCATION:
+        return getattr(import_module(f"sim.dynamics.kernels.{_LOCATION[name]}"), name)
+    raise AttributeError(f"module 'sim.dynamics.kernels' has no attribute {name!r}")
+
 
 __all__ = [
     "cap_moves_kernel", "dyadic_utilities_kernel", "logit_choice_kernel", "sanctions_force",
