@@ -18,8 +18,8 @@ HELP: dict[str, str] = {
               "(default: SIM_SEMINAR_FOLDER or results/seminar)",
     "host": "address to listen on; keep 127.0.0.1 unless the room's screens need the LAN "
             "(then --pins is required)",
-    "pins": "PIN file protecting the pages by role (white, viewer, [teams]); required with a "
-            "--host beyond localhost",
+    "pins": "PIN file protecting the pages by role (white, viewer, analyst, [teams]); "
+            "required with a --host beyond localhost",
     "port": "port to listen on",
     "drop_after": "seconds after which a page that lost its connection is dropped "
                   "(default: SIM_SEMINAR_DROP_AFTER or 120)",
@@ -68,7 +68,8 @@ def _fail(message: str, code: int = 2) -> None:
 def seminar_command(scenario: str, seed: int | None, session: Path | None,
                     folder: Path | None, host: str, port: int,
                     drop_after: float | None = None, pins: Path | None = None) -> None:
-    """Run the seminar web app: facilitator at /, plenary at /plenary, teams at /team/NAME.
+    """Run the seminar web app: facilitator at /, plenary at /plenary, teams at /team/NAME,
+    analysts (read-only) at /analyst.
 
     Everything is served from this machine, with no network needed (the page's scripts and
     fonts come from a folder built by `make seminar-assets`). Stop it with Ctrl-C.

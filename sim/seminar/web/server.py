@@ -117,10 +117,10 @@ def _display_host(host: str) -> str:
 
 
 def view_urls(host: str, port: int) -> dict[str, str]:
-    """The three views, as the people in the room type them."""
+    """The four views, as the people in the room type them."""
     base = f"http://{_display_host(host)}:{port}"
     return {"facilitator": f"{base}/", "plenary": f"{base}/plenary",
-            "team": f"{base}/team/NAME"}
+            "team": f"{base}/team/NAME", "analyst": f"{base}/analyst"}
 
 
 def _stop(proc: subprocess.Popen, first: signal.Signals = signal.SIGTERM) -> int:
