@@ -15,7 +15,7 @@ from sim.seminar.export import collection_tables
 from sim.seminar.records import KIND_LABELS, STYLES, visible_text
 from sim.seminar.session import Session
 from sim.seminar.web.hub import Hub
-from sim.seminar.web.live import follow
+from sim.seminar.web.live import follow, use_typed
 from sim.seminar.web.move_form import move_menu, parse_choice
 from sim.seminar.web.panels import Feedback, Table
 
@@ -31,14 +31,14 @@ STYLE_WORDS = {
 def RequestForm(hub: Hub, team: str) -> None:
     """A team asks White a question; the team sees its questions and White's answers."""
     follow()
-    text, set_text = solara.use_state("")
+    text, set_text, typed = use_typed("")
     outcome, set_outcome = solara.use_state(None)
     s = hub.session
     if s is None:
         return
 
     def ask() -> None:
-        set_outcome(hub.act(lambda: s.request_information(team, text),
+        set_outcome(hub.act(lambda: s.request_information(team, typed()),
                             lambda k: f"request {k} sent to White"))
         set_text("")
 
@@ -83,9 +83,9 @@ def RequestsPanel(hub: Hub, session: Session) -> None:
 def QuestionnaireForm(hub: Hub, team: str) -> None:
     """After a resolved turn: how sure the team was, how surprised, what it expects next."""
     follow()
-    confidence, set_confidence = solara.use_state(3)
-    surprise, set_surprise = solara.use_state(3)
-    expects, set_expects = solara.use_state("")
+    confidence, set_confidence, confidence_now = use_typed(3)
+    surprise, set_surprise, surprise_now = use_typed(3)
+    expects, set_expects, expects_now = use_typed("")
     outcome, set_outcome = solara.use_state(None)
     s = hub.session
     if s is None or not s.resolved_turns:
@@ -106,7 +106,7 @@ def QuestionnaireForm(hub: Hub, team: str) -> None:
     solara.InputText("What do we expect the others to do next?", value=expects,
                      on_value=set_expects, continuous_update=True)
     solara.Button("Send answers", color="primary", on_click=lambda: set_outcome(hub.act(
-        lambda: s.answer_questionnaire(team, confidence, surprise, expects),
+        lambda: s.answer_questionnaire(team, confidence_now(), surprise_now(), expects_now()),
         f"answers for turn {s.turn_of(about)} recorded")))
     Feedback(outcome)
 
@@ -115,9 +115,9 @@ def QuestionnaireForm(hub: Hub, team: str) -> None:
 def HotwashForm(hub: Hub, author: str) -> None:
     """End-of-game reflections: what worked, what did not, what we learned."""
     follow()
-    worked, set_worked = solara.use_state("")
-    did_not, set_did_not = solara.use_state("")
-    learned, set_learned = solara.use_state("")
+    worked, set_worked, worked_now = use_typed("")
+    did_not, set_did_not, did_not_now = use_typed("")
+    learned, set_learned, learned_now = use_typed("")
     outcome, set_outcome = solara.use_state(None)
     s = hub.session
     if s is None:
@@ -129,7 +129,8 @@ def HotwashForm(hub: Hub, author: str) -> None:
     solara.InputTextArea("What we learned", value=learned, on_value=set_learned, rows=2,
                          continuous_update=True)
     solara.Button("Send hot-wash answers", on_click=lambda: set_outcome(hub.act(
-        lambda: s.hotwash(author, worked, did_not, learned), "hot-wash answers recorded")),
+        lambda: s.hotwash(author, worked_now(), did_not_now(), learned_now()),
+        "hot-wash answers recorded")),
         disabled=not any(visible_text(x) for x in (worked, did_not, learned)))
     Feedback(outcome)
 

@@ -55,3 +55,22 @@ def use_watch(hub: Hub, role: str) -> None:
             hub.page_closed(key)
 
     solara.use_thread(watch, dependencies=[], intrusive_cancel=False)
+
+
+def use_typed(initial):
+    """A form field's state, with its latest value readable at once: ``(value, set, latest)``.
+
+    Why: a button's handler is the one of the page's last completed drawing. When the page
+    is being redrawn (after each change of the game; a team's page waits its turn, see
+    `Hub.wait_for_front`), a value typed just before the click has reached the field's
+    handler but not yet a drawing, and the handler would send the old value. ``latest()``
+    is the value as last typed, whatever has been drawn.
+    """
+    value, set_value = solara.use_state(initial)
+    ref = solara.use_ref(initial)
+
+    def set_both(new) -> None:
+        ref.current = new
+        set_value(new)
+
+    return value, set_both, lambda: ref.current

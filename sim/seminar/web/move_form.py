@@ -14,7 +14,7 @@ from sim.seminar.errors import SessionError
 from sim.seminar.records import visible_text
 from sim.seminar.session import Session
 from sim.seminar.web.hub import Hub
-from sim.seminar.web.live import follow
+from sim.seminar.web.live import follow, use_typed
 from sim.seminar.web.panels import Feedback
 
 THEATRE = "theatre: "
@@ -43,7 +43,7 @@ def MoveForm(hub: Hub, actor: str, author: str, label: str) -> None:
     follow()
     where, set_where = solara.use_state("")
     action, set_action = solara.use_state("")
-    reason, set_reason = solara.use_state("")
+    reason, set_reason, reason_now = use_typed("")
     outcome, set_outcome = solara.use_state(None)
     s = hub.session
     if s is None:
@@ -66,10 +66,10 @@ def MoveForm(hub: Hub, actor: str, author: str, label: str) -> None:
     def submit() -> None:
         d, t = parse_choice(where, action)
         if white:
-            set_outcome(hub.act(lambda: s.override(actor, dyadic=d, theatre=t, reason=reason),
+            set_outcome(hub.act(lambda: s.override(actor, dyadic=d, theatre=t, reason=reason_now()),
                                 f"White overrides {actor}: {action} ({where})", at=shown))
         else:
-            set_outcome(hub.act(lambda: s.submit_move(author, actor, d, t, reason),
+            set_outcome(hub.act(lambda: s.submit_move(author, actor, d, t, reason_now()),
                                 f"{author} moves {actor}: {action} ({where})", at=shown))
 
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
