@@ -36,7 +36,7 @@ from sim.analysis.calibration.report import parameter_table
 from sim.analysis.calibration.unga_loss import UngaFit, effective_sizes, n_log
 from sim.cli import app
 from sim.core.config_errors import ConfigError
-from sim.dynamics.params import DEFAULT_DYNAMICS, RANGES, load_dynamics_file
+from sim.dynamics.params import DEFAULT_DYNAMICS, RANGES, load_dynamics_file, plausible_ranges
 from sim.inputs.compile import build_world
 from sim.inputs.scenario import load_scenario
 from sim.inputs.targets import TargetResult, Z, evaluate, load_targets
@@ -137,8 +137,9 @@ def test_the_folder_holds_a_report_and_files_a_scenario_can_use(recovery):
     (cut,) = [c for c in recovery.result.slices if c.name.endswith("adjustment_half_life")]
     lo, hi = cut.interval()
     assert table.params["adjustment_half_life"].plausible == pytest.approx((lo, hi))
-    assert build_world(load_scenario(folder / "recovery_scenario_calibrated.toml")
-                       ).plausible["adjustment_half_life"] == pytest.approx((lo, hi))
+    calibrated = build_world(load_scenario(folder / "recovery_scenario_calibrated.toml"))
+    assert plausible_ranges(calibrated.dynamics_table, dict(calibrated.p))[
+        "adjustment_half_life"] == pytest.approx((lo, hi))
     assert table.params["noise_sd"] == load_dynamics_file().params["noise_sd"]
     sc = load_scenario(folder / "recovery_scenario_calibrated.toml")
     world = build_world(sc)

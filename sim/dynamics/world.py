@@ -15,6 +15,7 @@ from sim.core.calendar import month_label
 from sim.dynamics.obligations import CompiledTreaties
 
 if TYPE_CHECKING:  # the dynamics read these inputs' compiled fields; they never build them
+    from sim.dynamics.params import DynamicsFile
     from sim.inputs.events import Hazard
     from sim.inputs.roster import Roster
     from sim.inputs.scenario import Scenario
@@ -57,9 +58,10 @@ class World:
     #: (D, N, N) each driver's contribution at the family's documented start, from which a
     #: run's shares of the latent level start (`sim.dynamics.state.starting_shares`); computed once
     start_contributions: np.ndarray | None = None
-    #: each dynamics parameter's plausible range (its uncertainty, not its allowed range),
-    #: from the dynamics table it was compiled with (`sim.dynamics.params.plausible_ranges`)
-    plausible: dict[str, tuple[float, float]] | None = None
+    #: the dynamics table it was compiled with: the evidence and the stated uncertainty of
+    #: each rate, from which `sim.dynamics.params.plausible_ranges` gives the ranges around
+    #: the world's own values (None: the built-in table)
+    dynamics_table: DynamicsFile | None = None
 
     @property
     def n(self) -> int:

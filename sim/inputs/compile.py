@@ -21,7 +21,6 @@ from sim.dynamics.params import (
     default_dynamics_file,
     dynamics_values,
     load_dynamics_file,
-    plausible_ranges,
 )
 from sim.dynamics.world import Rates, World
 from sim.inputs import registry
@@ -122,7 +121,7 @@ def _compile(scenario: Scenario, base: Path | None,
         sanctions=compile_sanctions(scenario.sanctions, roster.ids, scenario.start, steps),
         scheduled=scheduled, hazards=hazards, initial_alignment=roster.alignment.copy(),
         initial_balance=roster.domestic_balance.copy(),
-        plausible=plausible_ranges(table, rates),
+        dynamics_table=table,
     )
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from scipy.stats import qmc
 
 from sim.core.rng import derive_seed
+from sim.dynamics.params import plausible_ranges
 from sim.dynamics.world import World
 from sim.inputs.compile import set_values
 
@@ -33,19 +34,12 @@ PARAMETER_SET_TAG = 0x9A7A
 
 
 def sampled_ranges(world: World) -> dict[str, tuple[float, float]]:
-    """The parameters a cone samples and their ranges, around the world's own values: those
-    with a range of some width (parameters fixed by design, or with high confidence, stay)."""
-    stated = world.plausible or {}
-    out = {}
-    for name, (lo, hi) in sorted(stated.items()):
-        v = float(world.p[name])
-        if not lo <= v <= hi:  # set after compiling (a sweep point): centre on the value
-            width = (hi / lo) if lo > 0 and hi > 0 else None
-            lo, hi = (v / width, v * width) if width else (v - (hi - lo) / 2, v + (hi - lo) / 2)
-            lo, hi = sorted((lo, hi))
-        if hi > lo:
-            out[name] = (float(lo), float(hi))
-    return out
+    """The parameters a cone samples and their ranges, around the world's own values (a
+    sweep point or a scenario's override included; `plausible_ranges`): those with a range
+    of some width (parameters fixed by design, or with high confidence, stay)."""
+    ranges = plausible_ranges(world.dynamics_table, dict(world.p))
+    return {name: (float(lo), float(hi)) for name, (lo, hi) in sorted(ranges.items())
+            if hi > lo}
 
 
 def _scale(u: np.ndarray, lo: float, hi: float) -> np.ndarray:
