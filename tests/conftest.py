@@ -8,12 +8,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.dynamics.engine import advance
+from sim.dynamics.state import initial_state
 from sim.inputs.compile import build_world
 from sim.inputs.scenario import load_scenario
 from sim.runs.ensemble import ensemble_seeds, run_batched
 
 #: Ensemble used by the scenario checks: 32 replicates from a fixed base seed.
 BASELINE_SEEDS = ensemble_seeds(777, 32)
+
+
+@pytest.fixture(scope="module")
+def mid_run():
+    """The mutual-defence war after 20 months of run 11: a moment to continue from (the
+    cone's tests and the parameter sets'). Tests read it and never advance it."""
+    world = build_world(load_scenario("israel_iran_war_mutual_defence"))
+    state = initial_state(world, [11])
+    for _ in range(20):
+        advance(state, world)
+    return world, state
 
 
 @pytest.fixture(scope="session")

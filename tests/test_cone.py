@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from sim.core.actions import Dyadic
 from sim.dynamics.engine import Overrides, advance
-from sim.dynamics.state import initial_state
-from sim.inputs.compile import build_world
-from sim.inputs.scenario import load_scenario
 from sim.runs.cone import cone_of_futures, cone_seeds
 from sim.runs.model import AlignmentModel
-
-
-@pytest.fixture(scope="module")
-def mid_run():
-    world = build_world(load_scenario("israel_iran_war_mutual_defence"))
-    state = initial_state(world, [11])
-    for _ in range(20):
-        advance(state, world)
-    return world, state
 
 
 def test_cone_is_the_same_whatever_the_number_of_threads(mid_run):

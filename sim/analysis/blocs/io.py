@@ -27,7 +27,7 @@ import numpy as np
 
 from sim.analysis.blocs.from_model import BlocInputs
 from sim.analysis.blocs.landscape import Landscape
-from sim.core.config_errors import ConfigError, read_toml
+from sim.core.config_errors import ConfigError, read_toml, short_value
 from sim.core.safe_read import read_text_bounded
 
 _MAX_LISTED = 5
@@ -59,10 +59,6 @@ def _rows(path: Path) -> list[tuple[int, list[str]]]:
 MAGNITUDE = 1e12
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def _number(text: str, where: str, problems: list[str], *, positive: bool = False
             ) -> float:
     allowed = (f"a number from {1 / MAGNITUDE:g} to {MAGNITUDE:g}" if positive
@@ -70,12 +66,12 @@ def _number(text: str, where: str, problems: list[str], *, positive: bool = Fals
     try:
         value = float(text)
     except ValueError:
-        problems.append(f"{where}: bad value {_short(text)!r}: not a number; allowed: "
+        problems.append(f"{where}: bad value {short_value(text, 40)}: not a number; allowed: "
                         f"{allowed}")
         return math.nan
     low = 1 / MAGNITUDE if positive else -MAGNITUDE
     if not math.isfinite(value) or not low <= value <= MAGNITUDE:
-        problems.append(f"{where}: bad value {_short(text)!r}; allowed: {allowed} (rescale "
+        problems.append(f"{where}: bad value {short_value(text, 40)}; allowed: {allowed} (rescale "
                         "every value by one factor: the blocs do not change)")
         return math.nan
     return value

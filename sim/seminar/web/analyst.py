@@ -18,17 +18,14 @@ from sim.seminar.export import collection_tables, log_table, session_dict, traje
 from sim.seminar.session import Session
 from sim.seminar.web.branches_view import BranchComparison, SessionsTable
 from sim.seminar.web.collection_views import STYLE_WORDS, DataPlanTally
-from sim.seminar.web.facilitator import MovesTable, SubmissionBoard
+from sim.seminar.web.facilitator import MovesTable, SubmissionBoard, WhyAndFutures
 from sim.seminar.web.hub import Hub, get_hub
 from sim.seminar.web.live import follow, use_watch
 from sim.seminar.web.panels import (
-    ConeChart,
-    DyadPicker,
     KeyDyads,
     LogPanel,
     PinGate,
     Status,
-    WhyPanel,
 )
 from sim.seminar.web.replay import ReplayPanel
 
@@ -71,9 +68,7 @@ def AnalystTab(hub: Hub, s: Session, title: str, dyad, set_dyad) -> None:
         with solara.Card("Moves this turn (departures from maintain)"):
             MovesTable(s)
     elif title == "Why & futures":
-        DyadPicker(s, dyad, set_dyad)
-        ConeChart(hub, *dyad)
-        WhyPanel(s, *dyad)
+        WhyAndFutures(hub, s, dyad, set_dyad, show_plenary=False)
     elif title == "Replay":
         ReplayPanel(hub, s, dyad, set_dyad)
     elif title == "Branches":
