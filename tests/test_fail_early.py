@@ -163,3 +163,14 @@ def test_sim_validate_is_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "", f"sim validate imported {out}"
+
+
+def test_a_bad_setting_in_the_environment_is_named_not_an_internal_error(monkeypatch,
+                                                                          capsys):
+    monkeypatch.setenv("SIM_WORKERS", "0")
+    monkeypatch.setattr(sys, "argv", ["sim", "run", "baseline", "-n", "2"])
+    with pytest.raises(SystemExit) as stop:
+        sim.cli.main()
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "internal error" not in err
+    assert "SIM_WORKERS: bad value '0'" in err

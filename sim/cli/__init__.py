@@ -8,6 +8,7 @@ from importlib import import_module
 
 from sim.cli import ui
 from sim.cli.app import app
+from sim.core.config_errors import ConfigError
 
 #: Each module registers its commands on the app as it is imported; this order is the
 #: order of ``sim --help``: running one scenario first, then studies, fitting, blocs, play.
@@ -31,18 +32,19 @@ def main() -> None:
 
     try:
         app()
+    except ConfigError as exc:  # raised outside a command's own handling (the settings)
+        ui.error(str(exc))
+        sys.exit(2)
     except OSError as exc:
         where = exc.filename or "a file"
-        ui.err.print(f"[bold red]error:[/bold red] {where}: {exc.strerror or exc}; nothing "
-                     "more was written", highlight=False, markup=True)
+        ui.error(f"{where}: {exc.strerror or exc}; nothing more was written")
         sys.exit(1)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # the last line of defence: no traceback on the terminal
         log = _write_crash_log()
-        ui.err.print(f"[bold red]error:[/bold red] an internal error stopped the command "
-                     f"({type(exc).__name__}: {str(exc)[:200]}). Please report it with the "
-                     f"details in {log}.", highlight=False)
+        ui.error(f"an internal error stopped the command ({type(exc).__name__}: "
+                 f"{str(exc)[:200]}). Please report it with the details in {log}.")
         sys.exit(1)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -41,9 +42,15 @@ def path_option(*args, **kwargs):
     return typer.Option(*args, parser=path_value, **kwargs)
 
 
+def error(message: str) -> None:
+    """Print a refusal on standard error; the message is text, never markup (a problem
+    naming a ``[dynamics]`` table would otherwise lose it as a style tag)."""
+    err.print(f"[bold red]error:[/bold red] {escape(message)}", highlight=False)
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print a refusal and leave with ``code`` (2: bad input, nothing written)."""
-    err.print(f"[bold red]error:[/bold red] {message}", highlight=False)
+    error(message)
     raise typer.Exit(code)
 
 

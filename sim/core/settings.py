@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sim.core.config_errors import ConfigError, short_value
 from sim.core.paths import REPO_ROOT
 
 
@@ -37,4 +38,11 @@ class Settings(BaseSettings):
 
 
 def get_settings() -> Settings:
-    return Settings()
+    """The settings; a bad variable is refused as a `ConfigError` naming it, its value and
+    what is allowed (a ValidationError here reached users as an internal error)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = [f"SIM_{str(e['loc'][0]).upper()}: bad value {short_value(e['input'])}: "
+                    f"{e['msg']}" for e in exc.errors(include_url=False)]
+        raise ConfigError("environment", problems) from None
