@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from worlds import maintain_all
 
+from sim.dynamics import driver_block, engine
 from sim.dynamics import drivers as drivers_pkg
-from sim.dynamics import engine
 from sim.dynamics.drivers import DRIVERS, Driver
 from sim.dynamics.episodes import EPISODE_CLASSES, class_index
 from sim.dynamics.equilibrium import drivers_target
@@ -134,8 +134,9 @@ def test_a_driver_of_weight_zero_changes_nothing(world, monkeypatch):
     idle = Driver("idle", "a driver of weight 0", "test",
                   lambda state, w, x: 0.0 * state.interdependence)
     with_idle = (*DRIVERS, idle)
-    for module in (engine, drivers_pkg):
+    for module in (driver_block, drivers_pkg):
         monkeypatch.setattr(module, "DRIVERS", with_idle)
+    driver_block._layout.cache_clear()  # the compiled drivers' places among D + 1
     import sim.dynamics.equilibrium
     import sim.dynamics.state
     monkeypatch.setattr(sim.dynamics.equilibrium, "DRIVERS", with_idle)
@@ -143,6 +144,8 @@ def test_a_driver_of_weight_zero_changes_nothing(world, monkeypatch):
     monkeypatch.setattr(engine, "TERMS", (*drivers_pkg.TERMS, idle))
     rebuilt = build_world(load_scenario("baseline"))  # its start split among D + 1 drivers
     after = run_batched(rebuilt, seeds, keep_terms=False, months=24).alignment
+    monkeypatch.undo()
+    driver_block._layout.cache_clear()
     assert np.array_equal(before, after)
 
 

@@ -23,7 +23,8 @@ import numpy as np
 from sim.core import rng
 from sim.dynamics.adjudication import apply_actions, delivered, learn_distrust, sanctions_in_force
 from sim.dynamics.decisions import Perception, choose, perceive
-from sim.dynamics.drivers import DRIVERS, TERMS, StepInputs
+from sim.dynamics.driver_block import driver_contributions
+from sim.dynamics.drivers import TERMS, StepInputs
 from sim.dynamics.episodes import (
     ARMS_CLASS,
     DIPLOMACY,
@@ -144,18 +145,6 @@ def driver_inputs(world: World, step: int, delivered: np.ndarray, sanctions: np.
     )
 
 
-def _full(x, shape: tuple[int, ...]) -> np.ndarray:
-    """A driver's contribution as a writable C-ordered float64 array of the state's shape
-    (the compiled settlement takes a tuple of like arrays); most drivers return one already,
-    and it is passed on without a copy."""
-    if (isinstance(x, np.ndarray) and x.shape == shape and x.dtype == np.float64
-            and x.flags.c_contiguous and x.flags.writeable):
-        return x
-    out = np.empty(shape)
-    out[...] = x
-    return out
-
-
 def structural_view(state: State) -> State:
     """The state as the drivers and actors read it: alignment without its noise share.
 
@@ -215,7 +204,7 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
     inputs = driver_inputs(world, step, given, opening.sanctions, opening.sanctions_bite)
     a = state.alignment
     view = structural_view(state)
-    contributions = tuple(_full(d.force(view, world, inputs), a.shape) for d in DRIVERS)
+    contributions = driver_contributions(view, world, inputs)
     if state.shares.shape[1] != len(contributions) + 3:  # the compiled settlement trusts it
         raise ValueError(f"the state holds {state.shares.shape[1]} shares for "
                          f"{len(contributions)} drivers; it was made for another driver set")

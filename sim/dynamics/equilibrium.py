@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.core.actions import DELIVERED, Dyadic
 from sim.dynamics.adjudication import sanctions_in_force
+from sim.dynamics.driver_block import driver_contributions as contributions
 from sim.dynamics.drivers import DRIVERS
 from sim.dynamics.state import initial_state, latent_of
 
@@ -40,11 +41,7 @@ def driver_contributions(state, world, delivered: np.ndarray | None = None) -> n
     sanctions, _, bite = sanctions_in_force(state, world)
     inputs = driver_inputs(world, state.step, np.broadcast_to(delivered, (r, n, n)),
                            sanctions, bite)
-    out = np.empty((len(DRIVERS), r, n, n))
-    for k, d in enumerate(DRIVERS):
-        out[k] = d.force(state, world, inputs)
-    out[:, :, np.arange(n), np.arange(n)] = 0.0
-    return out
+    return contributions(state, world, inputs)
 
 
 def habitual_moves(state, world) -> tuple[np.ndarray, np.ndarray]:

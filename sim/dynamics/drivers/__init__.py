@@ -10,7 +10,9 @@ To add a driver, touch four files: a module here with its function and a ``DRIVE
 Driver(...)`` naming its place (``order``) and declaring the rates it reads (range, unit,
 meaning); their values and reasons in ``sim/data/dynamics.toml``; a section in docs/ODD.md;
 a row in the README's driver table. The package finds the module itself, and the contract
-tests (tests/test_contracts.py) hold it to the rest.
+tests (tests/test_contracts.py) hold it to the rest. A new driver is computed by its force;
+the built-in ones are compiled together (`sim.dynamics.driver_block`), their forces being
+the reference formulas the compiled code is tested against.
 """
 
 from __future__ import annotations

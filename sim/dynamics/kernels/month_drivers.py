@@ -1,0 +1,264 @@
+"""Compiled drivers: every built-in driver's contribution for a block of replicates, in one
+pass per replicate.
+
+Why one pass: the drivers read the same few (N, N) blocks of a replicate (alignment, threat,
+interdependence, sanctions); as NumPy functions each made its own passes over the whole
+batch, with a temporary array per operation, and the month's Python calls between them
+cost more than their arithmetic (issue 17's profile). Here one replicate's blocks stay in
+the processor's cache while all drivers are computed from them.
+
+The driver modules in `sim.dynamics.drivers` keep their NumPy ``force`` functions: they are
+the reference formulas, tests/test_month_kernels.py checks this kernel against them term by
+term, and a driver this kernel does not know (a modeller's new module) is computed by its
+``force`` (`sim.dynamics.driver_block`). Sums over third parties run in increasing index
+order, one replicate at a time, so a replicate's result does not depend on its batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+#: The drivers this kernel computes, in its own slot order; `sim.dynamics.driver_block`
+#: maps them to the driver table's order.
+KNOWN = ("common_threat", "structural_balance", "sanctions_pressure", "interdependence",
+         "treaty_commitment", "theatre", "historical_distrust", "cross_pressure",
+         "domestic_politics", "reciprocity", "standing")
+
+#: The rates the kernel reads, in the order of its ``rates`` vector.
+RATES = ("threat_shared", "threat_direct", "threat_base_weight", "defence_deterrence",
+         "balance_weight", "sanctions_value", "sanctions_resentment", "sanctions_secondary",
+         "interdependence_weight", "treaty_weight", "defence_weight", "defence_third",
+         "theatre_weight", "distrust_weight", "cross_pressure_weight", "domestic_weight",
+         "reciprocity_weight", "standing_weight")
+
+(_TS, _TD, _TBW, _DDET, _BAL, _SV, _SR, _SSEC, _INTER, _TW, _DW, _DTHIRD, _THW, _DIST, _CP,
+ _DOM, _REC, _STAND) = range(len(RATES))
+
+
+@njit(cache=True, nogil=True)
+def _third_party_sum(x, y, out):
+    """out[i, j] = sum_k x[i, k] y[k, j], k in increasing order. Terms with x[i, k] = 0 or
+    a zero row y[k] are skipped: adding a zero product changes no sum, and it makes the
+    sparse sanctions and guarantee matrices cheap."""
+    n = x.shape[0]
+    m = y.shape[1]
+    inner = x.shape[1]
+    live = np.empty(inner, dtype=np.bool_)
+    for k in range(inner):
+        live[k] = False
+        for j in range(m):
+            if y[k, j] != 0.0:
+                live[k] = True
+                break
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = 0.0
+        for k in range(inner):
+            xik = x[i, k]
+            if xik == 0.0 or not live[k]:
+                continue
+            for j in range(m):
+                out[i, j] += xik * y[k, j]
+
+
+@njit(cache=True, nogil=True)
+def compute_drivers(slots, alignment, threat, anti_hegemony, war, distrust, interdependence,
+                    balance, intensity, engagement, position, delivered, sanctions,
+                    sanctions_bite, secondary, treaty_strength, guarantee, power, hegemon,
+                    exposure, competition, domestic_mask, domestic_hardline, domestic_reform,
+                    asks, standing, imposer_threshold, rates, out):
+    """Write each known driver's contribution (R, N, N) into ``out[slots[d]]`` (skipped where
+    ``slots[d] < 0``). ``alignment`` is what the drivers read (the structural view, without
+    the noise share). The formulas are those of the driver modules (docs/ODD.md §7.5); the
+    diagonal is left at 0 (no self-relations: the settlement ignores it)."""
+    n_rep, n, _ = alignment.shape
+    n_th = intensity.shape[1]
+    ts, td, bw = rates[_TS], rates[_TD], rates[_TBW]
+    # Standing parts of the month, the same for every replicate: the deterrence shield of
+    # defence guarantees and the treaties' standing value.
+    has_guarantee = False
+    for p in range(n):
+        for q in range(n):
+            if guarantee[p, q] > 0.0:
+                has_guarantee = True
+    shield = np.ones((n, n))
+    if has_guarantee:
+        for i in range(n):
+            cover = 0.0
+            for q in range(n):
+                c = guarantee[i, q] * power[q]
+                if c > cover:
+                    cover = c
+            base_shield = 1.0 - rates[_DDET] * min(cover, 1.0)
+            for k in range(n):
+                shield[i, k] = 1.0 if guarantee[i, k] > 0.0 else base_shield
+    treaty_standing = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            treaty_standing[i, j] = (rates[_TW] * treaty_strength[i, j]
+                                     + rates[_DW] * guarantee[i, j])
+    guarantee_t = guarantee.T.copy()
+    theta = np.empty((n, n))
+    theta_t = np.empty((n, n))
+    shared = np.empty((n, n))
+    tie = np.empty((n, n))
+    warm = np.empty((n, n))
+    hostile = np.empty((n, n))
+    cp = np.empty((n, n))
+    s_t = np.empty((n, n))
+    pair = np.empty((n, n))
+    stake = np.empty((n, n))
+    held = np.empty((n, n))
+    against = np.empty((n, n))
+    acc = np.empty((n, n))
+    balance_divisor = float(max(1, n - 2))  # third parties: the rate does not grow with N
+    for r in range(n_rep):
+        a = alignment[r]
+        # --- common threat: theta[i, k], the threat i perceives from k
+        if slots[0] >= 0:
+            for i in range(n):
+                for k in range(n):
+                    if i == k:
+                        theta[i, k] = 0.0
+                        continue
+                    base = threat[r, i, k]
+                    if k == hegemon and anti_hegemony[r, i] > base:
+                        base = anti_hegemony[r, i]
+                    hostility = max(0.0, -a[k, i])
+                    attacked = 1.0 if war[r, k, i] > 0 else 0.0
+                    perceived = bw * base + (1.0 - bw) * hostility + attacked
+                    theta[i, k] = power[k] * min(max(perceived, 0.0), 1.0) * shield[i, k]
+            for k in range(n):
+                for j in range(n):
+                    theta_t[k, j] = theta[j, k]
+            _third_party_sum(theta, theta_t, shared)
+            o = out[slots[0], r]
+            for i in range(n):
+                for j in range(n):
+                    o[i, j] = 0.0 if i == j else ts * shared[i, j] - td * theta[i, j]
+        # --- structural balance: the tie i perceives between k and j is their mean
+        if slots[1] >= 0:
+            for i in range(n):
+                for j in range(n):
+                    warm[i, j] = 0.0 if i == j else a[i, j]
+            for i in range(n):
+                for j in range(n):
+                    tie[i, j] = 0.5 * (warm[i, j] + warm[j, i])
+            _third_party_sum(warm, tie, shared)
+            o = out[slots[1], r]
+            for i in range(n):
+                for j in range(n):
+                    o[i, j] = 0.0 if i == j else rates[_BAL] * shared[i, j] / balance_divisor
+        # --- sanctions pressure
+        if slots[2] >= 0:
+            s = sanctions[r]
+            for k in range(n):
+                for i in range(n):
+                    s_t[i, k] = s[k, i]
+            _third_party_sum(s_t, s, pair)  # sanctioned by the same imposers
+            _third_party_sum(interdependence[r], secondary, held)
+            o = out[slots[2], r]
+            for i in range(n):
+                for j in range(n):
+                    if i == j:
+                        o[i, j] = 0.0
+                        continue
+                    # -expm1(-0) is 0: most pairs share no imposer
+                    shared_ij = 0.0 if pair[i, j] == 0.0 else -np.expm1(-pair[i, j])
+                    on_i = s[j, i]  # j's sanctions on i
+                    willing = 0.5 * (1.0 + a[j, i])
+                    outside = min(max(1.0 - on_i / imposer_threshold, 0.0), 1.0)
+                    value = (exposure[i] * sanctions_bite[r, i] * outside * power[j] * willing
+                             * (1.0 + shared_ij))
+                    o[i, j] = (rates[_SV] * value - rates[_SR] * (on_i + s[i, j])
+                               - rates[_SSEC] * held[i, j])
+        # --- interdependence
+        if slots[3] >= 0:
+            o = out[slots[3], r]
+            for i in range(n):
+                for j in range(n):
+                    o[i, j] = 0.0 if i == j else rates[_INTER] * interdependence[r, i, j]
+        # --- treaty commitment: standing value, and a guarantor of one's enemy
+        if slots[4] >= 0:
+            o = out[slots[4], r]
+            if has_guarantee:
+                for i in range(n):
+                    for p in range(n):
+                        hostile[i, p] = (0.0 if i == p
+                                         else max(0.0, -0.5 * (a[i, p] + a[p, i])))
+                _third_party_sum(hostile, guarantee, held)
+                _third_party_sum(guarantee_t, hostile, against)
+                for i in range(n):
+                    for j in range(n):
+                        o[i, j] = 0.0 if i == j else (
+                            treaty_standing[i, j]
+                            - rates[_DTHIRD] * min(1.0, held[i, j] + against[i, j]))
+            else:
+                for i in range(n):
+                    for j in range(n):
+                        o[i, j] = 0.0 if i == j else treaty_standing[i, j]
+        # --- theatres: shared and opposed stakes, theatre by theatre (the order of the
+        # reference's sum), with the products that do not depend on j taken out of the
+        # inner loop (the same products, so the same rounding)
+        if slots[5] >= 0:
+            for i in range(n):
+                for j in range(n):
+                    acc[i, j] = 0.0
+            for t in range(n_th):
+                it = intensity[r, t]
+                c = competition[t]
+                for i in range(n):
+                    lead = it * engagement[r, t, i]
+                    x_i = position[r, t, i]
+                    for j in range(n):
+                        agree = x_i * position[r, t, j]
+                        affinity = agree - c * max(0.0, agree)
+                        acc[i, j] += lead * engagement[r, t, j] * affinity
+            o = out[slots[5], r]
+            for i in range(n):
+                for j in range(n):
+                    o[i, j] = 0.0 if i == j else rates[_THW] * acc[i, j]
+        # --- historical distrust
+        if slots[6] >= 0:
+            o = out[slots[6], r]
+            for i in range(n):
+                for j in range(n):
+                    o[i, j] = 0.0 if i == j else -rates[_DIST] * distrust[r, i, j]
+        # --- cross-pressure: what i stands to lose with partners hostile to j
+        if slots[7] >= 0:
+            for i in range(n):
+                for k in range(n):
+                    if i == k:
+                        stake[i, k] = 0.0
+                        hostile[i, k] = 0.0
+                    else:
+                        stake[i, k] = interdependence[r, i, k] * max(0.0, a[i, k])
+                        hostile[i, k] = max(0.0, -a[i, k])
+            _third_party_sum(stake, hostile, cp)
+            o = out[slots[7], r]
+            for i in range(n):
+                for j in range(n):
+                    o[i, j] = 0.0 if i == j else -rates[_CP] * cp[i, j]
+        # --- domestic politics: the factions' ideals mixed by the hardliners' weight
+        if slots[8] >= 0:
+            o = out[slots[8], r]
+            for i in range(n):
+                b = balance[r, i]
+                for j in range(n):
+                    mask = 1.0 if domestic_mask[i, j] else 0.0
+                    o[i, j] = 0.0 if i == j else (
+                        rates[_DOM] * mask * (b * domestic_hardline[i, j]
+                                              + (1.0 - b) * domestic_reform[i, j]))
+        # --- reciprocity: what j delivered to i against what i asked of j
+        if slots[9] >= 0:
+            o = out[slots[9], r]
+            for i in range(n):
+                for j in range(n):
+                    o[i, j] = 0.0 if i == j else rates[_REC] * (delivered[r, j, i] - asks[i, j])
+        # --- standing residual
+        if slots[10] >= 0:
+            o = out[slots[10], r]
+            for i in range(n):
+                for j in range(n):
+                    o[i, j] = 0.0 if i == j else rates[_STAND] * standing[i, j]

@@ -1,0 +1,127 @@
+"""The compiled month equals the reference formulas, term by term.
+
+The driver modules' NumPy ``force`` functions are the documented formulas; the compiled
+drivers (`sim.dynamics.kernels.month_drivers`) must give the same contribution for every
+driver, on real mid-run states (a war under a mutual-defence clause, so that every driver
+has something to do) and on states pushed off them at random. Elementwise arithmetic is in
+the same order as the reference; sums over third parties are in index order where the
+reference's BLAS uses its own, so the tolerance is a few units in the last place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from sim.dynamics.adjudication import delivered, sanctions_in_force
+from sim.dynamics.driver_block import driver_contributions
+from sim.dynamics.drivers import DRIVERS, StepInputs
+from sim.dynamics.engine import advance, driver_inputs, structural_view
+from sim.dynamics.state import initial_state
+from sim.inputs.compile import build_world
+from sim.inputs.scenario import load_scenario
+
+#: Relative and absolute tolerance of the comparison: a few units in the last place of
+#: contributions of order one (third-party sums of N terms, summed in another order).
+RTOL, ATOL = 1e-12, 1e-13
+
+
+def _mid_run(name: str, months: int, seeds=(1, 2, 3, 4)):
+    world = build_world(load_scenario(name))
+    state = initial_state(world, np.array(seeds, dtype=np.uint64))
+    for _ in range(months):
+        advance(state, world, keep_terms=False)
+    return world, state
+
+
+def _inputs(state, world, moves: np.ndarray) -> StepInputs:
+    sanctions, _, bite = sanctions_in_force(state, world)
+    return driver_inputs(world, state.step, delivered(moves), sanctions, bite)
+
+
+def _reference(view, world, inputs) -> np.ndarray:
+    n = world.n
+    out = np.stack([np.broadcast_to(d.force(view, world, inputs), view.alignment.shape)
+                    for d in DRIVERS]).copy()
+    out[:, :, np.arange(n), np.arange(n)] = 0.0
+    return out
+
+
+def _shaken(state, g: np.random.Generator):
+    """The state with its relations and stocks moved at random within their ranges, so that
+    every branch (hostility, warm and cold ties, sanctions below and above the imposer
+    threshold) is visited."""
+    s = state.copy()
+    shape = s.alignment.shape
+    s.perceived = np.clip(s.perceived + g.normal(0, 0.4, shape), -0.99, 0.99)
+    s.alignment = s.perceived.copy()
+    s.interdependence = np.clip(s.interdependence + g.uniform(-0.2, 0.3, shape), 0, 1)
+    s.distrust = g.uniform(0, 1, shape)
+    s.sanctions_own = np.where(g.uniform(size=shape) < 0.2, g.uniform(0, 0.3, shape), 0.0)
+    s.war = np.where(g.uniform(size=shape) < 0.05, 3.0, 0.0)
+    s.balance = g.uniform(0, 1, s.balance.shape)
+    s.intensity = g.uniform(0, 1, s.intensity.shape)
+    return s
+
+
+@pytest.mark.parametrize("name, months", [("israel_iran_war_mutual_defence", 14),
+                                          ("baseline", 30), ("history", 300)])
+def test_compiled_drivers_equal_the_reference_forces(name, months):
+    world, state = _mid_run(name, months)
+    g = np.random.default_rng(17)
+    moves = g.integers(0, 7, state.alignment.shape).astype(np.int8)
+    for s in (state, _shaken(state, g), _shaken(state, g)):
+        view = structural_view(s)
+        inputs = _inputs(s, world, moves)
+        want = _reference(view, world, inputs)
+        got = driver_contributions(view, world, inputs)
+        for k, d in enumerate(DRIVERS):
+            np.testing.assert_allclose(got[k], want[k], rtol=RTOL, atol=ATOL,
+                                       err_msg=f"driver {d.name} in {name}")
+
+
+def test_a_guarantee_is_exercised():
+    """The war-under-a-clause case reaches the guarantee branches (deterrence shield, the
+    guarantor of an enemy), so the comparison above covers them."""
+    world, state = _mid_run("israel_iran_war_mutual_defence", 14)
+    assert _inputs(state, world, np.zeros_like(state.last_dyadic)).guarantee.any()
+
+
+def test_a_driver_the_kernel_does_not_know_is_computed_by_its_force(monkeypatch):
+    """A modeller's new driver module has a force and no compiled code: it is computed by
+    its force, in its place, and the built-in drivers are unchanged."""
+    from sim.dynamics import driver_block, drivers
+    from sim.dynamics.drivers._common import Driver
+
+    world, state = _mid_run("baseline", 6)
+    view = structural_view(state)
+    inputs = _inputs(state, world, np.zeros_like(state.last_dyadic))
+    before = driver_contributions(view, world, inputs)
+    extra = Driver("custom", "a modeller's driver", "test", lambda s, w, x: 0.5 * s.alignment,
+                   order=99)
+    monkeypatch.setattr(driver_block, "DRIVERS", (*drivers.DRIVERS, extra))
+    driver_block._layout.cache_clear()
+    try:
+        after = driver_contributions(view, world, inputs)
+    finally:
+        monkeypatch.undo()
+        driver_block._layout.cache_clear()
+    n = world.n
+    custom = 0.5 * view.alignment
+    custom[:, np.arange(n), np.arange(n)] = 0.0
+    np.testing.assert_array_equal(after[:-1], before)
+    np.testing.assert_array_equal(after[-1], custom)
+
+
+def test_a_replicate_does_not_depend_on_its_batch():
+    world, state = _mid_run("israel_iran_war_mutual_defence", 14, seeds=tuple(range(1, 9)))
+    inputs = _inputs(state, world, np.zeros_like(state.last_dyadic))
+    whole = driver_contributions(structural_view(state), world, inputs)
+    one = state.take([5])
+    alone = driver_contributions(structural_view(one), world,
+                                 dataclasses.replace(inputs, delivered=inputs.delivered[[5]],
+                                                     sanctions=inputs.sanctions[[5]],
+                                                     sanctions_bite=inputs.sanctions_bite[[5]]))
+    np.testing.assert_array_equal(alone[:, 0], whole[:, 5])
