@@ -125,3 +125,24 @@ def test_a_replicate_does_not_depend_on_its_batch():
                                                      sanctions=inputs.sanctions[[5]],
                                                      sanctions_bite=inputs.sanctions_bite[[5]]))
     np.testing.assert_array_equal(alone[:, 0], whole[:, 5])
+
+
+def test_keyed_draws_are_the_rng_streams_draws():
+    """The compiled choice draws its uniforms itself: each cell gets exactly the number
+    `sim.core.rng.uniform` gives its address, so choosing with the month's array of draws
+    and choosing inside the kernel agree on every cell, for any subset of actors."""
+    from sim.core import rng
+    from sim.dynamics.decisions import keyed_logit_choice, logit_choice
+
+    g = np.random.default_rng(5)
+    r, n, width, acts = 6, 9, 9, 7
+    seeds = np.array([3, 1, 2**40 + 9, 77, 0, 5], dtype=np.uint64)
+    for rows in (np.arange(n), np.array([4]), np.array([0, 7, 8])):
+        util = g.normal(0, 2, (r, len(rows), width, acts))
+        util[g.uniform(size=util.shape) < 0.15] = -np.inf
+        util[..., 2] = 0.0  # one feasible action at least
+        lam = g.uniform(0, 5, len(rows))
+        draws = rng.uniform(seeds, 11, rng.Stream.DYADIC_CHOICE, (n, width))[:, rows, :]
+        want = logit_choice(util, lam[None, :, None], draws)
+        got = keyed_logit_choice(util, lam, seeds, 11, rng.Stream.DYADIC_CHOICE, rows, width)
+        np.testing.assert_array_equal(got, want)

@@ -40,7 +40,8 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z ^ (z >> _S31)
 
 
-def _keys(seeds: np.ndarray, step: int, stream: int) -> np.ndarray:
+def keys(seeds: np.ndarray, step: int, stream: int) -> np.ndarray:
+    """(R,) uint64: each replicate's key for the draws of (step, stream)."""
     with np.errstate(over="ignore"):
         k = _mix(np.asarray(seeds, dtype=np.uint64) + _GOLDEN)
         k = _mix(k + np.uint64(step + 1) * _GOLDEN)
@@ -71,7 +72,7 @@ def uniform(seeds: np.ndarray, step: int, stream: int, shape: tuple[int, ...]) -
     seeds = np.atleast_1d(np.asarray(seeds, dtype=np.uint64))
     count = int(np.prod(shape, dtype=np.int64)) if shape else 1
     out = np.empty((len(seeds), count))
-    _uniform_kernel(_keys(seeds, step, stream), out)
+    _uniform_kernel(keys(seeds, step, stream), out)
     return out.reshape((len(seeds), *shape))
 
 

@@ -21,6 +21,7 @@ from sim.dynamics.kernels import (
     cap_moves_kernel,
     dyadic_utilities_kernel,
     logit_choice_kernel,
+    logit_choice_keyed,
     theatre_utilities_kernel,
 )
 from sim.dynamics.obligations import Obligations, obligation_utilities
@@ -119,8 +120,8 @@ def logit_choice(util: np.ndarray, precision: np.ndarray, draws: np.ndarray) -> 
     ``precision`` broadcasts against ``util[..., 0]``; ``draws`` are uniforms of that shape.
     Infeasible actions (utility -inf) weigh exactly 0, so precision 0 is a uniform choice
     among the feasible ones. Each cell is computed alone, with its weights summed in action
-    order (`sim.dynamics.kernels.logit_choice_kernel`), so a cell's result does not depend on the
-    batch it is computed in.
+    order (`sim.dynamics.kernels.logit_choice_kernel`), so a cell's result does not depend on
+    the batch it is computed in.
     """
     shape = util.shape[:-1]
     flat = np.ascontiguousarray(util, dtype=np.float64).reshape(-1, util.shape[-1])
@@ -129,6 +130,21 @@ def logit_choice(util: np.ndarray, precision: np.ndarray, draws: np.ndarray) -> 
     out = np.empty(flat.shape[0], dtype=np.int8)
     logit_choice_kernel(flat, lam, u, out)
     return out.reshape(shape)
+
+
+def keyed_logit_choice(util: np.ndarray, precision: np.ndarray, seeds: np.ndarray, step: int,
+                       stream: int, rows: np.ndarray, width: int) -> np.ndarray:
+    """`logit_choice` of ``util`` (R, M, K, A) for actors ``rows`` (precision (M,)), cell
+    [r, m, k] drawing element [r, rows[m], k] of ``rng.uniform(seeds, step, stream, (N,
+    width))``: the same draws, computed inside the compiled choice
+    (`sim.dynamics.kernels.logit_choice_keyed`)."""
+    r, m, k, a = util.shape
+    out = np.empty(r * m * k, dtype=np.int8)
+    logit_choice_keyed(np.ascontiguousarray(util).reshape(-1, a),
+                       np.ascontiguousarray(precision, dtype=np.float64),
+                       rng.keys(seeds, step, stream), np.asarray(rows, dtype=np.int64),
+                       width, out)
+    return out.reshape((r, m, k))
 
 
 def move_budget(world, decided: dict[tuple[int, int], int] | None
@@ -157,12 +173,11 @@ def choose(per: Perception, state, world, rows: np.ndarray,
     ro = world.roster
     lam = ro.rationality[rows]
     u_d = dyadic_utilities(per, world, rows)
-    draws_d = rng.uniform(state.seeds, state.step, rng.Stream.DYADIC_CHOICE, (ro.n, ro.n))
-    dyadic = logit_choice(u_d, lam[None, :, None], draws_d[:, rows, :])
+    dyadic = keyed_logit_choice(u_d, lam, state.seeds, state.step, rng.Stream.DYADIC_CHOICE,
+                                rows, ro.n)
     fixed, budget = move_budget(world, decided)
     cap_moves_kernel(dyadic, u_d, rows.astype(np.int64), fixed, budget)
-    t = len(ro.theatre_ids)
     u_t = theatre_utilities(per, state, world, rows)
-    draws_t = rng.uniform(state.seeds, state.step, rng.Stream.THEATRE_CHOICE, (ro.n, t))
-    theatre = logit_choice(u_t, lam[None, :, None], draws_t[:, rows, :])
+    theatre = keyed_logit_choice(u_t, lam, state.seeds, state.step,
+                                 rng.Stream.THEATRE_CHOICE, rows, len(ro.theatre_ids))
     return dyadic, theatre

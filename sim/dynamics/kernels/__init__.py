@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 #: importing a driver's declarations costs nothing (`sim.dynamics.kernels.lazy`).
 _LOCATION = {
     "cap_moves_kernel": "choice", "dyadic_utilities_kernel": "choice",
-    "logit_choice_kernel": "choice", "theatre_utilities_kernel": "choice",
+    "logit_choice_keyed": "choice", "logit_choice_kernel": "choice",
+    "theatre_utilities_kernel": "choice", "compute_drivers": "month_drivers",
     "sanctions_force": "drivers", "theatre_affinity": "drivers",
     "settle_month": "settle", "update_stocks": "stocks",
 }
@@ -31,9 +32,11 @@ if TYPE_CHECKING:
         cap_moves_kernel,
         dyadic_utilities_kernel,
         logit_choice_kernel,
+        logit_choice_keyed,
         theatre_utilities_kernel,
     )
     from sim.dynamics.kernels.drivers import sanctions_force, theatre_affinity
+    from sim.dynamics.kernels.month_drivers import compute_drivers
     from sim.dynamics.kernels.settle import settle_month
     from sim.dynamics.kernels.stocks import update_stocks
 
@@ -45,6 +48,14 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "cap_moves_kernel", "dyadic_utilities_kernel", "logit_choice_kernel", "sanctions_force",
-    "settle_month", "theatre_affinity", "theatre_utilities_kernel", "update_stocks",
+    "cap_moves_kernel",
+    "compute_drivers",
+    "dyadic_utilities_kernel",
+    "logit_choice_kernel",
+    "logit_choice_keyed",
+    "sanctions_force",
+    "settle_month",
+    "theatre_affinity",
+    "theatre_utilities_kernel",
+    "update_stocks",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.core.rng import _GOLDEN, _M1, _M2, _S27, _S30, _S31
 from sim.dynamics.kernels.codes import (
     MAINTAIN,
     T_INTERVENE,
@@ -113,50 +114,6 @@ def theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging
 
 
 @njit(cache=True, nogil=True)
-def logit_choice_kernel(util, precision, draws, out):
-    """For each row m of ``util`` (M, A): draw an action with probability proportional to
-    exp(precision[m] * U), infeasible (-inf) actions weighing exactly 0; ``out`` (M,) int8.
-
-    Inverse-CDF sampling with the cumulative weights summed in action order; if round-off
-    lands the draw on an infeasible last action, the best feasible action is taken.
-    """
-    m_rows, n_act = util.shape
-    w = np.empty(n_act)
-    for m in range(m_rows):
-        lam = precision[m]
-        top = -np.inf
-        for a in range(n_act):
-            u = util[m, a]
-            if u > -np.inf:
-                z = lam * u
-                if z > top:
-                    top = z
-        total = 0.0
-        for a in range(n_act):
-            u = util[m, a]
-            if u > -np.inf:
-                z = lam * u - top
-                w[a] = 1.0 if z == 0.0 else np.exp(z)  # exp(0) is exactly 1: skip the call
-            else:
-                w[a] = 0.0
-            total += w[a]
-        threshold = draws[m] * total
-        acc = 0.0
-        choice = 0
-        for a in range(n_act - 1):
-            acc += w[a]
-            if acc <= threshold:
-                choice += 1
-        if w[choice] == 0.0:
-            best = 0
-            for a in range(1, n_act):
-                if util[m, a] > util[m, best]:
-                    best = a
-            choice = best
-        out[m] = choice
-
-
-@njit(cache=True, nogil=True)
 def cap_moves_kernel(choice, util, rows, fixed, budget):
     """Keep at most ``budget[i]`` departures from "maintain" per (replicate, actor i): those
     with the largest utility gain over maintaining (ties to the lower partner index); the
@@ -190,3 +147,81 @@ def cap_moves_kernel(choice, util, rows, fixed, budget):
                 for c in range(worst, count - 1):
                     kept[c] = kept[c + 1]
                 count -= 1
+
+
+@njit(cache=True, nogil=True)
+def _pick(util, m, lam, draw, w):
+    """One cell's logit draw: weights exp(lam U - max) in ``w`` (the caller's scratch of
+    length A), infeasible actions (-inf) weighing exactly 0; inverse-CDF sampling with the
+    cumulative weights summed in action order; if round-off lands the draw on an
+    infeasible action, the best feasible one is taken."""
+    n_act = util.shape[1]
+    top = -np.inf
+    for a in range(n_act):
+        u = util[m, a]
+        if u > -np.inf:
+            z = lam * u
+            if z > top:
+                top = z
+    total = 0.0
+    for a in range(n_act):
+        u = util[m, a]
+        if u > -np.inf:
+            z = lam * u - top
+            w[a] = 1.0 if z == 0.0 else np.exp(z)  # exp(0) is exactly 1: skip the call
+        else:
+            w[a] = 0.0
+        total += w[a]
+    threshold = draw * total
+    acc = 0.0
+    choice = 0
+    for a in range(n_act - 1):
+        acc += w[a]
+        if acc <= threshold:
+            choice += 1
+    if w[choice] == 0.0:
+        best = 0
+        for a in range(1, n_act):
+            if util[m, a] > util[m, best]:
+                best = a
+        choice = best
+    return choice
+
+
+@njit(cache=True, nogil=True)
+def logit_choice_kernel(util, precision, draws, out):
+    """For each row m of ``util`` (M, A): draw an action with probability proportional to
+    exp(precision[m] * U) with the uniform ``draws[m]`` (see `_pick`); ``out`` (M,) int8."""
+    w = np.empty(util.shape[1])
+    for m in range(util.shape[0]):
+        out[m] = _pick(util, m, precision[m], draws[m], w)
+
+
+@njit(cache=True, nogil=True)
+def logit_choice_keyed(util, precision, keys, rows, width, out):
+    """As `logit_choice_kernel` for cells (R, M, K) flattened in that order (``util``
+    (R x M x K, A), ``precision`` (M,) by actor), each drawing its own counter-based uniform:
+    replicate r's key ``keys[r]`` and counter rows[m] x width + k, the address
+    `sim.core.rng.uniform` gives element [r, rows[m], k] of a (N, width) draw. The same
+    numbers, without making and reading the month's (R, N, width) array of draws; a
+    replicate's draws are mixed first, in a loop the compiler vectorises, then used."""
+    n_rep = keys.shape[0]
+    m_rows = rows.shape[0]
+    per_rep = m_rows * width
+    draws = np.empty(per_rep)
+    w = np.empty(util.shape[1])
+    for r in range(n_rep):
+        key = keys[r]
+        for mm in range(m_rows):
+            base = rows[mm] * width
+            for k in range(width):
+                z = key + (np.uint64(base + k) + np.uint64(1)) * _GOLDEN
+                z = (z ^ (z >> _S30)) * _M1
+                z = (z ^ (z >> _S27)) * _M2
+                z = z ^ (z >> _S31)
+                draws[mm * width + k] = (np.float64(z >> np.uint64(11)) + 0.5) * 2.0**-53
+        for mm in range(m_rows):
+            lam = precision[mm]
+            for k in range(width):
+                c = mm * width + k
+                out[r * per_rep + c] = _pick(util, r * per_rep + c, lam, draws[c], w)
