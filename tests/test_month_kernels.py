@@ -146,3 +146,15 @@ def test_keyed_draws_are_the_rng_streams_draws():
         want = logit_choice(util, lam[None, :, None], draws)
         got = keyed_logit_choice(util, lam, seeds, 11, rng.Stream.DYADIC_CHOICE, rows, width)
         np.testing.assert_array_equal(got, want)
+
+
+def test_the_perceived_cross_pressure_is_the_reference_formula():
+    """Actors perceive the cross-pressure driver's input, computed by the compiled drivers'
+    code: equal to the reference formula on a real and a shaken state."""
+    from sim.dynamics.decisions import _cross_pressure
+    from sim.dynamics.drivers.cross_pressure import cross_pressure_matrix
+
+    world, state = _mid_run("baseline", 30)
+    for s in (state, _shaken(state, np.random.default_rng(3))):
+        np.testing.assert_allclose(_cross_pressure(s), cross_pressure_matrix(s),
+                                   rtol=RTOL, atol=ATOL)

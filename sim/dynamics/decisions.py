@@ -16,7 +16,6 @@ import numpy as np
 from sim.core import rng
 from sim.core.actions import Dyadic, TheatreAction
 from sim.dynamics.drivers._common import ordered_sum
-from sim.dynamics.drivers.cross_pressure import cross_pressure_matrix
 from sim.dynamics.kernels import (
     cap_moves_kernel,
     dyadic_utilities_kernel,
@@ -55,11 +54,22 @@ def perceive(state, world, sanctions_bite: np.ndarray) -> Perception:
     sustained = np.tanh(state.target + state.episode_total)
     return Perception(
         step=state.step, value=value, gap=sustained - seen, last=state.last_dyadic,
-        cross=cross_pressure_matrix(state),
+        cross=_cross_pressure(state),
         pressure=np.clip(sanctions_bite + attacked, 0.0, 1.0),
         obligations=obligation_utilities(world.treaties, state.war, state.step),
         salience=salience,
     )
+
+
+def _cross_pressure(state) -> np.ndarray:
+    """(R, N, N) what each actor stands to lose with third parties by closing with each
+    partner: the cross-pressure driver's input (`sim.dynamics.drivers.cross_pressure`),
+    computed by the compiled drivers' own code."""
+    from sim.dynamics.kernels import cross_pressure_block
+
+    out = np.empty_like(state.alignment)
+    cross_pressure_block(state.alignment, np.ascontiguousarray(state.interdependence), out)
+    return out
 
 
 def dyadic_utilities(per: Perception, world, rows: np.ndarray) -> np.ndarray:

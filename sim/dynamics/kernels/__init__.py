@@ -23,6 +23,7 @@ _LOCATION = {
     "cap_moves_kernel": "choice", "dyadic_utilities_kernel": "choice",
     "logit_choice_keyed": "choice", "logit_choice_kernel": "choice",
     "theatre_utilities_kernel": "choice", "compute_drivers": "month_drivers",
+    "cross_pressure_block": "month_drivers",
     "sanctions_force": "drivers", "theatre_affinity": "drivers",
     "settle_month": "settle", "update_stocks": "stocks",
 }
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
         theatre_utilities_kernel,
     )
     from sim.dynamics.kernels.drivers import sanctions_force, theatre_affinity
-    from sim.dynamics.kernels.month_drivers import compute_drivers
+    from sim.dynamics.kernels.month_drivers import compute_drivers, cross_pressure_block
     from sim.dynamics.kernels.settle import settle_month
     from sim.dynamics.kernels.stocks import update_stocks
 
@@ -50,6 +51,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "cap_moves_kernel",
     "compute_drivers",
+    "cross_pressure_block",
     "dyadic_utilities_kernel",
     "logit_choice_kernel",
     "logit_choice_keyed",

@@ -63,6 +63,34 @@ def _third_party_sum(x, y, out):
 
 
 @njit(cache=True, nogil=True)
+def _cross_pressure(a, interdependence, stake, hostile, out):
+    """out[i, j]: what i stands to lose with its partners by closing with j, sum over k of
+    i's material stake in k (interdependence times the warm part of the relation) times k's
+    hostility to j; ``stake`` and ``hostile`` are scratch (N, N)."""
+    n = a.shape[0]
+    for i in range(n):
+        for k in range(n):
+            if i == k:
+                stake[i, k] = 0.0
+                hostile[i, k] = 0.0
+            else:
+                stake[i, k] = interdependence[i, k] * max(0.0, a[i, k])
+                hostile[i, k] = max(0.0, -a[i, k])
+    _third_party_sum(stake, hostile, out)
+
+
+@njit(cache=True, nogil=True)
+def cross_pressure_block(alignment, interdependence, out):
+    """The cross-pressure every actor perceives (R, N, N), for the decisions
+    (`sim.dynamics.decisions.perceive`): the same arithmetic as the driver's."""
+    n_rep, n, _ = alignment.shape
+    stake = np.empty((n, n))
+    hostile = np.empty((n, n))
+    for r in range(n_rep):
+        _cross_pressure(alignment[r], interdependence[r], stake, hostile, out[r])
+
+
+@njit(cache=True, nogil=True)
 def compute_drivers(slots, alignment, threat, anti_hegemony, war, distrust, interdependence,
                     balance, intensity, engagement, position, delivered, sanctions,
                     sanctions_bite, secondary, treaty_strength, guarantee, power, hegemon,
@@ -227,15 +255,7 @@ def compute_drivers(slots, alignment, threat, anti_hegemony, war, distrust, inte
                     o[i, j] = 0.0 if i == j else -rates[_DIST] * distrust[r, i, j]
         # --- cross-pressure: what i stands to lose with partners hostile to j
         if slots[7] >= 0:
-            for i in range(n):
-                for k in range(n):
-                    if i == k:
-                        stake[i, k] = 0.0
-                        hostile[i, k] = 0.0
-                    else:
-                        stake[i, k] = interdependence[r, i, k] * max(0.0, a[i, k])
-                        hostile[i, k] = max(0.0, -a[i, k])
-            _third_party_sum(stake, hostile, cp)
+            _cross_pressure(a, interdependence[r], stake, hostile, cp)
             o = out[slots[7], r]
             for i in range(n):
                 for j in range(n):
