@@ -127,7 +127,7 @@ def test_theatre_utilities_match_the_numpy_formulas(g):
     got = np.empty_like(want)
     salience = np.swapaxes(stake * intensity[:, :, None], 1, 2)
     theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging, power,
-                             move, intervene, 0.5, 0.5, 2.0, got)
+                             np.array([move, intervene, 0.5, 0.5, 2.0]), got)
     assert np.array_equal(got, want)
 
 

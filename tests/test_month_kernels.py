@@ -127,25 +127,79 @@ def test_a_replicate_does_not_depend_on_its_batch():
     np.testing.assert_array_equal(alone[:, 0], whole[:, 5])
 
 
-def test_keyed_draws_are_the_rng_streams_draws():
-    """The compiled choice draws its uniforms itself: each cell gets exactly the number
-    `sim.core.rng.uniform` gives its address, so choosing with the month's array of draws
-    and choosing inside the kernel agree on every cell, for any subset of actors."""
-    from sim.core import rng
-    from sim.dynamics.decisions import keyed_logit_choice, logit_choice
+def _reference_logit(util: np.ndarray, lam: float, draw: float) -> int:
+    """The documented logit draw of one cell, action by action (docs/ODD.md §7.4)."""
+    feasible = util > -np.inf
+    top = max(lam * u for u in util[feasible])
+    w = np.where(feasible, np.exp(np.where(feasible, lam * util - top, 0.0)), 0.0)
+    total = 0.0
+    for x in w:
+        total += x
+    acc, choice = 0.0, 0
+    for x in w[:-1]:
+        acc += x
+        choice += acc <= draw * total
+    return int(choice) if w[choice] > 0.0 else int(np.argmax(util))
 
-    g = np.random.default_rng(5)
-    r, n, width, acts = 6, 9, 9, 7
-    seeds = np.array([3, 1, 2**40 + 9, 77, 0, 5], dtype=np.uint64)
-    for rows in (np.arange(n), np.array([4]), np.array([0, 7, 8])):
-        util = g.normal(0, 2, (r, len(rows), width, acts))
-        util[g.uniform(size=util.shape) < 0.15] = -np.inf
-        util[..., 2] = 0.0  # one feasible action at least
-        lam = g.uniform(0, 5, len(rows))
-        draws = rng.uniform(seeds, 11, rng.Stream.DYADIC_CHOICE, (n, width))[:, rows, :]
-        want = logit_choice(util, lam[None, :, None], draws)
-        got = keyed_logit_choice(util, lam, seeds, 11, rng.Stream.DYADIC_CHOICE, rows, width)
-        np.testing.assert_array_equal(got, want)
+
+def _reference_cap(choice: np.ndarray, util: np.ndarray, limit: int, fixed: np.ndarray
+                   ) -> np.ndarray:
+    """At most ``limit`` departures from maintain, the smallest gains dropped first (ties:
+    the higher partner index)."""
+    choice = choice.copy()
+    while True:
+        moving = [j for j in range(len(choice)) if choice[j] != 2 and not fixed[j]]
+        if len(moving) <= limit:
+            return choice
+        gains = [(util[j, choice[j]] - util[j, 2], -j) for j in moving]
+        worst = moving[gains.index(min(gains))]
+        choice[worst] = 2
+
+
+def _reference_choose(per, state, world, rows, decided=None):
+    from sim.core import rng
+    from sim.dynamics.decisions import dyadic_utilities, move_budget, theatre_utilities
+
+    ro = world.roster
+    u_d = dyadic_utilities(per, world, rows)
+    u_t = theatre_utilities(per, state, world, rows)
+    draws_d = rng.uniform(state.seeds, state.step, rng.Stream.DYADIC_CHOICE, (ro.n, ro.n))
+    draws_t = rng.uniform(state.seeds, state.step, rng.Stream.THEATRE_CHOICE,
+                          (ro.n, len(ro.theatre_ids)))
+    fixed, budget = move_budget(world, decided)
+    dyadic = np.empty(u_d.shape[:-1], dtype=np.int8)
+    theatre = np.empty(u_t.shape[:-1], dtype=np.int8)
+    for r in range(u_d.shape[0]):
+        for k, i in enumerate(rows):
+            lam = ro.rationality[i]
+            picks = np.array([_reference_logit(u_d[r, k, j], lam, draws_d[r, i, j])
+                              for j in range(ro.n)])
+            dyadic[r, k] = _reference_cap(picks, u_d[r, k], budget[i], fixed[i])
+            for t in range(u_t.shape[2]):
+                theatre[r, k, t] = _reference_logit(u_t[r, k, t], lam, draws_t[r, i, t])
+    return dyadic, theatre
+
+
+@pytest.mark.parametrize("name, months", [("israel_iran_war_mutual_defence", 14),
+                                          ("baseline", 30)])
+def test_the_compiled_choice_is_the_documented_logit(name, months):
+    """The month's decisions (utilities, exponents, NumPy's exp, keyed draws, picks side by
+    side, the cap on moves) equal the documented logit computed cell by cell with the
+    stream's array of draws: for all actors, for one actor alone (a Mesa agent), and with a
+    player's moves taking part of the budget."""
+    from sim.dynamics.decisions import choose
+    from sim.dynamics.engine import open_month
+
+    world, state = _mid_run(name, months)
+    per = open_month(state, world).perception
+    n = world.n
+    decided = {(1, 2): 0, (1, 5): 2}
+    for rows, moves in ((np.arange(n), None), (np.array([3]), None),
+                        (np.array([1, 4]), decided)):
+        got = choose(per, state, world, rows, moves)
+        want = _reference_choose(per, state, world, rows, moves)
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
 
 
 def test_the_perceived_cross_pressure_is_the_reference_formula():
@@ -154,7 +208,7 @@ def test_the_perceived_cross_pressure_is_the_reference_formula():
     from sim.dynamics.decisions import _cross_pressure
     from sim.dynamics.drivers.cross_pressure import cross_pressure_matrix
 
-    world, state = _mid_run("baseline", 30)
+    _, state = _mid_run("baseline", 30)
     for s in (state, _shaken(state, np.random.default_rng(3))):
         np.testing.assert_allclose(_cross_pressure(s), cross_pressure_matrix(s),
                                    rtol=RTOL, atol=ATOL)

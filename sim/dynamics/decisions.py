@@ -17,10 +17,11 @@ from sim.core import rng
 from sim.core.actions import Dyadic, TheatreAction
 from sim.dynamics.drivers._common import ordered_sum
 from sim.dynamics.kernels import (
-    cap_moves_kernel,
+    decision_exponents,
+    draw_decisions,
     dyadic_utilities_kernel,
-    logit_choice_kernel,
-    logit_choice_keyed,
+    logit_draw,
+    logit_exponents,
     theatre_utilities_kernel,
 )
 from sim.dynamics.obligations import Obligations, obligation_utilities
@@ -90,16 +91,10 @@ def dyadic_utilities(per: Perception, world, rows: np.ndarray) -> np.ndarray:
     rows = np.asarray(rows, dtype=np.int64)
     r = per.value.shape[0]
     out = np.empty((r, len(rows), ro.n, len(Dyadic)))
-    if per.obligations is None:
-        oblig, slot = np.zeros((1, 1, 1, 1)), np.full(ro.n, -1, dtype=np.int64)
-    else:
-        oblig, slot = per.obligations.adj, per.obligations.slot
+    oblig, slot = _obligations(per, ro.n)
     dyadic_utilities_kernel(per.value, per.gap, per.cross, per.pressure, oblig, slot, rows,
                             per.last, ro.hedging, ro.arms_capacity, ro.arms_need, ro.asks,
-                            ro.sanction_capacity, float(p.gap_weight), float(p.move_cost),
-                            float(p.arms_cost), float(p.cover_cost), float(p.sanction_cost),
-                            float(p.switch_cost), float(p.capacity_floor),
-                            float(p.hedge_gap_share), float(p.arms_cross_pressure), out)
+                            ro.sanction_capacity, dyadic_coefficients(p), out)
     return out
 
 
@@ -118,10 +113,27 @@ def theatre_utilities(per: Perception, state, world, rows: np.ndarray) -> np.nda
     r, _, t = per.salience.shape
     out = np.empty((r, len(rows), t, len(TheatreAction)))
     theatre_utilities_kernel(per.salience, state.position, state.intensity, state.stake, rows,
-                             ro.hedging, ro.power, float(p.move_cost),
-                             float(p.intervene_cost), float(p.restraint_stance_cost),
-                             float(p.restraint_move_share), float(p.intervene_gain), out)
+                             ro.hedging, ro.power, theatre_coefficients(p), out)
     return out
+
+
+def dyadic_coefficients(p) -> np.ndarray:
+    """The dyadic menu's coefficients in the order the compiled cell reads them."""
+    return np.array([p.gap_weight, p.move_cost, p.arms_cost, p.cover_cost, p.sanction_cost,
+                     p.switch_cost, p.capacity_floor, p.hedge_gap_share,
+                     p.arms_cross_pressure], dtype=np.float64)
+
+
+def theatre_coefficients(p) -> np.ndarray:
+    """The theatre menu's coefficients in the order the compiled cell reads them."""
+    return np.array([p.move_cost, p.intervene_cost, p.restraint_stance_cost,
+                     p.restraint_move_share, p.intervene_gain], dtype=np.float64)
+
+
+def _obligations(per: Perception, n: int) -> tuple[np.ndarray, np.ndarray]:
+    if per.obligations is None:
+        return np.zeros((1, 1, 1, 1)), np.full(n, -1, dtype=np.int64)
+    return per.obligations.adj, per.obligations.slot
 
 
 def logit_choice(util: np.ndarray, precision: np.ndarray, draws: np.ndarray) -> np.ndarray:
@@ -129,32 +141,20 @@ def logit_choice(util: np.ndarray, precision: np.ndarray, draws: np.ndarray) -> 
 
     ``precision`` broadcasts against ``util[..., 0]``; ``draws`` are uniforms of that shape.
     Infeasible actions (utility -inf) weigh exactly 0, so precision 0 is a uniform choice
-    among the feasible ones. Each cell is computed alone, with its weights summed in action
-    order (`sim.dynamics.kernels.logit_choice_kernel`), so a cell's result does not depend on
-    the batch it is computed in.
+    among the feasible ones. The exponents and the draw are the month's own
+    (`sim.dynamics.kernels.choice`): each cell's weights summed in action order, so a
+    cell's result does not depend on the batch it is computed in.
     """
     shape = util.shape[:-1]
-    flat = np.ascontiguousarray(util, dtype=np.float64).reshape(-1, util.shape[-1])
+    cells = np.ascontiguousarray(util, dtype=np.float64).reshape(-1, util.shape[-1]).T.copy()
     lam = np.ascontiguousarray(np.broadcast_to(precision, shape), dtype=np.float64).ravel()
     u = np.ascontiguousarray(np.broadcast_to(draws, shape), dtype=np.float64).ravel()
-    out = np.empty(flat.shape[0], dtype=np.int8)
-    logit_choice_kernel(flat, lam, u, out)
+    weights = np.empty_like(cells)
+    logit_exponents(cells, lam, weights)
+    np.exp(weights, out=weights)
+    out = np.empty(cells.shape[1], dtype=np.int8)
+    logit_draw(weights, cells, u, out)
     return out.reshape(shape)
-
-
-def keyed_logit_choice(util: np.ndarray, precision: np.ndarray, seeds: np.ndarray, step: int,
-                       stream: int, rows: np.ndarray, width: int) -> np.ndarray:
-    """`logit_choice` of ``util`` (R, M, K, A) for actors ``rows`` (precision (M,)), cell
-    [r, m, k] drawing element [r, rows[m], k] of ``rng.uniform(seeds, step, stream, (N,
-    width))``: the same draws, computed inside the compiled choice
-    (`sim.dynamics.kernels.logit_choice_keyed`)."""
-    r, m, k, a = util.shape
-    out = np.empty(r * m * k, dtype=np.int8)
-    logit_choice_keyed(np.ascontiguousarray(util).reshape(-1, a),
-                       np.ascontiguousarray(precision, dtype=np.float64),
-                       rng.keys(seeds, step, stream), np.asarray(rows, dtype=np.int64),
-                       width, out)
-    return out.reshape((r, m, k))
 
 
 def move_budget(world, decided: dict[tuple[int, int], int] | None
@@ -179,15 +179,26 @@ def choose(per: Perception, state, world, rows: np.ndarray,
     """Dyadic choices (R, len(rows), N) and theatre choices (R, len(rows), T) for ``rows``;
     ``decided`` are the dyadic moves a player or White will take instead (they use up the
     actor's budget of moves, see `move_budget`)."""
-    rows = np.asarray(rows, dtype=np.intp)
-    ro = world.roster
-    lam = ro.rationality[rows]
-    u_d = dyadic_utilities(per, world, rows)
-    dyadic = keyed_logit_choice(u_d, lam, state.seeds, state.step, rng.Stream.DYADIC_CHOICE,
-                                rows, ro.n)
+    rows = np.asarray(rows, dtype=np.int64)
+    ro, p = world.roster, world.p
+    r, m, n, n_th = per.value.shape[0], len(rows), ro.n, len(ro.theatre_ids)
+    util_d, util_t = np.empty((r, len(Dyadic), m * n)), np.empty((r, len(TheatreAction), m * n_th))
+    weights_d, weights_t = np.empty_like(util_d), np.empty_like(util_t)
+    oblig, slot = _obligations(per, n)
+    decision_exponents(per.value, per.gap, per.cross, per.pressure, oblig, slot, rows,
+                       per.last, ro.hedging, ro.arms_capacity, ro.arms_need, ro.asks,
+                       ro.sanction_capacity, dyadic_coefficients(p), per.salience,
+                       state.position, state.intensity, state.stake, ro.power,
+                       theatre_coefficients(p),
+                       np.ascontiguousarray(ro.rationality[rows], dtype=np.float64),
+                       util_d, weights_d, util_t, weights_t)
+    np.exp(weights_d, out=weights_d)
+    np.exp(weights_t, out=weights_t)
     fixed, budget = move_budget(world, decided)
-    cap_moves_kernel(dyadic, u_d, rows.astype(np.int64), fixed, budget)
-    u_t = theatre_utilities(per, state, world, rows)
-    theatre = keyed_logit_choice(u_t, lam, state.seeds, state.step,
-                                 rng.Stream.THEATRE_CHOICE, rows, len(ro.theatre_ids))
+    dyadic = np.empty((r, m, n), dtype=np.int8)
+    theatre = np.empty((r, m, n_th), dtype=np.int8)
+    draw_decisions(util_d, weights_d, util_t, weights_t,
+                   rng.keys(state.seeds, state.step, rng.Stream.DYADIC_CHOICE),
+                   rng.keys(state.seeds, state.step, rng.Stream.THEATRE_CHOICE), rows, fixed,
+                   budget, dyadic, theatre)
     return dyadic, theatre

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 #: Where each kernel lives; a module is imported (and numba with it) on first use, so that
 #: importing a driver's declarations costs nothing (`sim.dynamics.kernels.lazy`).
 _LOCATION = {
-    "cap_moves_kernel": "choice", "dyadic_utilities_kernel": "choice",
-    "logit_choice_keyed": "choice", "logit_choice_kernel": "choice",
+    "decision_exponents": "choice", "draw_decisions": "choice",
+    "dyadic_utilities_kernel": "choice", "logit_draw": "choice", "logit_exponents": "choice",
     "theatre_utilities_kernel": "choice", "compute_drivers": "month_drivers",
     "cross_pressure_block": "month_drivers",
     "sanctions_force": "drivers", "theatre_affinity": "drivers",
@@ -30,10 +30,11 @@ _LOCATION = {
 
 if TYPE_CHECKING:
     from sim.dynamics.kernels.choice import (
-        cap_moves_kernel,
+        decision_exponents,
+        draw_decisions,
         dyadic_utilities_kernel,
-        logit_choice_kernel,
-        logit_choice_keyed,
+        logit_draw,
+        logit_exponents,
         theatre_utilities_kernel,
     )
     from sim.dynamics.kernels.drivers import sanctions_force, theatre_affinity
@@ -49,12 +50,13 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "cap_moves_kernel",
     "compute_drivers",
     "cross_pressure_block",
+    "decision_exponents",
+    "draw_decisions",
     "dyadic_utilities_kernel",
-    "logit_choice_kernel",
-    "logit_choice_keyed",
+    "logit_draw",
+    "logit_exponents",
     "sanctions_force",
     "settle_month",
     "theatre_affinity",

@@ -1,10 +1,20 @@
-"""Compiled decision step: utilities of every action and the logit draw.
+"""Compiled decision step: utilities of every action, the logit weights and the draw.
 
-These touch every (replicate, actor, partner, action) cell; in NumPy that was a dozen
-passes over R x N x N x 7 arrays a month and half of a batched month. `sim.dynamics.decisions`
-calls them, so the Mesa path, the batched path and the seminar's display of utilities
-all use them, and a cell's result never depends on its batch: each cell is computed
-alone, in a fixed order.
+These touch every (replicate, actor, partner, action) cell. A month's decisions are three
+calls (`sim.dynamics.decisions.choose`):
+
+1. `decision_exponents`: each cell's utilities and logit exponents, written action by
+   action (the cells of an action side by side), for the dyadic and the theatre menus;
+2. NumPy's vectorised ``exp`` over the exponents, several times faster than a scalar
+   ``exp`` per cell and action (which was most of a month's decision time), and giving an
+   element the same bits wherever it sits in an array;
+3. `draw_decisions`: each cell's counter-based uniform, the inverse-CDF draw, computed for
+   all cells of a replicate at once (each cell's sums in action order), and the cap on the
+   moves an actor makes a month.
+
+The formulas of a cell are written once (`_dyadic_cell`, `_theatre_cell`) and serve the
+display of utilities (`dyadic_utilities_kernel`, `theatre_utilities_kernel`) as well. A
+cell's result never depends on its batch: each cell is computed alone, in a fixed order.
 """
 
 from __future__ import annotations
@@ -24,204 +34,302 @@ from sim.dynamics.kernels.codes import (
 
 
 @njit(cache=True, nogil=True)
-def dyadic_utilities_kernel(value, gap, cross, pressure, obligations, slot, rows, last,
-                            hedging, arms_capacity, arms_need, asks, sanction_capacity,
-                            gap_weight, move_cost, arms_cost, cover_cost, sanction_cost,
-                            switch_cost, capacity_floor, hedge_gap_share, arms_cross_pressure,
-                            out):
-    """Fill ``out`` (R, len(rows), N, 7) with each dyadic action's utility; see
-    `sim.dynamics.decisions.dyadic_utilities` for the formulas (docs/ODD.md §7.4). Actor i's treaty
-    obligations are ``obligations[:, slot[i]]`` where ``slot[i] >= 0``; every action but
-    last month's (``last`` (R, N, N)) costs ``switch_cost`` more: policies persist. Every
-    coefficient is a parameter of the dynamics table, passed in: none is written here."""
-    n_rep = value.shape[0]
+def _dyadic_menu(r, value, gap, cross, pressure, obligations, slot, rows, last, hedging,
+                 arms_capacity, arms_need, asks, sanction_capacity, gap_weight, move_cost,
+                 arms_cost, cover_cost, sanction_cost, switch_cost, capacity_floor,
+                 hedge_gap_share, arms_cross_pressure, out):
+    """Replicate r's utility of each dyadic action of the actors in ``rows`` into ``out``
+    (M x N, A), cell k x N + j for row k's partner j; see
+    `sim.dynamics.decisions.dyadic_utilities` for the formulas (docs/ODD.md §7.4). Actor
+    i's treaty obligations are ``obligations[r, slot[i]]`` where ``slot[i] >= 0``; every
+    action but last month's costs the switching cost: policies persist. A whole
+    replicate at a time, with scalar coefficients: a function call per cell, with the
+    arrays as arguments, ran seven times slower."""
     n = value.shape[2]
-    n_act = out.shape[3]  # the menu's size comes with the array (sim.core.actions.Dyadic)
-    for r in range(n_rep):
-        for k in range(rows.shape[0]):
-            i = rows[k]
-            h = hedging[i]
-            arms_ok = arms_capacity[i] >= capacity_floor
-            sanction_ok = sanction_capacity[i] >= capacity_floor
-            o = slot[i]
-            for j in range(n):
-                if i == j:
-                    for a in range(n_act):
-                        out[r, k, j, a] = -np.inf
-                    out[r, k, j, MAINTAIN] = 0.0
-                    continue
-                v = value[r, i, j]
-                g = gap_weight * gap[r, i, j]
-                cp = cross[r, i, j]
-                u0 = -g - move_cost
-                u1 = h * (1.0 - abs(v)) - hedge_gap_share * g - move_cost
-                u2 = 0.0
-                u3 = g - move_cost - cp
-                u4 = arms_capacity[i] * arms_need[j] * (v + asks[j, i]) - arms_cost \
-                    - arms_cross_pressure * cp
-                u5 = pressure[r, j] * v - cover_cost
-                u6 = sanction_capacity[i] * (-v) - sanction_cost
-                if o >= 0:
-                    u0 += obligations[r, o, j, 0]
-                    u1 += obligations[r, o, j, 1]
-                    u2 += obligations[r, o, j, 2]
-                    u3 += obligations[r, o, j, 3]
-                    u4 += obligations[r, o, j, 4]
-                    u5 += obligations[r, o, j, 5]
-                    u6 += obligations[r, o, j, 6]
-                out[r, k, j, 0] = u0
-                out[r, k, j, 1] = u1
-                out[r, k, j, 2] = u2
-                out[r, k, j, 3] = u3
-                out[r, k, j, 4] = u4 if arms_ok else -np.inf
-                out[r, k, j, 5] = u5
-                out[r, k, j, 6] = u6 if sanction_ok else -np.inf
-                before = last[r, i, j]
+    n_act = out.shape[1]
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        h = hedging[i]
+        arms_ok = arms_capacity[i] >= capacity_floor
+        sanction_ok = sanction_capacity[i] >= capacity_floor
+        o = slot[i]
+        for j in range(n):
+            c = k * n + j
+            if i == j:  # towards oneself: only maintain, at no cost
                 for a in range(n_act):
-                    if a != before:
-                        out[r, k, j, a] -= switch_cost
+                    out[c, a] = -np.inf
+                out[c, MAINTAIN] = 0.0
+                continue
+            v = value[r, i, j]
+            g = gap_weight * gap[r, i, j]
+            cp = cross[r, i, j]
+            u0 = -g - move_cost
+            u1 = h * (1.0 - abs(v)) - hedge_gap_share * g - move_cost
+            u2 = 0.0
+            u3 = g - move_cost - cp
+            u4 = arms_capacity[i] * arms_need[j] * (v + asks[j, i]) - arms_cost \
+                - arms_cross_pressure * cp
+            u5 = pressure[r, j] * v - cover_cost
+            u6 = sanction_capacity[i] * (-v) - sanction_cost
+            if o >= 0:
+                u0 += obligations[r, o, j, 0]
+                u1 += obligations[r, o, j, 1]
+                u2 += obligations[r, o, j, 2]
+                u3 += obligations[r, o, j, 3]
+                u4 += obligations[r, o, j, 4]
+                u5 += obligations[r, o, j, 5]
+                u6 += obligations[r, o, j, 6]
+            out[c, 0] = u0
+            out[c, 1] = u1
+            out[c, 2] = u2
+            out[c, 3] = u3
+            out[c, 4] = u4 if arms_ok else -np.inf
+            out[c, 5] = u5
+            out[c, 6] = u6 if sanction_ok else -np.inf
+            before = last[r, i, j]
+            for a in range(n_act):
+                if a != before:
+                    out[c, a] -= switch_cost
 
 
 @njit(cache=True, nogil=True)
-def theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging, power,
-                             move_cost, intervene_cost, restraint_stance_cost,
-                             restraint_move_share, intervene_gain, out):
-    """Fill ``out`` (R, len(rows), T, 5) with each theatre action's utility; see
-    `sim.dynamics.decisions.theatre_utilities` for the formulas (docs/ODD.md §7.4). Actors without a
-    stake in a theatre can only carry on as they are (support, utility 0)."""
-    n_rep = salience.shape[0]
+def _theatre_menu(r, salience, position, intensity, stake, rows, hedging, power, move_cost,
+                  intervene_cost, stance_cost, restrain_move_share, intervene_gain, out):
+    """Replicate r's utility of each theatre action of the actors in ``rows`` into ``out``
+    (M x T, A), cell k x T + t; see `sim.dynamics.decisions.theatre_utilities` for the
+    formulas (docs/ODD.md §7.4). Actors without a stake in a theatre can only carry on as
+    they are (support, utility 0)."""
     n_th = salience.shape[2]
-    n_act = out.shape[3]  # the menu's size comes with the array (sim.core.actions.TheatreAction)
-    for r in range(n_rep):
-        for k in range(rows.shape[0]):
-            i = rows[k]
-            h = hedging[i]
-            pw = power[i]
-            for t in range(n_th):
-                if stake[r, t, i] == 0.0:
-                    for a in range(n_act):
-                        out[r, k, t, a] = -np.inf
-                    out[r, k, t, T_SUPPORT] = 0.0
-                    continue
-                s = salience[r, i, t]
-                pos = abs(position[r, t, i])
-                out[r, k, t, T_WITHDRAW] = -s - move_cost
-                out[r, k, t, T_RESTRAIN] = (h * s - restraint_stance_cost * s * pos
-                                            - restraint_move_share * move_cost)
-                out[r, k, t, T_SUPPORT] = 0.0
-                out[r, k, t, T_INTERVENE] = intervene_gain * s * pos * pw - intervene_cost
-                out[r, k, t, T_MEDIATE] = h * intensity[r, t] * (1.0 - pos) - move_cost
+    n_act = out.shape[1]
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        h = hedging[i]
+        pw = power[i]
+        for t in range(n_th):
+            c = k * n_th + t
+            if stake[r, t, i] == 0.0:
+                for a in range(n_act):
+                    out[c, a] = -np.inf
+                out[c, T_SUPPORT] = 0.0
+                continue
+            s = salience[r, i, t]
+            pos = abs(position[r, t, i])
+            out[c, T_WITHDRAW] = -s - move_cost
+            out[c, T_RESTRAIN] = (h * s - stance_cost * s * pos
+                                  - restrain_move_share * move_cost)
+            out[c, T_SUPPORT] = 0.0
+            out[c, T_INTERVENE] = intervene_gain * s * pos * pw - intervene_cost
+            out[c, T_MEDIATE] = h * intensity[r, t] * (1.0 - pos) - move_cost
 
 
 @njit(cache=True, nogil=True)
-def cap_moves_kernel(choice, util, rows, fixed, budget):
-    """Keep at most ``budget[i]`` departures from "maintain" per (replicate, actor i): those
+def dyadic_utilities_kernel(value, gap, cross, pressure, obligations, slot, rows, last,
+                            hedging, arms_capacity, arms_need, asks, sanction_capacity, coef,
+                            out):
+    """Fill ``out`` (R, len(rows), N, A) with each dyadic action's utility (`_dyadic_menu`);
+    every coefficient is a parameter of the dynamics table, passed in ``coef``
+    (`sim.dynamics.decisions.dyadic_coefficients`)."""
+    n_rep, m_rows, n, n_act = out.shape
+    for r in range(n_rep):
+        _dyadic_menu(r, value, gap, cross, pressure, obligations, slot, rows, last, hedging,
+                     arms_capacity, arms_need, asks, sanction_capacity, coef[0], coef[1],
+                     coef[2], coef[3], coef[4], coef[5], coef[6], coef[7], coef[8],
+                     out[r].reshape((m_rows * n, n_act)))
+
+
+@njit(cache=True, nogil=True)
+def theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging, power, coef,
+                             out):
+    """Fill ``out`` (R, len(rows), T, A) with each theatre action's utility (`_theatre_menu`;
+    ``coef`` from `sim.dynamics.decisions.theatre_coefficients`)."""
+    n_rep, m_rows, n_th, n_act = out.shape
+    for r in range(n_rep):
+        _theatre_menu(r, salience, position, intensity, stake, rows, hedging, power, coef[0],
+                      coef[1], coef[2], coef[3], coef[4], out[r].reshape((m_rows * n_th, n_act)))
+
+
+@njit(cache=True, nogil=True)
+def _exponents(menu, precision, width, util, expo):
+    """A replicate's cells ``menu`` (C, A), cell k x width + w of row k, into ``util``
+    (A, C), the cells side by side, and their logit exponents lam U - max over the feasible
+    actions (-inf where infeasible) into ``expo`` (A, C)."""
+    n_act = menu.shape[1]
+    for k in range(precision.shape[0]):
+        lam = precision[k]
+        for c in range(k * width, (k + 1) * width):
+            top = -np.inf
+            for a in range(n_act):
+                u = menu[c, a]
+                if u > -np.inf:
+                    z = lam * u
+                    if z > top:
+                        top = z
+            for a in range(n_act):
+                u = menu[c, a]
+                util[a, c] = u
+                expo[a, c] = lam * u - top if u > -np.inf else -np.inf
+
+
+@njit(cache=True, nogil=True)
+def decision_exponents(value, gap, cross, pressure, obligations, slot, rows, last, hedging,
+                       arms_capacity, arms_need, asks, sanction_capacity, dyadic_coef,
+                       salience, position, intensity, stake, power, theatre_coef, precision,
+                       util_d, expo_d, util_t, expo_t):
+    """Utilities and logit exponents of the actors in ``rows`` (precision (M,) by row), both
+    menus, cells side by side: ``util_d``/``expo_d`` (R, A, M x N) with cell k x N + j for
+    row k's partner j, ``util_t``/``expo_t`` (R, A_t, M x T) with cell k x T + t."""
+    n_rep = util_d.shape[0]
+    n = value.shape[2]
+    n_th = salience.shape[2]
+    menu_d = np.empty((util_d.shape[2], util_d.shape[1]))
+    menu_t = np.empty((util_t.shape[2], util_t.shape[1]))
+    c = dyadic_coef
+    ct = theatre_coef
+    for r in range(n_rep):
+        _dyadic_menu(r, value, gap, cross, pressure, obligations, slot, rows, last, hedging,
+                     arms_capacity, arms_need, asks, sanction_capacity, c[0], c[1], c[2], c[3],
+                     c[4], c[5], c[6], c[7], c[8], menu_d)
+        _exponents(menu_d, precision, n, util_d[r], expo_d[r])
+        _theatre_menu(r, salience, position, intensity, stake, rows, hedging, power, ct[0],
+                      ct[1], ct[2], ct[3], ct[4], menu_t)
+        _exponents(menu_t, precision, n_th, util_t[r], expo_t[r])
+
+
+@njit(cache=True, nogil=True)
+def _picks(weights, util, draws, total, acc, out):
+    """Inverse-CDF draws of all cells of one replicate: ``weights`` and ``util`` (A, C),
+    ``draws`` (C,) uniforms, ``out`` (C,) the actions. For each cell the cumulative weights
+    are summed in action order, exactly as cell by cell, but the cells go side by side, so
+    the compiler vectorises the sums; if round-off lands a draw on an infeasible action,
+    the cell's best feasible action is taken. ``total`` and ``acc`` are scratch (C,)."""
+    n_act, n_cell = weights.shape
+    for c in range(n_cell):
+        total[c] = 0.0
+        acc[c] = 0.0
+        out[c] = 0
+    for a in range(n_act):
+        for c in range(n_cell):
+            total[c] += weights[a, c]
+    for c in range(n_cell):
+        total[c] = draws[c] * total[c]  # the threshold
+    for a in range(n_act - 1):
+        for c in range(n_cell):
+            acc[c] += weights[a, c]
+            out[c] += 1 if acc[c] <= total[c] else 0
+    for c in range(n_cell):
+        if weights[out[c], c] == 0.0:
+            best = 0
+            for a in range(1, n_act):
+                if util[a, c] > util[best, c]:
+                    best = a
+            out[c] = best
+
+
+@njit(cache=True, nogil=True)
+def _keyed_draws(key, rows, width, draws):
+    """The uniforms of cells k x width + w (row k's element w): element [rows[k], w] of the
+    (N, width) draw `sim.core.rng.uniform` makes for this replicate's ``key``."""
+    for k in range(rows.shape[0]):
+        base = rows[k] * width
+        for w in range(width):
+            z = key + (np.uint64(base + w) + np.uint64(1)) * _GOLDEN
+            z = (z ^ (z >> _S30)) * _M1
+            z = (z ^ (z >> _S27)) * _M2
+            z = z ^ (z >> _S31)
+            draws[k * width + w] = (np.float64(z >> np.uint64(11)) + 0.5) * 2.0**-53
+
+
+@njit(cache=True, nogil=True)
+def _cap_moves(choice, util, rows, n, fixed, budget, kept):
+    """Keep at most ``budget[i]`` departures from "maintain" per actor i of ``rows``: those
     with the largest utility gain over maintaining (ties to the lower partner index); the
-    rest fall back to maintain. ``choice`` (R, M, N) int8 in place, ``util`` (R, M, N, A),
-    ``rows`` (M,) the actors; cells with ``fixed[i, j]`` (decided by a player or White)
-    are neither counted nor capped: their moves come from outside and use up the budget.
+    rest fall back to maintain. ``choice`` (M x N,) one replicate's dyadic actions in place,
+    ``util`` (A, M x N) its utilities; cells with ``fixed[i, j]`` (decided by a player or
+    White) are neither counted nor capped: their moves come from outside and use up the
+    budget.
 
     Why: a government makes a few deliberate moves a month, each large enough to see, not
     a small move towards every partner (decision record 0008)."""
-    n_rep, m_rows, n = choice.shape
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        limit = budget[i]
+        count = 0
+        for j in range(n):
+            if choice[k * n + j] != MAINTAIN and not fixed[i, j]:
+                kept[count] = j
+                count += 1
+        while count > limit:
+            worst = 0
+            worst_gain = np.inf
+            for c in range(count):
+                cell = k * n + kept[c]
+                gain = util[choice[cell], cell] - util[MAINTAIN, cell]
+                if gain <= worst_gain:  # ties: drop the higher index (seen later)
+                    worst_gain = gain
+                    worst = c
+            choice[k * n + kept[worst]] = MAINTAIN
+            for c in range(worst, count - 1):
+                kept[c] = kept[c + 1]
+            count -= 1
+
+
+@njit(cache=True, nogil=True)
+def draw_decisions(util_d, weights_d, util_t, weights_t, keys_d, keys_t, rows, fixed, budget,
+                   out_d, out_t):
+    """Each replicate's dyadic (``out_d`` (R, M, N) int8) and theatre (``out_t`` (R, M, T))
+    actions from the logit weights of `decision_exponents` (after ``exp``), each cell with
+    its counter-based uniform (``keys_d``/``keys_t`` (R,) the replicates' keys of the two
+    streams), the dyadic moves capped by `_cap_moves`."""
+    n_rep, m_rows, n = out_d.shape
+    n_th = out_t.shape[2]
+    cells_d, cells_t = m_rows * n, m_rows * n_th
+    draws = np.empty(max(cells_d, cells_t))
+    total = np.empty(max(cells_d, cells_t))
+    acc = np.empty(max(cells_d, cells_t))
+    chosen = np.empty(max(cells_d, cells_t), dtype=np.int64)
     kept = np.empty(n, dtype=np.int64)
     for r in range(n_rep):
+        _keyed_draws(keys_d[r], rows, n, draws)
+        _picks(weights_d[r], util_d[r], draws[:cells_d], total[:cells_d], acc[:cells_d],
+               chosen[:cells_d])
+        _cap_moves(chosen[:cells_d], util_d[r], rows, n, fixed, budget, kept)
         for k in range(m_rows):
-            i = rows[k]
-            limit = budget[i]
-            count = 0
             for j in range(n):
-                if choice[r, k, j] != MAINTAIN and not fixed[i, j]:
-                    kept[count] = j
-                    count += 1
-            while count > limit:
-                worst = 0
-                worst_gain = np.inf
-                for c in range(count):
-                    j = kept[c]
-                    gain = util[r, k, j, choice[r, k, j]] - util[r, k, j, MAINTAIN]
-                    if gain <= worst_gain:  # ties: drop the higher index (seen later)
-                        worst_gain = gain
-                        worst = c
-                choice[r, k, kept[worst]] = MAINTAIN
-                for c in range(worst, count - 1):
-                    kept[c] = kept[c + 1]
-                count -= 1
+                out_d[r, k, j] = chosen[k * n + j]
+        _keyed_draws(keys_t[r], rows, n_th, draws)
+        _picks(weights_t[r], util_t[r], draws[:cells_t], total[:cells_t], acc[:cells_t],
+               chosen[:cells_t])
+        for k in range(m_rows):
+            for t in range(n_th):
+                out_t[r, k, t] = chosen[k * n_th + t]
 
 
 @njit(cache=True, nogil=True)
-def _pick(util, m, lam, draw, w):
-    """One cell's logit draw: weights exp(lam U - max) in ``w`` (the caller's scratch of
-    length A), infeasible actions (-inf) weighing exactly 0; inverse-CDF sampling with the
-    cumulative weights summed in action order; if round-off lands the draw on an
-    infeasible action, the best feasible one is taken."""
-    n_act = util.shape[1]
-    top = -np.inf
-    for a in range(n_act):
-        u = util[m, a]
-        if u > -np.inf:
-            z = lam * u
-            if z > top:
-                top = z
-    total = 0.0
-    for a in range(n_act):
-        u = util[m, a]
-        if u > -np.inf:
-            z = lam * u - top
-            w[a] = 1.0 if z == 0.0 else np.exp(z)  # exp(0) is exactly 1: skip the call
-        else:
-            w[a] = 0.0
-        total += w[a]
-    threshold = draw * total
-    acc = 0.0
-    choice = 0
-    for a in range(n_act - 1):
-        acc += w[a]
-        if acc <= threshold:
-            choice += 1
-    if w[choice] == 0.0:
-        best = 0
-        for a in range(1, n_act):
-            if util[m, a] > util[m, best]:
-                best = a
-        choice = best
-    return choice
+def logit_exponents(util, precision, expo):
+    """``expo`` (A, C): the logit exponents of cells ``util`` (A, C) with precision (C,),
+    lam U - max over the feasible actions, -inf where infeasible: the arithmetic of
+    `_exponents`, for a menu of any size (for a draw with given uniforms, `logit_draw`)."""
+    n_act, n_cell = util.shape
+    for c in range(n_cell):
+        lam = precision[c]
+        top = -np.inf
+        for a in range(n_act):
+            if util[a, c] > -np.inf:
+                z = lam * util[a, c]
+                if z > top:
+                    top = z
+        for a in range(n_act):
+            expo[a, c] = lam * util[a, c] - top if util[a, c] > -np.inf else -np.inf
 
 
 @njit(cache=True, nogil=True)
-def logit_choice_kernel(util, precision, draws, out):
-    """For each row m of ``util`` (M, A): draw an action with probability proportional to
-    exp(precision[m] * U) with the uniform ``draws[m]`` (see `_pick`); ``out`` (M,) int8."""
-    w = np.empty(util.shape[1])
-    for m in range(util.shape[0]):
-        out[m] = _pick(util, m, precision[m], draws[m], w)
-
-
-@njit(cache=True, nogil=True)
-def logit_choice_keyed(util, precision, keys, rows, width, out):
-    """As `logit_choice_kernel` for cells (R, M, K) flattened in that order (``util``
-    (R x M x K, A), ``precision`` (M,) by actor), each drawing its own counter-based uniform:
-    replicate r's key ``keys[r]`` and counter rows[m] x width + k, the address
-    `sim.core.rng.uniform` gives element [r, rows[m], k] of a (N, width) draw. The same
-    numbers, without making and reading the month's (R, N, width) array of draws; a
-    replicate's draws are mixed first, in a loop the compiler vectorises, then used."""
-    n_rep = keys.shape[0]
-    m_rows = rows.shape[0]
-    per_rep = m_rows * width
-    draws = np.empty(per_rep)
-    w = np.empty(util.shape[1])
-    for r in range(n_rep):
-        key = keys[r]
-        for mm in range(m_rows):
-            base = rows[mm] * width
-            for k in range(width):
-                z = key + (np.uint64(base + k) + np.uint64(1)) * _GOLDEN
-                z = (z ^ (z >> _S30)) * _M1
-                z = (z ^ (z >> _S27)) * _M2
-                z = z ^ (z >> _S31)
-                draws[mm * width + k] = (np.float64(z >> np.uint64(11)) + 0.5) * 2.0**-53
-        for mm in range(m_rows):
-            lam = precision[mm]
-            for k in range(width):
-                c = mm * width + k
-                out[r * per_rep + c] = _pick(util, r * per_rep + c, lam, draws[c], w)
+def logit_draw(weights, util, draws, out):
+    """``out`` (C,) int8: each cell's action drawn with the uniform ``draws[c]`` from its
+    logit weights (A, C) (exp of `logit_exponents`), by the picks the month uses."""
+    n_cell = weights.shape[1]
+    total = np.empty(n_cell)
+    acc = np.empty(n_cell)
+    chosen = np.empty(n_cell, dtype=np.int64)
+    _picks(weights, util, draws, total, acc, chosen)
+    for c in range(n_cell):
+        out[c] = chosen[c]
