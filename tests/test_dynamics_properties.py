@@ -134,9 +134,9 @@ def test_a_driver_of_weight_zero_changes_nothing(world, monkeypatch):
     idle = Driver("idle", "a driver of weight 0", "test",
                   lambda state, w, x: 0.0 * state.interdependence)
     with_idle = (*DRIVERS, idle)
-    for module in (driver_block, drivers_pkg):
+    for module in (driver_block, drivers_pkg, engine):
         monkeypatch.setattr(module, "DRIVERS", with_idle)
-    driver_block._layout.cache_clear()  # the compiled drivers' places among D + 1
+    driver_block.driver_layout.cache_clear()  # the compiled drivers' places among D + 1
     import sim.dynamics.equilibrium
     import sim.dynamics.state
     monkeypatch.setattr(sim.dynamics.equilibrium, "DRIVERS", with_idle)
@@ -145,7 +145,7 @@ def test_a_driver_of_weight_zero_changes_nothing(world, monkeypatch):
     rebuilt = build_world(load_scenario("baseline"))  # its start split among D + 1 drivers
     after = run_batched(rebuilt, seeds, keep_terms=False, months=24).alignment
     monkeypatch.undo()
-    driver_block._layout.cache_clear()
+    driver_block.driver_layout.cache_clear()
     assert np.array_equal(before, after)
 
 

@@ -102,12 +102,12 @@ def test_a_driver_the_kernel_does_not_know_is_computed_by_its_force(monkeypatch)
     extra = Driver("custom", "a modeller's driver", "test", lambda s, w, x: 0.5 * s.alignment,
                    order=99)
     monkeypatch.setattr(driver_block, "DRIVERS", (*drivers.DRIVERS, extra))
-    driver_block._layout.cache_clear()
+    driver_block.driver_layout.cache_clear()
     try:
         after = driver_contributions(view, world, inputs)
     finally:
         monkeypatch.undo()
-        driver_block._layout.cache_clear()
+        driver_block.driver_layout.cache_clear()
     n = world.n
     custom = 0.5 * view.alignment
     custom[:, np.arange(n), np.arange(n)] = 0.0

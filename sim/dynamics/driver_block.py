@@ -20,7 +20,7 @@ from sim.dynamics.drivers.sanctions_pressure import IMPOSER_THRESHOLD
 
 
 @functools.cache
-def _layout() -> tuple[np.ndarray, tuple[int, ...]]:
+def driver_layout() -> tuple[np.ndarray, tuple[int, ...]]:
     """(slots, others): for each driver the kernel knows, its index in `DRIVERS` (-1 if the
     driver table has none of that name); and the indices of drivers it does not know."""
     from sim.dynamics.kernels.month_drivers import KNOWN
@@ -50,7 +50,7 @@ def driver_contributions(view, world, inputs: StepInputs,
     shape = (len(DRIVERS), r, n, n)
     if out is None or out.shape != shape:
         out = np.empty(shape)
-    slots, others = _layout()
+    slots, others = driver_layout()
     ro = world.roster
     compute_drivers(
         slots, view.alignment, view.threat, view.anti_hegemony, view.war, view.distrust,

@@ -21,10 +21,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.core import rng
-from sim.dynamics.adjudication import apply_actions, delivered, learn_distrust, sanctions_in_force
+from sim.core.actions import DELIVERED
+from sim.dynamics.adjudication import apply_actions, delivered, sanctions_in_force
 from sim.dynamics.decisions import Perception, choose, perceive
-from sim.dynamics.driver_block import driver_contributions
-from sim.dynamics.drivers import TERMS, StepInputs
+from sim.dynamics.driver_block import driver_layout, rate_vector
+from sim.dynamics.drivers import DRIVERS, TERMS, StepInputs
+from sim.dynamics.drivers.sanctions_pressure import IMPOSER_THRESHOLD
 from sim.dynamics.episodes import (
     ARMS_CLASS,
     DIPLOMACY,
@@ -32,12 +34,10 @@ from sim.dynamics.episodes import (
     SANCTIONS_CLASS,
     TREATY,
     VIOLENCE,
-    add_move_impulses,
-    add_war_impulses,
     decay_factors,
     move_impulse_table,
 )
-from sim.dynamics.kernels import settle_month
+from sim.dynamics.kernels import finish_block, resolve_block
 from sim.dynamics.kernels.codes import ARMS
 from sim.dynamics.obligations import judge_crises
 from sim.dynamics.state import State
@@ -157,17 +157,6 @@ def structural_view(state: State) -> State:
     return dataclasses.replace(state, alignment=state.perceived)
 
 
-def _war_episodes(state: State, world: World, dyadic: np.ndarray) -> None:
-    """Impulses of the month's fighting: every month of strikes is an episode for the
-    struck and the striker, and a state under attack that asked a partner for arms (the
-    roster's ``asks``) and did not get them this month counts it as arms withheld: a war
-    sharpens unmet demands (002: Iran 'eager for substantial assistance')."""
-    p = world.p
-    add_war_impulses(state.war, dyadic, world.roster.asks, ARMS, float(p.impulse_strike_target),
-                     float(p.impulse_strike_attacker), float(p.impulse_arms_withheld),
-                     VIOLENCE, ARMS_CLASS, state.pending)
-
-
 def _scheduled_episodes(state: State, world: World) -> None:
     """Impulses of what the schedule itself brings this month: treaties signed inside the
     run, and scheduled sanctions raised or lifted (sanctions in force at the start are the
@@ -197,40 +186,57 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
     month it changes course, and at ``repeat_share`` of it each month it is carried on,
     whoever decided it (the model, an event, a player): one rule for every path.
     """
-    step, p = state.step, world.p
+    step, p, ro = state.step, world.p, world.roster
+    if state.shares.shape[1] != len(DRIVERS) + 3:  # the compiled settlement trusts it
+        raise ValueError(f"the state holds {state.shares.shape[1]} shares for "
+                         f"{len(DRIVERS)} drivers; it was made for another driver set")
     apply_actions(state, world, dyadic, theatre)
     verdicts = judge_crises(world.treaties, state, dyadic, step, float(p.treaty_reliability))
-    given = delivered(dyadic)
-    inputs = driver_inputs(world, step, given, opening.sanctions, opening.sanctions_bite)
-    a = state.alignment
-    view = structural_view(state)
-    contributions = driver_contributions(view, world, inputs)
-    if state.shares.shape[1] != len(contributions) + 3:  # the compiled settlement trusts it
-        raise ValueError(f"the state holds {state.shares.shape[1]} shares for "
-                         f"{len(contributions)} drivers; it was made for another driver set")
-    add_move_impulses(dyadic, state.last_dyadic, float(p.repeat_share),
-                      move_impulse_table(p), MOVE_CLASS, state.pending)
-    _war_episodes(state, world, dyadic)
-    state.last_dyadic = dyadic.copy()
     if verdicts.any():
         state.pending[:, TREATY] += p.impulse_treaty_verdict * verdicts
+    a = state.alignment
+    given = np.empty_like(a)  # what each delivered, filled by the compiled resolution
+    inputs = driver_inputs(world, step, given, opening.sanctions, opening.sanctions_bite)
+    slots, others = driver_layout()
+    extra = np.zeros((len(others), 1, 1, 1))
+    if others:  # drivers without compiled code: their NumPy forces, in their places
+        given[...] = delivered(dyadic)
+        view = structural_view(state)
+        extra = np.stack([np.broadcast_to(DRIVERS[k].force(view, world, inputs),
+                                          state.alignment.shape) for k in others])
     noise = rng.normal(state.seeds, step, rng.Stream.NOISE, (world.n, world.n))
     shape = (a.shape[0], len(TERMS), world.n, world.n) if keep_terms else (0, 0, 0, 0)
     terms = np.empty(shape)
     new_alignment, trend, target = np.empty_like(a), np.empty_like(a), np.empty_like(a)
     seen, total = np.empty_like(a), np.empty_like(a)
-    settle_month(contributions, state.shares, state.latent, state.memory, state.episodes,
-                 state.pending, a, noise, world.kappa, float(p.memory_weight),
-                 world.memory_rate, decay_factors(p), float(p.noise_sd), keep_terms, terms,
-                 new_alignment, trend, target, seen, total)
+    resolve_block(
+        dyadic, state.last_dyadic, DELIVERED, float(p.repeat_share), move_impulse_table(p),
+        MOVE_CLASS, state.war, ro.asks, ARMS, float(p.impulse_strike_target),
+        float(p.impulse_strike_attacker), float(p.impulse_arms_withheld), VIOLENCE,
+        ARMS_CLASS, len(DRIVERS), slots, extra, np.array(others, dtype=np.int64),
+        state.perceived, state.threat, state.anti_hegemony, state.distrust,
+        state.interdependence, state.balance, state.intensity, state.engagement,
+        state.position, inputs.sanctions, inputs.sanctions_bite,
+        np.ascontiguousarray(inputs.secondary, dtype=np.float64), inputs.treaty_strength,
+        inputs.guarantee, ro.power, int(ro.hegemon), ro.sanctions_exposure,
+        ro.theatre_competition, ro.domestic_mask, ro.domestic_hardline, ro.domestic_reform,
+        world.standing, IMPOSER_THRESHOLD, rate_vector(world), state.shares, state.latent,
+        state.memory, state.episodes, state.pending, a, noise, world.kappa,
+        float(p.memory_weight), world.memory_rate, decay_factors(p), float(p.noise_sd),
+        keep_terms, terms, new_alignment, trend, target, seen, total, given)
+    np.tanh(new_alignment, out=new_alignment)
+    np.tanh(seen, out=seen)
+    new_distrust = np.empty_like(a)
+    finish_block(a, new_alignment, keep_terms, terms, trend, state.distrust, given,
+                 verdicts, float(p.distrust_learning), new_distrust, state.war)
+    state.last_dyadic = dyadic.copy()
+    state.distrust = new_distrust
     state.target = target
     state.trend = trend
     state.alignment = new_alignment
     state.previous_seen = state.perceived
     state.perceived = seen
     state.episode_total = total
-    learn_distrust(state, world, given, verdicts)
-    state.war = np.maximum(0.0, state.war - 1.0)
     state.step = step + 1
     return MonthResult(step=step, dyadic=dyadic, theatre=theatre,
                        terms=terms if keep_terms else None, alignment=new_alignment.copy(),

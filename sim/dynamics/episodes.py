@@ -17,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 
 from sim.dynamics.kernels.codes import ARMS, COVER, DEEPEN, DISTANCE, SANCTION
-from sim.dynamics.kernels.lazy import lazy_njit
 
 EPISODE_CLASSES: tuple[str, ...] = (
     "diplomacy", "arms", "sanctions", "violence", "recrimination", "treaty", "deal", "upheaval",
@@ -67,26 +66,14 @@ MOVE_CLASS = np.array([DIPLOMACY, DIPLOMACY, DIPLOMACY, DIPLOMACY, ARMS_CLASS, D
                        SANCTIONS_CLASS], dtype=np.int64)
 
 
-@lazy_njit(cache=True, nogil=True)
-def add_move_impulses(dyadic, last, repeat_share, table, move_class, pending):
+def add_move_impulses(dyadic, last, repeat_share, table, move_class, pending) -> None:
     """Add every significant move's impulses to ``pending`` (R, C, N, N), in place: in
     full where the move changes course from ``last`` month's, at ``repeat_share`` where
-    it carries a policy on (a year of arms deliveries is not twelve first deliveries)."""
-    n_rep, n, _ = dyadic.shape
-    for r in range(n_rep):
-        for i in range(n):
-            for j in range(n):
-                if i == j:
-                    continue
-                act = dyadic[r, i, j]
-                scale = 1.0 if act != last[r, i, j] else repeat_share
-                own = table[act, 0] * scale
-                other = table[act, 1] * scale
-                if own == 0.0 and other == 0.0:
-                    continue
-                c = move_class[act]
-                pending[r, c, i, j] += own
-                pending[r, c, j, i] += other
+    it carries a policy on (a year of arms deliveries is not twelve first deliveries).
+    Compiled (`sim.dynamics.kernels.impulses`), loaded on first use."""
+    from sim.dynamics.kernels.impulses import add_move_impulses as kernel
+
+    kernel(dyadic, last, repeat_share, table, move_class, pending)
 
 
 def add_impulse(state, rows: np.ndarray, cls: int, i: int, j: int, size: float) -> None:
@@ -94,25 +81,14 @@ def add_impulse(state, rows: np.ndarray, cls: int, i: int, j: int, size: float) 
     state.pending[rows, cls, i, j] += size
 
 
-@lazy_njit(cache=True, nogil=True)
 def add_war_impulses(war, dyadic, asks, arms_code, on_target, on_attacker, withheld,
-                     violence, arms_class, pending):
+                     violence, arms_class, pending) -> None:
     """The month's fighting into ``pending``, in place: every month of strikes (``war``
     [attacker, target] > 0) gives the target's view of the attacker ``on_target`` and the
     attacker's view of the target ``on_attacker``; a state under attack that asked partner
     j for arms (``asks`` [i, j] > 0) and got none this month counts ``withheld`` x ask on
-    its view of j. One pass, only where there is fighting."""
-    n_rep, n, _ = war.shape
-    for r in range(n_rep):
-        for t in range(n):
-            attacked = False
-            for a in range(n):
-                if war[r, a, t] > 0.0:
-                    attacked = True
-                    pending[r, violence, t, a] += on_target
-                    pending[r, violence, a, t] += on_attacker
-            if not attacked:
-                continue
-            for j in range(n):
-                if j != t and asks[t, j] > 0.0 and dyadic[r, j, t] != arms_code:
-                    pending[r, arms_class, t, j] += withheld * asks[t, j]
+    its view of j (`sim.dynamics.kernels.impulses`)."""
+    from sim.dynamics.kernels.impulses import add_war_impulses as kernel
+
+    kernel(war, dyadic, asks, arms_code, on_target, on_attacker, withheld, violence,
+           arms_class, pending)

@@ -26,6 +26,7 @@ _LOCATION = {
     "cross_pressure_block": "month_drivers",
     "sanctions_force": "drivers", "theatre_affinity": "drivers",
     "settle_month": "settle", "update_stocks": "stocks",
+    "finish_block": "month", "resolve_block": "month",
 }
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
         theatre_utilities_kernel,
     )
     from sim.dynamics.kernels.drivers import sanctions_force, theatre_affinity
+    from sim.dynamics.kernels.month import finish_block, resolve_block
     from sim.dynamics.kernels.month_drivers import compute_drivers, cross_pressure_block
     from sim.dynamics.kernels.settle import settle_month
     from sim.dynamics.kernels.stocks import update_stocks
@@ -55,8 +57,10 @@ __all__ = [
     "decision_exponents",
     "draw_decisions",
     "dyadic_utilities_kernel",
+    "finish_block",
     "logit_draw",
     "logit_exponents",
+    "resolve_block",
     "sanctions_force",
     "settle_month",
     "theatre_affinity",

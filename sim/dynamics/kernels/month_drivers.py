@@ -91,20 +91,11 @@ def cross_pressure_block(alignment, interdependence, out):
 
 
 @njit(cache=True, nogil=True)
-def compute_drivers(slots, alignment, threat, anti_hegemony, war, distrust, interdependence,
-                    balance, intensity, engagement, position, delivered, sanctions,
-                    sanctions_bite, secondary, treaty_strength, guarantee, power, hegemon,
-                    exposure, competition, domestic_mask, domestic_hardline, domestic_reform,
-                    asks, standing, imposer_threshold, rates, out):
-    """Write each known driver's contribution (R, N, N) into ``out[slots[d]]`` (skipped where
-    ``slots[d] < 0``). ``alignment`` is what the drivers read (the structural view, without
-    the noise share). The formulas are those of the driver modules (docs/ODD.md §7.5); the
-    diagonal is left at 0 (no self-relations: the settlement ignores it)."""
-    n_rep, n, _ = alignment.shape
-    n_th = intensity.shape[1]
-    ts, td, bw = rates[_TS], rates[_TD], rates[_TBW]
-    # Standing parts of the month, the same for every replicate: the deterrence shield of
-    # defence guarantees and the treaties' standing value.
+def driver_setup(guarantee, treaty_strength, power, rates):
+    """The parts of a month's drivers that are the same for every replicate: whether any
+    defence guarantee is in force, the deterrence shield of guarantees (N, N), the
+    treaties' standing value (N, N) and the guarantee matrix transposed."""
+    n = guarantee.shape[0]
     has_guarantee = False
     for p in range(n):
         for q in range(n):
@@ -127,158 +118,201 @@ def compute_drivers(slots, alignment, threat, anti_hegemony, war, distrust, inte
             treaty_standing[i, j] = (rates[_TW] * treaty_strength[i, j]
                                      + rates[_DW] * guarantee[i, j])
     guarantee_t = guarantee.T.copy()
-    theta = np.empty((n, n))
-    theta_t = np.empty((n, n))
-    shared = np.empty((n, n))
-    tie = np.empty((n, n))
-    warm = np.empty((n, n))
-    hostile = np.empty((n, n))
-    cp = np.empty((n, n))
-    s_t = np.empty((n, n))
-    pair = np.empty((n, n))
-    stake = np.empty((n, n))
-    held = np.empty((n, n))
-    against = np.empty((n, n))
-    acc = np.empty((n, n))
+    return has_guarantee, shield, treaty_standing, guarantee_t
+
+
+@njit(cache=True, nogil=True)
+def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distrust,
+                         interdependence, balance, intensity, engagement, position, delivered,
+                         sanctions, sanctions_bite, secondary, power, hegemon, exposure,
+                         competition, domestic_mask, domestic_hardline, domestic_reform, asks,
+                         standing, imposer_threshold, rates, has_guarantee, shield,
+                         treaty_standing, guarantee, guarantee_t, scratch, out):
+    """Replicate r's contribution of each known driver (N, N) into ``out[slots[d]]``
+    (``out`` (D, N, N); skipped where ``slots[d] < 0``), with the month's standing parts
+    from `driver_setup` and ``scratch`` (SCRATCH, N, N) for the third-party sums. The
+    formulas are those of the driver modules (docs/ODD.md §7.2); the diagonal is 0."""
+    n = alignment.shape[1]
+    n_th = intensity.shape[1]
+    ts, td, bw = rates[_TS], rates[_TD], rates[_TBW]
     balance_divisor = float(max(1, n - 2))  # third parties: the rate does not grow with N
-    for r in range(n_rep):
-        a = alignment[r]
-        # --- common threat: theta[i, k], the threat i perceives from k
-        if slots[0] >= 0:
-            for i in range(n):
-                for k in range(n):
-                    if i == k:
-                        theta[i, k] = 0.0
-                        continue
-                    base = threat[r, i, k]
-                    if k == hegemon and anti_hegemony[r, i] > base:
-                        base = anti_hegemony[r, i]
-                    hostility = max(0.0, -a[k, i])
-                    attacked = 1.0 if war[r, k, i] > 0 else 0.0
-                    perceived = bw * base + (1.0 - bw) * hostility + attacked
-                    theta[i, k] = power[k] * min(max(perceived, 0.0), 1.0) * shield[i, k]
+    theta = scratch[0]
+    theta_t = scratch[1]
+    shared = scratch[2]
+    tie = scratch[3]
+    warm = scratch[4]
+    hostile = scratch[5]
+    cp = scratch[6]
+    s_t = scratch[7]
+    pair = scratch[8]
+    stake = scratch[9]
+    held = scratch[10]
+    against = scratch[11]
+    acc = scratch[12]
+    a = alignment[r]
+    # --- common threat: theta[i, k], the threat i perceives from k
+    if slots[0] >= 0:
+        for i in range(n):
             for k in range(n):
-                for j in range(n):
-                    theta_t[k, j] = theta[j, k]
-            _third_party_sum(theta, theta_t, shared)
-            o = out[slots[0], r]
+                if i == k:
+                    theta[i, k] = 0.0
+                    continue
+                base = threat[r, i, k]
+                if k == hegemon and anti_hegemony[r, i] > base:
+                    base = anti_hegemony[r, i]
+                hostility = max(0.0, -a[k, i])
+                attacked = 1.0 if war[r, k, i] > 0 else 0.0
+                perceived = bw * base + (1.0 - bw) * hostility + attacked
+                theta[i, k] = power[k] * min(max(perceived, 0.0), 1.0) * shield[i, k]
+        for k in range(n):
+            for j in range(n):
+                theta_t[k, j] = theta[j, k]
+        _third_party_sum(theta, theta_t, shared)
+        o = out[slots[0]]
+        for i in range(n):
+            for j in range(n):
+                o[i, j] = 0.0 if i == j else ts * shared[i, j] - td * theta[i, j]
+    # --- structural balance: the tie i perceives between k and j is their mean
+    if slots[1] >= 0:
+        for i in range(n):
+            for j in range(n):
+                warm[i, j] = 0.0 if i == j else a[i, j]
+        for i in range(n):
+            for j in range(n):
+                tie[i, j] = 0.5 * (warm[i, j] + warm[j, i])
+        _third_party_sum(warm, tie, shared)
+        o = out[slots[1]]
+        for i in range(n):
+            for j in range(n):
+                o[i, j] = 0.0 if i == j else rates[_BAL] * shared[i, j] / balance_divisor
+    # --- sanctions pressure
+    if slots[2] >= 0:
+        s = sanctions[r]
+        for k in range(n):
+            for i in range(n):
+                s_t[i, k] = s[k, i]
+        _third_party_sum(s_t, s, pair)  # sanctioned by the same imposers
+        _third_party_sum(interdependence[r], secondary, held)
+        o = out[slots[2]]
+        for i in range(n):
+            for j in range(n):
+                if i == j:
+                    o[i, j] = 0.0
+                    continue
+                # -expm1(-0) is 0: most pairs share no imposer
+                shared_ij = 0.0 if pair[i, j] == 0.0 else -np.expm1(-pair[i, j])
+                on_i = s[j, i]  # j's sanctions on i
+                willing = 0.5 * (1.0 + a[j, i])
+                outside = min(max(1.0 - on_i / imposer_threshold, 0.0), 1.0)
+                value = (exposure[i] * sanctions_bite[r, i] * outside * power[j] * willing
+                         * (1.0 + shared_ij))
+                o[i, j] = (rates[_SV] * value - rates[_SR] * (on_i + s[i, j])
+                           - rates[_SSEC] * held[i, j])
+    # --- interdependence
+    if slots[3] >= 0:
+        o = out[slots[3]]
+        for i in range(n):
+            for j in range(n):
+                o[i, j] = 0.0 if i == j else rates[_INTER] * interdependence[r, i, j]
+    # --- treaty commitment: standing value, and a guarantor of one's enemy
+    if slots[4] >= 0:
+        o = out[slots[4]]
+        if has_guarantee:
+            for i in range(n):
+                for p in range(n):
+                    hostile[i, p] = (0.0 if i == p
+                                     else max(0.0, -0.5 * (a[i, p] + a[p, i])))
+            _third_party_sum(hostile, guarantee, held)
+            _third_party_sum(guarantee_t, hostile, against)
             for i in range(n):
                 for j in range(n):
-                    o[i, j] = 0.0 if i == j else ts * shared[i, j] - td * theta[i, j]
-        # --- structural balance: the tie i perceives between k and j is their mean
-        if slots[1] >= 0:
-            for i in range(n):
-                for j in range(n):
-                    warm[i, j] = 0.0 if i == j else a[i, j]
-            for i in range(n):
-                for j in range(n):
-                    tie[i, j] = 0.5 * (warm[i, j] + warm[j, i])
-            _third_party_sum(warm, tie, shared)
-            o = out[slots[1], r]
-            for i in range(n):
-                for j in range(n):
-                    o[i, j] = 0.0 if i == j else rates[_BAL] * shared[i, j] / balance_divisor
-        # --- sanctions pressure
-        if slots[2] >= 0:
-            s = sanctions[r]
-            for k in range(n):
-                for i in range(n):
-                    s_t[i, k] = s[k, i]
-            _third_party_sum(s_t, s, pair)  # sanctioned by the same imposers
-            _third_party_sum(interdependence[r], secondary, held)
-            o = out[slots[2], r]
-            for i in range(n):
-                for j in range(n):
-                    if i == j:
-                        o[i, j] = 0.0
-                        continue
-                    # -expm1(-0) is 0: most pairs share no imposer
-                    shared_ij = 0.0 if pair[i, j] == 0.0 else -np.expm1(-pair[i, j])
-                    on_i = s[j, i]  # j's sanctions on i
-                    willing = 0.5 * (1.0 + a[j, i])
-                    outside = min(max(1.0 - on_i / imposer_threshold, 0.0), 1.0)
-                    value = (exposure[i] * sanctions_bite[r, i] * outside * power[j] * willing
-                             * (1.0 + shared_ij))
-                    o[i, j] = (rates[_SV] * value - rates[_SR] * (on_i + s[i, j])
-                               - rates[_SSEC] * held[i, j])
-        # --- interdependence
-        if slots[3] >= 0:
-            o = out[slots[3], r]
-            for i in range(n):
-                for j in range(n):
-                    o[i, j] = 0.0 if i == j else rates[_INTER] * interdependence[r, i, j]
-        # --- treaty commitment: standing value, and a guarantor of one's enemy
-        if slots[4] >= 0:
-            o = out[slots[4], r]
-            if has_guarantee:
-                for i in range(n):
-                    for p in range(n):
-                        hostile[i, p] = (0.0 if i == p
-                                         else max(0.0, -0.5 * (a[i, p] + a[p, i])))
-                _third_party_sum(hostile, guarantee, held)
-                _third_party_sum(guarantee_t, hostile, against)
-                for i in range(n):
-                    for j in range(n):
-                        o[i, j] = 0.0 if i == j else (
-                            treaty_standing[i, j]
-                            - rates[_DTHIRD] * min(1.0, held[i, j] + against[i, j]))
-            else:
-                for i in range(n):
-                    for j in range(n):
-                        o[i, j] = 0.0 if i == j else treaty_standing[i, j]
-        # --- theatres: shared and opposed stakes, theatre by theatre (the order of the
-        # reference's sum), with the products that do not depend on j taken out of the
-        # inner loop (the same products, so the same rounding)
-        if slots[5] >= 0:
-            for i in range(n):
-                for j in range(n):
-                    acc[i, j] = 0.0
-            for t in range(n_th):
-                it = intensity[r, t]
-                c = competition[t]
-                for i in range(n):
-                    lead = it * engagement[r, t, i]
-                    x_i = position[r, t, i]
-                    for j in range(n):
-                        agree = x_i * position[r, t, j]
-                        affinity = agree - c * max(0.0, agree)
-                        acc[i, j] += lead * engagement[r, t, j] * affinity
-            o = out[slots[5], r]
-            for i in range(n):
-                for j in range(n):
-                    o[i, j] = 0.0 if i == j else rates[_THW] * acc[i, j]
-        # --- historical distrust
-        if slots[6] >= 0:
-            o = out[slots[6], r]
-            for i in range(n):
-                for j in range(n):
-                    o[i, j] = 0.0 if i == j else -rates[_DIST] * distrust[r, i, j]
-        # --- cross-pressure: what i stands to lose with partners hostile to j
-        if slots[7] >= 0:
-            _cross_pressure(a, interdependence[r], stake, hostile, cp)
-            o = out[slots[7], r]
-            for i in range(n):
-                for j in range(n):
-                    o[i, j] = 0.0 if i == j else -rates[_CP] * cp[i, j]
-        # --- domestic politics: the factions' ideals mixed by the hardliners' weight
-        if slots[8] >= 0:
-            o = out[slots[8], r]
-            for i in range(n):
-                b = balance[r, i]
-                for j in range(n):
-                    mask = 1.0 if domestic_mask[i, j] else 0.0
                     o[i, j] = 0.0 if i == j else (
-                        rates[_DOM] * mask * (b * domestic_hardline[i, j]
-                                              + (1.0 - b) * domestic_reform[i, j]))
-        # --- reciprocity: what j delivered to i against what i asked of j
-        if slots[9] >= 0:
-            o = out[slots[9], r]
+                        treaty_standing[i, j]
+                        - rates[_DTHIRD] * min(1.0, held[i, j] + against[i, j]))
+        else:
             for i in range(n):
                 for j in range(n):
-                    o[i, j] = 0.0 if i == j else rates[_REC] * (delivered[r, j, i] - asks[i, j])
-        # --- standing residual
-        if slots[10] >= 0:
-            o = out[slots[10], r]
+                    o[i, j] = 0.0 if i == j else treaty_standing[i, j]
+    # --- theatres: shared and opposed stakes, theatre by theatre (the order of the
+    # reference's sum), with the products that do not depend on j taken out of the
+    # inner loop (the same products, so the same rounding)
+    if slots[5] >= 0:
+        for i in range(n):
+            for j in range(n):
+                acc[i, j] = 0.0
+        for t in range(n_th):
+            it = intensity[r, t]
+            c = competition[t]
             for i in range(n):
+                lead = it * engagement[r, t, i]
+                x_i = position[r, t, i]
                 for j in range(n):
-                    o[i, j] = 0.0 if i == j else rates[_STAND] * standing[i, j]
+                    agree = x_i * position[r, t, j]
+                    affinity = agree - c * max(0.0, agree)
+                    acc[i, j] += lead * engagement[r, t, j] * affinity
+        o = out[slots[5]]
+        for i in range(n):
+            for j in range(n):
+                o[i, j] = 0.0 if i == j else rates[_THW] * acc[i, j]
+    # --- historical distrust
+    if slots[6] >= 0:
+        o = out[slots[6]]
+        for i in range(n):
+            for j in range(n):
+                o[i, j] = 0.0 if i == j else -rates[_DIST] * distrust[r, i, j]
+    # --- cross-pressure: what i stands to lose with partners hostile to j
+    if slots[7] >= 0:
+        _cross_pressure(a, interdependence[r], stake, hostile, cp)
+        o = out[slots[7]]
+        for i in range(n):
+            for j in range(n):
+                o[i, j] = 0.0 if i == j else -rates[_CP] * cp[i, j]
+    # --- domestic politics: the factions' ideals mixed by the hardliners' weight
+    if slots[8] >= 0:
+        o = out[slots[8]]
+        for i in range(n):
+            b = balance[r, i]
+            for j in range(n):
+                mask = 1.0 if domestic_mask[i, j] else 0.0
+                o[i, j] = 0.0 if i == j else (
+                    rates[_DOM] * mask * (b * domestic_hardline[i, j]
+                                          + (1.0 - b) * domestic_reform[i, j]))
+    # --- reciprocity: what j delivered to i against what i asked of j
+    if slots[9] >= 0:
+        o = out[slots[9]]
+        for i in range(n):
+            for j in range(n):
+                o[i, j] = 0.0 if i == j else rates[_REC] * (delivered[r, j, i] - asks[i, j])
+    # --- standing residual
+    if slots[10] >= 0:
+        o = out[slots[10]]
+        for i in range(n):
+            for j in range(n):
+                o[i, j] = 0.0 if i == j else rates[_STAND] * standing[i, j]
+
+
+#: How many (N, N) scratch blocks `drivers_of_replicate` uses.
+SCRATCH = 13
+
+
+@njit(cache=True, nogil=True)
+def compute_drivers(slots, alignment, threat, anti_hegemony, war, distrust, interdependence,
+                    balance, intensity, engagement, position, delivered, sanctions,
+                    sanctions_bite, secondary, treaty_strength, guarantee, power, hegemon,
+                    exposure, competition, domestic_mask, domestic_hardline, domestic_reform,
+                    asks, standing, imposer_threshold, rates, out):
+    """Write each known driver's contribution (R, N, N) into ``out[slots[d]]`` (skipped where
+    ``slots[d] < 0``), replicate by replicate (`drivers_of_replicate`). ``alignment`` is
+    what the drivers read (the structural view, without the noise share)."""
+    n_rep, n, _ = alignment.shape
+    has_guarantee, shield, treaty_standing, guarantee_t = driver_setup(
+        guarantee, treaty_strength, power, rates)
+    scratch = np.empty((SCRATCH, n, n))
+    for r in range(n_rep):
+        drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distrust,
+                             interdependence, balance, intensity, engagement, position,
+                             delivered, sanctions, sanctions_bite, secondary, power, hegemon,
+                             exposure, competition, domestic_mask, domestic_hardline,
+                             domestic_reform, asks, standing, imposer_threshold, rates,
+                             has_guarantee, shield, treaty_standing, guarantee, guarantee_t,
+                             scratch, out[:, r])

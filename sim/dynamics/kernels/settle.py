@@ -67,12 +67,28 @@ def settle_month(contributions, shares, latent, memory, episodes, pending, align
 def _settle_latent(contributions, shares, latent, memory, episodes, pending, alignment, noise,
                    kappa, memory_weight, memory_rate, decay, noise_sd, keep_terms, terms,
                    new_alignment, trend, target, seen, episode_total):
-    """The month's latent arithmetic (see `settle_month`): ``new_alignment`` and ``seen``
-    receive x' and what actors see in latent units (+inf on the diagonal, so that tanh gives
-    exactly 1), and ``trend`` the latent change x' - x, which `_finish` turns into the
-    change of alignment."""
-    n_drv = len(contributions)
-    n_rep, n_cls, n, _ = episodes.shape
+    """The month's latent arithmetic (see `settle_month`), replicate by replicate
+    (`settle_replicate`); ``contributions`` (D, R, N, N)."""
+    n = episodes.shape[2]
+    scratch = np.empty((4, n, n))
+    for r in range(episodes.shape[0]):
+        settle_replicate(r, contributions[:, r], shares, latent, memory, episodes, pending,
+                         alignment, noise, kappa, memory_weight, memory_rate, decay, noise_sd,
+                         keep_terms, terms, new_alignment, trend, target, seen, episode_total,
+                         scratch)
+
+
+@njit(cache=True, nogil=True)
+def settle_replicate(r, contributions, shares, latent, memory, episodes, pending, alignment,
+                     noise, kappa, memory_weight, memory_rate, decay, noise_sd, keep_terms,
+                     terms, new_alignment, trend, target, seen, episode_total, scratch):
+    """Replicate r's latent arithmetic (see `settle_month`), its drivers' contributions
+    ``contributions`` (D, N, N): ``new_alignment`` and ``seen`` receive x' and what actors
+    see in latent units (+inf on the diagonal, so that tanh gives exactly 1), and ``trend``
+    the latent change x' - x, which `_finish` turns into the change of alignment.
+    ``scratch`` is (4, N, N)."""
+    n_drv = contributions.shape[0]
+    n_cls, n = episodes.shape[1], episodes.shape[2]
     k_mem = n_drv  # in shares and in terms
     s_adj = n_drv + 1  # in shares: adjustments
     s_noise = n_drv + 2  # in shares: noise
@@ -82,97 +98,103 @@ def _settle_latent(contributions, shares, latent, memory, episodes, pending, ali
     n_terms = k_noise + 1
     # Pass by pass over contiguous (N, N) blocks of one replicate: a cell's arithmetic is
     # the same as cell by cell (each sum in the same order), but memory is read in order.
-    dz = np.empty((n, n))
-    drivers = np.empty((n, n))
-    total = np.empty((n, n))
-    for r in range(n_rep):
-        for i in range(n):
-            for j in range(n):
-                dz[i, j] = 0.0
-                drivers[i, j] = 0.0
-                total[i, j] = 0.0
-        for k in range(n_drv):
-            block = contributions[k]
+    dz = scratch[0]
+    drivers = scratch[1]
+    total = scratch[2]
+    for i in range(n):
+        for j in range(n):
+            dz[i, j] = 0.0
+            drivers[i, j] = 0.0
+            total[i, j] = 0.0
+    for k in range(n_drv):
+        block = contributions[k]
+        if not keep_terms:  # the common case, without a branch in the loop
             for i in range(n):
                 for j in range(n):
-                    c_k = block[r, i, j]
-                    drivers[i, j] += c_k
-                    if keep_terms:
-                        s_k = shares[r, k, i, j]
-                        part = kappa * ((1.0 - memory_weight) * c_k - s_k)
-                        shares[r, k, i, j] = s_k + part
-                        terms[r, k, i, j] = part
+                    drivers[i, j] += block[i, j]
+            continue
         for i in range(n):
             for j in range(n):
-                m = memory[r, i, j]
-                a = alignment[r, i, j]
-                aim = (1.0 - memory_weight) * drivers[i, j] + memory_weight * m
-                target[r, i, j] = aim
-                adj = shares[r, s_adj, i, j]
-                wobble = shares[r, s_noise, i, j]
-                part_adj = -kappa * adj
-                part_noise = (-kappa * wobble + noise_sd * noise[r, i, j]
-                              + 0.5 * noise_sd * noise_sd * a)
-                shares[r, s_adj, i, j] = adj + part_adj
-                shares[r, s_noise, i, j] = wobble + part_noise
-                # The modelled part of z (drivers' and memory's shares) moves towards the
-                # target; computed from z itself, so the arithmetic is the same with or
-                # without terms (the drivers' share parts add up to it, to rounding).
-                modelled = latent[r, i, j] - adj - wobble
-                dz[i, j] = kappa * (aim - modelled) + part_adj + part_noise
-                if keep_terms:
-                    part_mem = kappa * (memory_weight * m - shares[r, k_mem, i, j])
-                    shares[r, k_mem, i, j] += part_mem
-                    terms[r, k_mem, i, j] = part_mem
-                    terms[r, k_adj, i, j] = part_adj
-                    terms[r, k_noise, i, j] = part_noise
-        dx = dz.copy()
-        for c in range(n_cls):
-            for i in range(n):
-                for j in range(n):
-                    e = episodes[r, c, i, j]
-                    impulse = pending[r, c, i, j]
-                    if e == 0.0 and impulse == 0.0:  # most cells, most months: no writes
-                        if keep_terms:
-                            terms[r, k_epi + c, i, j] = 0.0
-                        continue
-                    e_new = decay[c] * e + impulse
-                    if abs(e_new) < 1e-12:  # faded beyond any effect: dropped, then skipped
-                        e_new = 0.0
-                    episodes[r, c, i, j] = e_new
-                    if impulse != 0.0:
-                        pending[r, c, i, j] = 0.0
-                    total[i, j] += e_new
-                    dx[i, j] += e_new - e
-                    if keep_terms:
-                        terms[r, k_epi + c, i, j] = e_new - e
+                c_k = block[i, j]
+                drivers[i, j] += c_k
+                s_k = shares[r, k, i, j]
+                part = kappa * ((1.0 - memory_weight) * c_k - s_k)
+                shares[r, k, i, j] = s_k + part
+                terms[r, k, i, j] = part
+    for i in range(n):
+        for j in range(n):
+            m = memory[r, i, j]
+            a = alignment[r, i, j]
+            aim = (1.0 - memory_weight) * drivers[i, j] + memory_weight * m
+            target[r, i, j] = aim
+            adj = shares[r, s_adj, i, j]
+            wobble = shares[r, s_noise, i, j]
+            part_adj = -kappa * adj
+            part_noise = (-kappa * wobble + noise_sd * noise[r, i, j]
+                          + 0.5 * noise_sd * noise_sd * a)
+            shares[r, s_adj, i, j] = adj + part_adj
+            shares[r, s_noise, i, j] = wobble + part_noise
+            # The modelled part of z (drivers' and memory's shares) moves towards the
+            # target; computed from z itself, so the arithmetic is the same with or
+            # without terms (the drivers' share parts add up to it, to rounding).
+            modelled = latent[r, i, j] - adj - wobble
+            dz[i, j] = kappa * (aim - modelled) + part_adj + part_noise
+            if keep_terms:
+                part_mem = kappa * (memory_weight * m - shares[r, k_mem, i, j])
+                shares[r, k_mem, i, j] += part_mem
+                terms[r, k_mem, i, j] = part_mem
+                terms[r, k_adj, i, j] = part_adj
+                terms[r, k_noise, i, j] = part_noise
+    dx = scratch[3]
+    for i in range(n):
+        for j in range(n):
+            dx[i, j] = dz[i, j]
+    for c in range(n_cls):
         for i in range(n):
             for j in range(n):
-                if i == j:
-                    latent[r, i, j] = 0.0
-                    memory[r, i, j] = 0.0
-                    for k in range(n_drv + 3):
-                        shares[r, k, i, j] = 0.0
-                    for c in range(n_cls):
-                        episodes[r, c, i, j] = 0.0
-                    new_alignment[r, i, j] = np.inf
-                    target[r, i, j] = 0.0
-                    seen[r, i, j] = np.inf
-                    episode_total[r, i, j] = 0.0
-                    trend[r, i, j] = 0.0
+                e = episodes[r, c, i, j]
+                impulse = pending[r, c, i, j]
+                if e == 0.0 and impulse == 0.0:  # most cells, most months: no writes
                     if keep_terms:
-                        for k in range(n_terms):
-                            terms[r, k, i, j] = 0.0
+                        terms[r, k_epi + c, i, j] = 0.0
                     continue
-                z_new = latent[r, i, j] + dz[i, j]
-                x_new = z_new + total[i, j]
-                m = memory[r, i, j]
-                latent[r, i, j] = z_new
-                memory[r, i, j] = m + memory_rate * (x_new - m)
-                new_alignment[r, i, j] = x_new
-                trend[r, i, j] = dx[i, j]
-                seen[r, i, j] = z_new - shares[r, s_noise, i, j] + total[i, j]
-                episode_total[r, i, j] = total[i, j]
+                e_new = decay[c] * e + impulse
+                if abs(e_new) < 1e-12:  # faded beyond any effect: dropped, then skipped
+                    e_new = 0.0
+                episodes[r, c, i, j] = e_new
+                if impulse != 0.0:
+                    pending[r, c, i, j] = 0.0
+                total[i, j] += e_new
+                dx[i, j] += e_new - e
+                if keep_terms:
+                    terms[r, k_epi + c, i, j] = e_new - e
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                latent[r, i, j] = 0.0
+                memory[r, i, j] = 0.0
+                for k in range(n_drv + 3):
+                    shares[r, k, i, j] = 0.0
+                for c in range(n_cls):
+                    episodes[r, c, i, j] = 0.0
+                new_alignment[r, i, j] = np.inf
+                target[r, i, j] = 0.0
+                seen[r, i, j] = np.inf
+                episode_total[r, i, j] = 0.0
+                trend[r, i, j] = 0.0
+                if keep_terms:
+                    for k in range(n_terms):
+                        terms[r, k, i, j] = 0.0
+                continue
+            z_new = latent[r, i, j] + dz[i, j]
+            x_new = z_new + total[i, j]
+            m = memory[r, i, j]
+            latent[r, i, j] = z_new
+            memory[r, i, j] = m + memory_rate * (x_new - m)
+            new_alignment[r, i, j] = x_new
+            trend[r, i, j] = dx[i, j]
+            seen[r, i, j] = z_new - shares[r, s_noise, i, j] + total[i, j]
+            episode_total[r, i, j] = total[i, j]
 
 
 @njit(cache=True, nogil=True)

@@ -1,0 +1,110 @@
+"""The compiled resolution of a month: for each replicate in turn, what it delivered, the
+episodes of its moves and fighting, every driver's contribution and the settlement of its
+relations, while the replicate's arrays are in the processor's cache.
+
+Why fused: done as separate passes, each over the whole batch, a month read and wrote every
+(R, N, N) array of the batch several times, and the batch does not fit in cache; the
+drivers' contributions alone were an (R, D, N, N) array written and read back. Here they
+live in a (D, N, N) scratch for the replicate being settled.
+
+The arithmetic is that of the per-replicate functions it calls, the same functions the
+batch-wide kernels loop over (`sim.dynamics.kernels.month_drivers.drivers_of_replicate`,
+`sim.dynamics.kernels.settle.settle_replicate`, `sim.dynamics.kernels.impulses`): one
+implementation. What stays outside: NumPy's vectorised ``tanh`` between `resolve_block`
+and `finish_block` (the C library's scalar one was several times slower), the normal draws
+(SciPy's ``ndtri``, so the noise stream stays as it was), and what Python objects decide
+(events, treaty crises).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.dynamics.kernels.impulses import move_impulses_of_replicate, war_impulses_of_replicate
+from sim.dynamics.kernels.month_drivers import SCRATCH, driver_setup, drivers_of_replicate
+from sim.dynamics.kernels.settle import settle_replicate
+
+
+@njit(cache=True, nogil=True)
+def resolve_block(dyadic, last, delivered_scale, repeat_share, move_table, move_class, war,
+                  asks, arms_code, strike_target, strike_attacker, arms_withheld, violence,
+                  arms_class, n_drv, slots, extra, extra_slots, seen, threat, anti_hegemony,
+                  distrust, interdependence, balance, intensity, engagement, position,
+                  sanctions, sanctions_bite, secondary, treaty_strength, guarantee, power,
+                  hegemon, exposure, competition, domestic_mask, domestic_hardline,
+                  domestic_reform, standing, imposer_threshold, rates, shares, latent, memory,
+                  episodes, pending, alignment, noise, kappa, memory_weight, memory_rate,
+                  decay, noise_sd, keep_terms, terms, new_alignment, trend, target, seen_out,
+                  episode_total, given):
+    """One month's resolution of every replicate, after adjudication moved the stocks:
+
+    1. ``given`` (R, N, N): what i delivered to j (``delivered_scale`` of its action, 0 on
+       the diagonal);
+    2. the impulses of its moves against ``last`` month's, and of its fighting, into
+       ``pending``;
+    3. each driver's contribution from the structural view ``seen`` and the stocks, the
+       known drivers compiled (``slots``: each known driver's index among the ``n_drv``
+       drivers, -1 if absent), the others' (``extra`` (E, R, N, N) computed by their NumPy
+       forces) copied to their places ``extra_slots``;
+    4. the settlement (`settle_replicate`): latent levels, episodes, memory, the targets,
+       and in ``new_alignment`` and ``seen_out`` the levels in latent units, for ``tanh``.
+    """
+    n_rep, n, _ = dyadic.shape
+    has_guarantee, shield, treaty_standing, guarantee_t = driver_setup(
+        guarantee, treaty_strength, power, rates)
+    scratch = np.empty((SCRATCH, n, n))
+    settle_scratch = np.empty((4, n, n))
+    contributions = np.zeros((n_drv, n, n))
+    for r in range(n_rep):
+        for i in range(n):
+            for j in range(n):
+                given[r, i, j] = 0.0 if i == j else delivered_scale[dyadic[r, i, j]]
+        move_impulses_of_replicate(r, dyadic, last, repeat_share, move_table, move_class,
+                                   pending)
+        war_impulses_of_replicate(r, war, dyadic, asks, arms_code, strike_target,
+                                  strike_attacker, arms_withheld, violence, arms_class, pending)
+        drivers_of_replicate(r, slots, seen, threat, anti_hegemony, war, distrust,
+                             interdependence, balance, intensity, engagement, position, given,
+                             sanctions, sanctions_bite, secondary, power, hegemon, exposure,
+                             competition, domestic_mask, domestic_hardline, domestic_reform,
+                             asks, standing, imposer_threshold, rates, has_guarantee, shield,
+                             treaty_standing, guarantee, guarantee_t, scratch, contributions)
+        for e in range(len(extra_slots)):
+            contributions[extra_slots[e]] = extra[e, r]
+        settle_replicate(r, contributions, shares, latent, memory, episodes, pending,
+                         alignment, noise, kappa, memory_weight, memory_rate, decay, noise_sd,
+                         keep_terms, terms, new_alignment, trend, target, seen_out,
+                         episode_total, settle_scratch)
+
+
+@njit(cache=True, nogil=True)
+def finish_block(alignment, new_alignment, keep_terms, terms, trend, distrust, given, verdicts,
+                 distrust_learning, new_distrust, war):
+    """The month's end for every replicate, after ``tanh`` bounded the levels: the change of
+    alignment in ``trend`` and the terms scaled to it (`sim.dynamics.kernels.settle`), the
+    distrust learnt from what each partner delivered and the treaty verdicts (into
+    ``new_distrust``; `sim.dynamics.adjudication.learn_distrust`), and one month less of
+    every war, in place."""
+    n_rep, n, _ = alignment.shape
+    n_terms = terms.shape[1]
+    for r in range(n_rep):
+        for i in range(n):
+            for j in range(n):
+                a = alignment[r, i, j]
+                a_new = new_alignment[r, i, j]
+                d = trend[r, i, j]
+                trend[r, i, j] = 0.0 if i == j else a_new - a
+                if keep_terms and i != j:
+                    scale = (a_new - a) / d if abs(d) > 1e-9 else 1.0 - a * a
+                    for k in range(n_terms):
+                        terms[r, k, i, j] *= scale
+                if i == j:
+                    new_distrust[r, i, j] = 0.0
+                else:
+                    evidence = given[r, j, i] + verdicts[r, i, j]
+                    old = distrust[r, i, j]
+                    learnt = old + distrust_learning * (max(0.0, -evidence) * (1.0 - old)
+                                                        - 0.25 * max(0.0, evidence) * old)
+                    new_distrust[r, i, j] = min(max(learnt, 0.0), 1.0)
+                war[r, i, j] = max(0.0, war[r, i, j] - 1.0)
