@@ -212,3 +212,13 @@ def test_the_perceived_cross_pressure_is_the_reference_formula():
     for s in (state, _shaken(state, np.random.default_rng(3))):
         np.testing.assert_allclose(_cross_pressure(s), cross_pressure_matrix(s),
                                    rtol=RTOL, atol=ATOL)
+
+
+def test_compiled_keys_are_the_numpy_mixing_chain():
+    from sim.core import rng
+
+    seeds = np.array([0, 1, 7, 2**40 + 3, 2**63 - 1, 2**64 - 1], dtype=np.uint64)
+    for step in (0, 1, 119, 10**6):
+        for stream in rng.Stream:
+            np.testing.assert_array_equal(rng.keys(seeds, step, stream),
+                                          rng._keys_numpy(seeds, step, stream))

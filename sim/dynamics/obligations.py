@@ -11,7 +11,7 @@ standing pledge is judged the month it happens.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,12 +32,30 @@ class CompiledTreaties:
     #: (treaty, kind, protected party p, bound party q, breach, fulfil): every clause
     #: between every ordered pair of parties; a state column per entry counts its crisis
     clause_pairs: tuple[tuple[int, str, int, int, float, float], ...] = ()
+    #: month-by-month arrays already made (`guarantee`, `strength_at`): they depend on the
+    #: month alone, and every block of every run asks for them each month
+    _made: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def in_force(self, step: int) -> np.ndarray:
         return (self.start <= step) & (step < self.end)
 
+    def _remembered(self, key: tuple, make) -> np.ndarray:
+        """``make()``, made once per key; the array is read-only, so that no caller can
+        change what the next one gets."""
+        found = self._made.get(key)
+        if found is None:
+            if len(self._made) > 4096:  # a very long run: keep memory bounded
+                self._made.clear()
+            found = make()
+            found.setflags(write=False)
+            self._made[key] = found
+        return found
+
     def guarantee(self, step: int) -> np.ndarray:
         """(N, N) G[p, q] = 1 where a mutual-defence clause in force binds q to defend p."""
+        return self._remembered(("guarantee", step), lambda: self._guarantee(step))
+
+    def _guarantee(self, step: int) -> np.ndarray:
         n = self.parties.shape[1]
         g = np.zeros((n, n))
         live = self.in_force(step)
@@ -60,6 +78,10 @@ class CompiledTreaties:
         agreements take years to fill a framework treaty (003 on the 2025 treaty's 47
         articles), so a new treaty is worth little in its first crisis.
         """
+        return self._remembered(("strength", step, float(maturity_half_life)),
+                                lambda: self._strength_at(step, maturity_half_life))
+
+    def _strength_at(self, step: int, maturity_half_life: float) -> np.ndarray:
         n = self.parties.shape[1]
         strength = np.zeros((n, n))
         for k in np.flatnonzero(self.in_force(step)):
@@ -107,34 +129,37 @@ def obligation_utilities(ct: CompiledTreaties, war: np.ndarray,
     r, n = war.shape[0], war.shape[1]
     adj: np.ndarray | None = None
     live = ct.in_force(step)
+    if not live.any():
+        return None
+    struck = war.any(axis=1)  # (R, N): who is under attack by anyone, per replicate
+    attacked_anyone = bool(struck.any())
     slot = np.full(n, -1, dtype=np.int64)
-    bound = np.flatnonzero(ct.parties[live].any(axis=0)) if live.any() else []
+    bound = np.flatnonzero(ct.parties[live].any(axis=0))
     slot[bound] = np.arange(len(bound))
-    for k, kind, breach, _ in ct.clauses:
+    for k, kind, p, q, breach, _ in ct.clause_pairs:
         if not live[k]:
             continue
-        for p, q in clause_pairs_of(ct.parties[k]):
-            if kind != "no_sanctions_on_partner" and not (war[:, :, p] > 0).any():
-                continue
-            if adj is None:
-                adj = np.zeros((r, len(bound), n, len(Dyadic)))
-            row = slot[q]
-            if kind == "no_sanctions_on_partner":
-                adj[:, row, p, Dyadic.SANCTION] -= breach
-                continue
-            aggr = _aggressors(war, p, ct.parties[k])
-            attacked = aggr.any(axis=1)
-            if kind in ("non_assistance_to_aggressor", "non_use_of_territory"):
-                banned = ASSISTANCE if kind == "non_assistance_to_aggressor" \
-                    else MILITARY_ASSISTANCE
-                for a in banned:
-                    adj[:, row, :, a] -= breach * aggr
-            elif kind == "mutual_defence":
-                for a in DEFENCE_SUPPORT:
-                    adj[:, row, p, a] += breach * attacked
-            elif kind == "consultation":
-                for a in HOSTILE:
-                    adj[:, row, p, a] -= breach * attacked
+        if kind != "no_sanctions_on_partner" and not (attacked_anyone and struck[:, p].any()):
+            continue  # most months no one strikes a party: nothing binds
+        if adj is None:
+            adj = np.zeros((r, len(bound), n, len(Dyadic)))
+        row = slot[q]
+        if kind == "no_sanctions_on_partner":
+            adj[:, row, p, Dyadic.SANCTION] -= breach
+            continue
+        aggr = _aggressors(war, p, ct.parties[k])
+        attacked = aggr.any(axis=1)
+        if kind in ("non_assistance_to_aggressor", "non_use_of_territory"):
+            banned = ASSISTANCE if kind == "non_assistance_to_aggressor" \
+                else MILITARY_ASSISTANCE
+            for a in banned:
+                adj[:, row, :, a] -= breach * aggr
+        elif kind == "mutual_defence":
+            for a in DEFENCE_SUPPORT:
+                adj[:, row, p, a] += breach * attacked
+        elif kind == "consultation":
+            for a in HOSTILE:
+                adj[:, row, p, a] -= breach * attacked
     return None if adj is None else Obligations(slot, adj)
 
 
@@ -172,9 +197,15 @@ def judge_crises(ct: CompiledTreaties, state, choices: np.ndarray, step: int,
     """
     r, n = state.war.shape[0], state.war.shape[1]
     out = np.zeros((r, n, n))
+    if not ct.clause_pairs:
+        return out
     live = ct.in_force(step)
+    struck = state.war.any(axis=1)  # (R, N): who is under attack by anyone
     for col, (k, kind, p, q, breach, fulfil) in enumerate(ct.clause_pairs):
         open_ = state.crisis_months[:, col] > 0
+        if live[k] and kind != "no_sanctions_on_partner" and not (
+                open_.any() or struck[:, p].any()):
+            continue  # no crisis open and no one strikes p: nothing to count or judge
         if not live[k]:
             # a treaty that lapses in a crisis is judged on the months it was in force
             out[:, p, q] += _close(state, col, open_, reliability, breach, fulfil)
