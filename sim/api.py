@@ -154,7 +154,7 @@ def simulate(scenario: str | Path = "baseline", *, params: Mapping[str, float] |
     depend on how many run beside it. ``months`` stops early; ``keep_terms`` keeps the
     split of every month's change by cause (`sim.analysis.explain`), at a cost in memory.
     """
-    from sim.runs.ensemble import ensemble_seeds, run_ensemble
+    from sim.runs.ensemble import default_threads, ensemble_seeds, run_ensemble
     from sim.runs.manifest import build_manifest
     from sim.runs.run_job import prepare_run
 
@@ -174,7 +174,8 @@ def simulate(scenario: str | Path = "baseline", *, params: Mapping[str, float] |
         clean = registry.check(dict(params), registry.Scope.of_world(w), source="params")
         w = set_values(w, clean, source="params")
     seeds = ensemble_seeds(base, reps)
-    rec = run_ensemble(w, seeds, engine=engine, keep_terms=keep_terms, months=months)  # type: ignore[arg-type]
+    rec = run_ensemble(w, seeds, engine=engine, keep_terms=keep_terms, months=months,  # type: ignore[arg-type]
+                       threads=default_threads())
     manifest = build_manifest(w, prepared.path, seeds, engine,
                               extra={"params": clean, "base_seed": base,
                                      "months": rec.alignment.shape[0] - 1})

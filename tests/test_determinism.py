@@ -47,3 +47,18 @@ def test_replicate_independent_of_its_batch(baseline_world):
     with_others = run_batched(baseline_world, np.array([3, 42, 99, 1000], dtype=np.uint64),
                               keep_terms=False)
     assert np.array_equal(alone.alignment[:, 0], with_others.alignment[:, 1])
+
+
+def test_threads_and_blocks_change_nothing(baseline_world, monkeypatch):
+    """Blocks of the batched path run on threads: with one thread or two, in one block or
+    in blocks of 16 (the smallest), every replicate's record is the same to the last bit."""
+    from sim.dynamics import engine
+
+    seeds = np.arange(200, 240, dtype=np.uint64)
+    one = run_batched(baseline_world, seeds, keep_terms=True, months=18)
+    monkeypatch.setattr(engine, "BLOCK_CELLS", 1)  # blocks of 16: 16, 16 and 8
+    for threads in (1, 2):
+        other = run_batched(baseline_world, seeds, keep_terms=True, months=18, threads=threads)
+        for name in ("alignment", "terms", "dyadic", "theatre", "distrust"):
+            assert np.array_equal(getattr(one, name), getattr(other, name)), (threads, name)
+        assert repr(one.events) == repr(other.events)

@@ -7,7 +7,9 @@ to the last bit (tests/test_determinism.py, tests/test_paths.py); the batched pa
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import numpy as np
@@ -20,6 +22,12 @@ from sim.runs.recording import Record, Recorder, concat_records, join_blocks
 
 Engine = Literal["mesa", "batched"]
 Progress = Callable[[int], None]
+
+
+def default_threads() -> int:
+    """Threads for one process's batched runs and cones: both cores of this 2-core machine,
+    at most two (beyond that the month's Python, which holds the GIL, would limit them)."""
+    return max(1, min(2, os.cpu_count() or 1))
 
 
 def ensemble_seeds(base_seed: int, replicates: int) -> np.ndarray:
@@ -63,18 +71,27 @@ def firing_rank(world: World) -> Callable[[int, str], int]:
 
 def run_batched(world: World, seeds, *, keep_terms: bool = True,
                 overrides: OverrideSchedule | None = None, months: int | None = None,
-                progress: Progress | None = None) -> Record:
+                progress: Progress | None = None, threads: int = 1) -> Record:
     """All seeds as arrays (the batched path), in cache-sized blocks
-    (`sim.dynamics.engine.block_size`);
-    ``months`` stops early. A replicate does not depend on its batch, so blocks change
-    nothing but speed (tests/test_determinism.py)."""
+    (`sim.dynamics.engine.block_size`), on ``threads`` threads (the month's compiled
+    kernels release the GIL, so blocks on two threads use two cores); ``months`` stops
+    early. A replicate does not depend on its batch, so blocks and threads change nothing
+    but speed (tests/test_determinism.py). A sweep's worker processes keep one thread each:
+    they are the parallelism there."""
     seeds = np.asarray(seeds, dtype=np.uint64)
     per_block = block_size(world.n)
     if len(seeds) <= per_block:
         return _run_block(world, seeds, keep_terms, overrides, months, progress)
-    blocks = (_run_block(world, seeds[lo:lo + per_block], keep_terms, overrides, months,
-                         progress) for lo in range(0, len(seeds), per_block))
-    return join_blocks(blocks, len(seeds), firing_rank(world))
+    starts = range(0, len(seeds), per_block)
+
+    def block(lo: int) -> Record:
+        return _run_block(world, seeds[lo:lo + per_block], keep_terms, overrides, months,
+                          progress)
+
+    if threads <= 1:
+        return join_blocks((block(lo) for lo in starts), len(seeds), firing_rank(world))
+    with ThreadPoolExecutor(min(threads, len(starts))) as pool:
+        return join_blocks(pool.map(block, starts), len(seeds), firing_rank(world))
 
 
 def _run_block(world: World, seeds: np.ndarray, keep_terms: bool,
@@ -94,8 +111,11 @@ def _run_block(world: World, seeds: np.ndarray, keep_terms: bool,
 
 def run_ensemble(world: World, seeds, *, engine: Engine = "mesa", keep_terms: bool = True,
                  overrides: OverrideSchedule | None = None, months: int | None = None,
-                 progress: Progress | None = None) -> Record:
-    """Either path; they give identical records (tests/test_paths.py)."""
-    run = run_mesa if engine == "mesa" else run_batched
-    return run(world, seeds, keep_terms=keep_terms, overrides=overrides, months=months,
-               progress=progress)
+                 progress: Progress | None = None, threads: int = 1) -> Record:
+    """Either path; they give identical records (tests/test_paths.py). ``threads`` is for
+    the batched path (the per-agent path runs one model at a time)."""
+    if engine == "mesa":
+        return run_mesa(world, seeds, keep_terms=keep_terms, overrides=overrides,
+                        months=months, progress=progress)
+    return run_batched(world, seeds, keep_terms=keep_terms, overrides=overrides,
+                       months=months, progress=progress, threads=threads)

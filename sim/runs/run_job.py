@@ -17,7 +17,7 @@ from sim.dynamics.params import load_dynamics_file
 from sim.dynamics.world import World
 from sim.inputs.compile import build_world
 from sim.inputs.scenario import load_scenario, resolve_scenario_path
-from sim.runs.ensemble import Engine, ensemble_seeds, run_ensemble
+from sim.runs.ensemble import Engine, default_threads, ensemble_seeds, run_ensemble
 from sim.runs.manifest import build_manifest, write_manifest
 from sim.runs.network_figure import plot_network_start_end
 from sim.runs.recording import Record
@@ -66,7 +66,8 @@ def run_scenario(scenario: str | PreparedRun, *, replicates: int, base_seed: int
     check_writable(Path(results_dir),
                    needed_bytes=8 * replicates * (world.horizon + 1) * world.n ** 2)
     t0 = time.perf_counter()
-    rec = run_ensemble(world, seeds, engine=engine, progress=progress)
+    rec = run_ensemble(world, seeds, engine=engine, progress=progress,
+                       threads=default_threads())
     seconds = time.perf_counter() - t0
     run_id = new_run_id(sc.name)
     summary = summarise(world, rec)
