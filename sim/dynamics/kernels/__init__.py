@@ -6,12 +6,19 @@ times; NumPy makes a full pass over memory for every operation, a compiled loop 
 The rules the kernels keep, so that speed never changes a number:
 
 - **The same arithmetic in the same order** as the NumPy formulas they replaced
-  (tests/test_kernels.py holds those formulas and checks the kernels to the last bit).
-  What cannot be matched stays in NumPy: sums over third parties (`matmul`, whose order
-  is BLAS's), NumPy's own `expm1` and SciPy's `ndtri` (a libm call differs in the last bit).
+  (tests/test_kernels.py holds those formulas and checks the kernels to the last bit;
+  tests/test_month_kernels.py checks the compiled drivers against the drivers' NumPy
+  forces, whose third-party sums are BLAS matmuls, to a few units in the last place).
+  Third-party sums run in increasing index order, skipping zero terms. NumPy keeps the
+  vectorised `exp` and `tanh` (several times faster than the C library's scalar ones) and
+  SciPy's `ndtri` (the noise stream), between compiled passes (decision record 0013).
 - **Each cell alone**: no reduction across replicates, so a replicate's result does not
   depend on its batch (tests/test_determinism.py).
-- **nogil**: they release the GIL, so threads overlap them (`sim.runs.cone`).
+- **A replicate at a time**: the month's passes (`month.resolve_block`,
+  `choice.decision_exponents`, `choice.draw_decisions`) finish one replicate's work before
+  the next, so its arrays stay in cache.
+- **nogil**: they release the GIL, so threads overlap them (`sim.runs.cone`,
+  `sim.runs.ensemble.run_batched`).
 """
 
 from importlib import import_module
