@@ -17,7 +17,6 @@ import numpy as np
 from sim.dynamics.engine import Overrides, advance, block_size
 from sim.dynamics.state import initial_state
 from sim.dynamics.world import World
-from sim.runs.model import AlignmentModel
 from sim.runs.recording import Record, Recorder, concat_records, join_blocks
 
 Engine = Literal["mesa", "batched"]
@@ -42,7 +41,11 @@ OverrideSchedule = dict[int, Overrides]
 def run_mesa(world: World, seeds, *, keep_terms: bool = True,
              overrides: OverrideSchedule | None = None, months: int | None = None,
              progress: Progress | None = None) -> Record:
-    """One Mesa model per seed; agents decide their own rows (the per-agent path)."""
+    """One Mesa model per seed; agents decide their own rows (the per-agent path). Mesa is
+    imported here, not with the module: the batched path and a sweep's workers never
+    need it."""
+    from sim.runs.model import AlignmentModel
+
     records = []
     stop = world.horizon if months is None else min(months, world.horizon)
     for seed in np.asarray(seeds, dtype=np.uint64):

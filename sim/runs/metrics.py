@@ -30,7 +30,10 @@ import pandas as pd
 
 from sim.core.actions import DYADIC_NAMES, THEATRE_NAMES, Dyadic, TheatreAction
 from sim.runs.recording import Record
-from sim.runs.reporting import ALLIANCE_LEVEL
+
+#: Alignment at or above this is called alliance-like in summaries and metrics. Here, not in
+#: `sim.runs.reporting`, so that a sweep's workers need not import matplotlib.
+ALLIANCE_LEVEL = 0.75
 
 #: Months at which `dyad_metrics` reports alignment: after one, five and ten years.
 DEFAULT_TIMES: tuple[int, ...] = (12, 60, 120)
@@ -87,7 +90,7 @@ def dyad_metrics(world: Any, record: Record,
     ``at_120`` both hold month 24, while keeping their names so that tables from runs of
     different lengths share columns), ``mean``, ``min``, ``max`` (over months 1..S),
     ``first_below_zero`` (first month >= 1 with alignment < 0) and ``first_alliance``
-    (first month >= 1 with alignment >= `sim.runs.reporting.ALLIANCE_LEVEL`), both int32 and -1
+    (first month >= 1 with alignment >= `ALLIANCE_LEVEL`), both int32 and -1
     when it never happens. A dyad already at alliance level in month 0 reports the first
     month of the run it still is (usually 1), not 0: month 0 is the input, not an outcome.
 

@@ -17,6 +17,7 @@ import numpy as np
 from sim.core.calendar import month_label
 from sim.dynamics.drivers import TERMS
 from sim.dynamics.world import World
+from sim.runs.metrics import ALLIANCE_LEVEL
 from sim.runs.recording import Record
 
 #: The dyads the documents speak of most, Russia-Iran first.
@@ -26,8 +27,6 @@ KEY_DYADS: tuple[tuple[str, str], ...] = (
     ("RUS", "TUR"), ("IND", "IRN"), ("AZE", "IRN"), ("IRN", "ISR"),
 )
 
-#: Alignment at or above this is called alliance-like in summaries.
-ALLIANCE_LEVEL = 0.75
 
 
 def key_dyads(world: World) -> list[tuple[str, str]]:

@@ -34,8 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sim.dynamics.drivers import TERMS
-from sim.runs.metrics import COUNTED_DYADIC, COUNTED_THEATRE
-from sim.runs.reporting import ALLIANCE_LEVEL
+from sim.runs.metrics import ALLIANCE_LEVEL, COUNTED_DYADIC, COUNTED_THEATRE
 
 #: The dtypes a column may have, by the name used in the table below.
 DTYPES: dict[str, pa.DataType] = {

@@ -140,8 +140,9 @@ def _base_world(scenario_json: str, scenario_dir: str) -> World:
 
 #: Replicates run together inside a task. A replicate does not depend on its batch, so the
 #: chunk size changes no result; it bounds a worker's memory (a full monthly history of
-#: 1,000 replicates is about 600 MB).
-CHUNK = 256
+#: 128 replicates of the baseline is about 110 MB, of 1,000 about 850 MB) and is the
+#: batched path's block at 16 actors, so it costs no speed.
+CHUNK = 128
 
 
 def run_task(spec: TaskSpec) -> dict[str, pd.DataFrame]:
@@ -208,6 +209,11 @@ MIN_TASKS_PER_WORKER = 4
 #: SciPy, numba and the model (2.5 s measured on the 2-core reference machine). The driver
 #: spawns workers only when the work left is estimated at more than twice this.
 WORKER_START_SECONDS = 3.0
+#: The least a replicate-month costs, in seconds, below what any roster took on the
+#: reference machine (about 45 us at 16 actors on the batched path): before a first group
+#: is measured, the work left at this rate says whether workers would pay back their
+#: start-up, so a large sweep starts them at once instead of after its first task.
+FLOOR_SECONDS_PER_REPLICATE_MONTH = 20e-6
 #: Whether, on one machine, the driver runs groups itself between writing results (it is
 #: then one of the ``workers``, and one process fewer is spawned).
 DRIVER_RUNS_TASKS = True
@@ -493,7 +499,15 @@ class _GroupPlanner:
             return True
         cost = self.warm if self.warm is not None else (
             self.cold if self.cold is not None and self.cold >= TARGET_TASK_SECONDS else None)
-        return cost is not None and cost * len(self.queue) > 2 * WORKER_START_SECONDS
+        if cost is None:  # nothing measured yet: the work's floor decides
+            return self.floor_seconds() > 2 * WORKER_START_SECONDS
+        return cost * len(self.queue) > 2 * WORKER_START_SECONDS
+
+    def floor_seconds(self) -> float:
+        """The least the tasks left can take: their replicate-months at
+        `FLOOR_SECONDS_PER_REPLICATE_MONTH` (a task without a stated horizon counts a year)."""
+        months = sum(len(t.seeds) * (t.months or 12) for t in self.queue)
+        return months * FLOOR_SECONDS_PER_REPLICATE_MONTH
 
 
 def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
@@ -545,6 +559,10 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
                 ex = stack.enter_context(_process_pool(spawn))
                 stats["worker_processes"] = spawn
                 probes = [ex.submit(worker_info, planner.code) for _ in range(spawn)]
+                # groups go out at once, queued behind the probes: a worker starts on one
+                # as soon as it is up, not when the driver is next free to hand one out
+                # (each group checks the worker's code itself)
+                ready = True
             if ex is not None and ready:
                 while len(pending) < window and (group := planner.next(TARGET_TASK_SECONDS)):
                     pending[ex.submit(run_group, group)] = group
