@@ -121,23 +121,26 @@ def settle_replicate(r, contributions, shares, latent, memory, episodes, pending
                 part = kappa * ((1.0 - memory_weight) * c_k - s_k)
                 shares[r, k, i, j] = s_k + part
                 terms[r, k, i, j] = part
+    # The replicate's (N, N) blocks, so that the compiler sees plain 2-D loops.
+    mem_r, lat_r, a_r, noise_r, target_r = memory[r], latent[r], alignment[r], noise[r], target[r]
+    adj_r, wob_r = shares[r, s_adj], shares[r, s_noise]
     for i in range(n):
         for j in range(n):
-            m = memory[r, i, j]
-            a = alignment[r, i, j]
+            m = mem_r[i, j]
+            a = a_r[i, j]
             aim = (1.0 - memory_weight) * drivers[i, j] + memory_weight * m
-            target[r, i, j] = aim
-            adj = shares[r, s_adj, i, j]
-            wobble = shares[r, s_noise, i, j]
+            target_r[i, j] = aim
+            adj = adj_r[i, j]
+            wobble = wob_r[i, j]
             part_adj = -kappa * adj
-            part_noise = (-kappa * wobble + noise_sd * noise[r, i, j]
+            part_noise = (-kappa * wobble + noise_sd * noise_r[i, j]
                           + 0.5 * noise_sd * noise_sd * a)
-            shares[r, s_adj, i, j] = adj + part_adj
-            shares[r, s_noise, i, j] = wobble + part_noise
+            adj_r[i, j] = adj + part_adj
+            wob_r[i, j] = wobble + part_noise
             # The modelled part of z (drivers' and memory's shares) moves towards the
             # target; computed from z itself, so the arithmetic is the same with or
             # without terms (the drivers' share parts add up to it, to rounding).
-            modelled = latent[r, i, j] - adj - wobble
+            modelled = lat_r[i, j] - adj - wobble
             dz[i, j] = kappa * (aim - modelled) + part_adj + part_noise
             if keep_terms:
                 part_mem = kappa * (memory_weight * m - shares[r, k_mem, i, j])
@@ -150,10 +153,11 @@ def settle_replicate(r, contributions, shares, latent, memory, episodes, pending
         for j in range(n):
             dx[i, j] = dz[i, j]
     for c in range(n_cls):
+        ep, pend = episodes[r, c], pending[r, c]
         for i in range(n):
             for j in range(n):
-                e = episodes[r, c, i, j]
-                impulse = pending[r, c, i, j]
+                e = ep[i, j]
+                impulse = pend[i, j]
                 if e == 0.0 and impulse == 0.0:  # most cells, most months: no writes
                     if keep_terms:
                         terms[r, k_epi + c, i, j] = 0.0
@@ -161,9 +165,9 @@ def settle_replicate(r, contributions, shares, latent, memory, episodes, pending
                 e_new = decay[c] * e + impulse
                 if abs(e_new) < 1e-12:  # faded beyond any effect: dropped, then skipped
                     e_new = 0.0
-                episodes[r, c, i, j] = e_new
+                ep[i, j] = e_new
                 if impulse != 0.0:
-                    pending[r, c, i, j] = 0.0
+                    pend[i, j] = 0.0
                 total[i, j] += e_new
                 dx[i, j] += e_new - e
                 if keep_terms:
@@ -186,14 +190,14 @@ def settle_replicate(r, contributions, shares, latent, memory, episodes, pending
                     for k in range(n_terms):
                         terms[r, k, i, j] = 0.0
                 continue
-            z_new = latent[r, i, j] + dz[i, j]
+            z_new = lat_r[i, j] + dz[i, j]
             x_new = z_new + total[i, j]
-            m = memory[r, i, j]
-            latent[r, i, j] = z_new
-            memory[r, i, j] = m + memory_rate * (x_new - m)
+            m = mem_r[i, j]
+            lat_r[i, j] = z_new
+            mem_r[i, j] = m + memory_rate * (x_new - m)
             new_alignment[r, i, j] = x_new
             trend[r, i, j] = dx[i, j]
-            seen[r, i, j] = z_new - shares[r, s_noise, i, j] + total[i, j]
+            seen[r, i, j] = z_new - wob_r[i, j] + total[i, j]
             episode_total[r, i, j] = total[i, j]
 
 
