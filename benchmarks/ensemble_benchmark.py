@@ -18,7 +18,6 @@ beside the figures; they are measured here, never asserted in tests.
 from __future__ import annotations
 
 import cProfile
-import dataclasses
 import io
 import json
 import pstats
@@ -33,12 +32,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from machine import baseline_experiment, machine
+from scaled_worlds import scaled_world
 
 from sim.dynamics.engine import advance
-from sim.dynamics.equilibrium import with_standing
 from sim.dynamics.state import initial_state
 from sim.inputs.compile import build_world
-from sim.inputs.roster import RosterFile, compile_roster, default_roster_file
 from sim.inputs.scenario import load_scenario
 from sim.runs.cone import cone_of_futures
 from sim.runs.ensemble import run_batched, run_mesa
@@ -110,40 +108,14 @@ def cone(world) -> dict:
     return out
 
 
-def scaled_roster(k: int) -> RosterFile:
-    """The default roster copied k times (ids suffixed), copies related as the originals."""
-    base = default_roster_file()
-    actors, dyads = [], []
-    for c in range(k):
-        suffix = "" if c == 0 else chr(ord("A") + c - 1)
-        ren = {a.id: (a.id[:2] + suffix if suffix else a.id) for a in base.actors}
-        actors += [a.model_copy(update={"id": ren[a.id]}) for a in base.actors]
-        dyads += [d.model_copy(update={"source": ren[d.source], "target": ren[d.target]})
-                  for d in base.dyads]
-    return base.model_copy(update={"actors": actors, "dyads": dyads})
-
-
 def scaling(world) -> dict:
     out = {}
     for k in (1, 2, 4):
-        roster = compile_roster(scaled_roster(k))
-        w = dataclasses.replace(world, roster=roster, initial_alignment=roster.alignment.copy(),
-                                initial_balance=roster.domestic_balance.copy(),
-                                treaties=dataclasses.replace(
-                                    world.treaties, parties=np.zeros(
-                                        (0, roster.n), dtype=bool), ids=(), start=np.zeros(0, int),
-                                    end=np.zeros(0, int), strength=np.zeros(0),
-                                    anchor=np.zeros(0), clauses=(), clause_pairs=()),
-                                sanctions=dataclasses.replace(
-                                    world.sanctions,
-                                    primary=np.zeros((world.horizon, roster.n, roster.n)),
-                                    secondary=np.zeros((world.horizon, roster.n, roster.n))),
-                                hazards=[], scheduled={}, standing_world=None)
-        w = with_standing(w)
+        w = scaled_world(world, k)
         reps, months = 200, 24
         t = time.perf_counter()
         run_batched(w, np.arange(reps), keep_terms=False, months=months)
-        out[f"N{roster.n}_us_per_replicate_month"] = round(
+        out[f"N{w.n}_us_per_replicate_month"] = round(
             1e6 * (time.perf_counter() - t) / (reps * months), 1)
     for months in (30, 60, 120):
         t = time.perf_counter()

@@ -34,7 +34,6 @@ import os
 # Before numba is imported (by sim's kernels and below): the month is measured on one core.
 os.environ["NUMBA_NUM_THREADS"] = "1"
 
-import dataclasses
 import json
 import re
 import sys
@@ -50,14 +49,13 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).parent))
 from machine import machine
+from scaled_worlds import scaled_world
 
 from sim.core.actions import Dyadic, TheatreAction
 from sim.dynamics.drivers import DRIVER_NAMES
 from sim.dynamics.episodes import EPISODE_CLASSES
-from sim.dynamics.equilibrium import with_standing
 from sim.dynamics.world import World
 from sim.inputs.compile import build_world
-from sim.inputs.roster import RosterFile, compile_roster, default_roster_file
 from sim.inputs.scenario import load_scenario
 from sim.runs.ensemble import run_batched
 
@@ -402,38 +400,6 @@ def model_rate(world: World, replicates: int, months: int, repeats: int,
             "gflops": round(ops["flops"] * rate / 1e9, 3),
             "gflops_if_skipped": round((ops["flops"] - ops["skippable_flops"]) * rate / 1e9,
                                        3)}
-
-
-def scaled_roster(k: int) -> RosterFile:
-    """The default roster copied k times (ids suffixed), copies related as the originals
-    (as ``ensemble_benchmark.scaled_roster``; copied so that the two can change apart)."""
-    base = default_roster_file()
-    actors, dyads = [], []
-    for c in range(k):
-        suffix = "" if c == 0 else chr(ord("A") + c - 1)
-        ren = {a.id: (a.id[:2] + suffix if suffix else a.id) for a in base.actors}
-        actors += [a.model_copy(update={"id": ren[a.id]}) for a in base.actors]
-        dyads += [d.model_copy(update={"source": ren[d.source], "target": ren[d.target]})
-                  for d in base.dyads]
-    return base.model_copy(update={"actors": actors, "dyads": dyads})
-
-
-def scaled_world(world: World, k: int) -> World:
-    """``world`` with the roster copied k times and no treaties, sanctions, hazards or
-    scheduled events (as ``ensemble_benchmark.scaling``): the month's cost in N alone."""
-    roster = compile_roster(scaled_roster(k))
-    no_treaties = dataclasses.replace(
-        world.treaties, parties=np.zeros((0, roster.n), dtype=bool), ids=(),
-        start=np.zeros(0, int), end=np.zeros(0, int), strength=np.zeros(0),
-        anchor=np.zeros(0), clauses=(), clause_pairs=())
-    no_sanctions = dataclasses.replace(
-        world.sanctions, primary=np.zeros((world.horizon, roster.n, roster.n)),
-        secondary=np.zeros((world.horizon, roster.n, roster.n)))
-    w = dataclasses.replace(world, roster=roster, initial_alignment=roster.alignment.copy(),
-                            initial_balance=roster.domestic_balance.copy(),
-                            treaties=no_treaties, sanctions=no_sanctions, hazards=[],
-                            scheduled={}, standing_world=None)
-    return with_standing(w)
 
 
 #: Copies of the default roster (16 actors) -> (replicates, months) timed: N = 16, 32, 64,

@@ -53,18 +53,9 @@ def _keys_kernel(seeds, step_word, stream_word, out):
     """The mixing chain of `_keys_numpy` in one compiled loop (a month asks for four
     streams' keys; as NumPy operations that was a dozen calls each)."""
     for r in range(seeds.shape[0]):
-        z = seeds[r] + _GOLDEN
-        z = (z ^ (z >> _S30)) * _M1
-        z = (z ^ (z >> _S27)) * _M2
-        z = z ^ (z >> _S31)
-        z = z + step_word * _GOLDEN
-        z = (z ^ (z >> _S30)) * _M1
-        z = (z ^ (z >> _S27)) * _M2
-        z = z ^ (z >> _S31)
-        z = z + stream_word * _GOLDEN
-        z = (z ^ (z >> _S30)) * _M1
-        z = (z ^ (z >> _S27)) * _M2
-        out[r] = z ^ (z >> _S31)
+        z = finalise(seeds[r] + _GOLDEN)
+        z = finalise(z + step_word * _GOLDEN)
+        out[r] = finalise(z + stream_word * _GOLDEN)
 
 
 def keys(seeds: np.ndarray, step: int, stream: int) -> np.ndarray:
@@ -75,6 +66,21 @@ def keys(seeds: np.ndarray, step: int, stream: int) -> np.ndarray:
     return out
 
 
+@njit(cache=True, nogil=True, inline="always")
+def finalise(z):
+    """SplitMix64's finaliser of one 64-bit word (`_mix`, compiled): every compiled draw
+    and key uses this one function."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def word_to_uniform(z):
+    """The top 53 bits of a mixed word, centred in their interval: a uniform in (0, 1)."""
+    return (np.float64(z >> np.uint64(11)) + 0.5) * 2.0**-53
+
+
 @njit(cache=True, nogil=True)
 def _uniform_kernel(keys, out):
     """out[r, c] = the c-th uniform of the replicate keyed ``keys[r]``: the same mixing as
@@ -82,11 +88,7 @@ def _uniform_kernel(keys, out):
     for r in range(out.shape[0]):
         k = keys[r]
         for c in range(out.shape[1]):
-            z = k + (np.uint64(c) + np.uint64(1)) * _GOLDEN
-            z = (z ^ (z >> _S30)) * _M1
-            z = (z ^ (z >> _S27)) * _M2
-            z = z ^ (z >> _S31)
-            out[r, c] = (np.float64(z >> np.uint64(11)) + 0.5) * 2.0**-53
+            out[r, c] = word_to_uniform(finalise(k + (np.uint64(c) + np.uint64(1)) * _GOLDEN))
 
 
 def uniform(seeds: np.ndarray, step: int, stream: int, shape: tuple[int, ...]) -> np.ndarray:

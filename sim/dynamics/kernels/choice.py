@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.core.rng import _GOLDEN, _M1, _M2, _S27, _S30, _S31
+from sim.core.rng import _GOLDEN, finalise, word_to_uniform
 from sim.dynamics.kernels.codes import (
     MAINTAIN,
     T_INTERVENE,
@@ -232,11 +232,8 @@ def _keyed_draws(key, rows, width, draws):
     for k in range(rows.shape[0]):
         base = rows[k] * width
         for w in range(width):
-            z = key + (np.uint64(base + w) + np.uint64(1)) * _GOLDEN
-            z = (z ^ (z >> _S30)) * _M1
-            z = (z ^ (z >> _S27)) * _M2
-            z = z ^ (z >> _S31)
-            draws[k * width + w] = (np.float64(z >> np.uint64(11)) + 0.5) * 2.0**-53
+            word = finalise(key + (np.uint64(base + w) + np.uint64(1)) * _GOLDEN)
+            draws[k * width + w] = word_to_uniform(word)
 
 
 @njit(cache=True, nogil=True)

@@ -23,7 +23,7 @@ from numba import njit
 
 from sim.dynamics.kernels.impulses import move_impulses_of_replicate, war_impulses_of_replicate
 from sim.dynamics.kernels.month_drivers import SCRATCH, driver_setup, drivers_of_replicate
-from sim.dynamics.kernels.settle import settle_replicate
+from sim.dynamics.kernels.settle import finish_cell, settle_replicate
 
 
 @njit(cache=True, nogil=True)
@@ -87,18 +87,10 @@ def finish_block(alignment, new_alignment, keep_terms, terms, trend, distrust, g
     ``new_distrust``; `sim.dynamics.adjudication.learn_distrust`), and one month less of
     every war, in place."""
     n_rep, n, _ = alignment.shape
-    n_terms = terms.shape[1]
     for r in range(n_rep):
         for i in range(n):
             for j in range(n):
-                a = alignment[r, i, j]
-                a_new = new_alignment[r, i, j]
-                d = trend[r, i, j]
-                trend[r, i, j] = 0.0 if i == j else a_new - a
-                if keep_terms and i != j:
-                    scale = (a_new - a) / d if abs(d) > 1e-9 else 1.0 - a * a
-                    for k in range(n_terms):
-                        terms[r, k, i, j] *= scale
+                finish_cell(r, i, j, alignment, new_alignment, keep_terms, terms, trend)
                 if i == j:
                     new_distrust[r, i, j] = 0.0
                 else:

@@ -203,19 +203,24 @@ def settle_replicate(r, contributions, shares, latent, memory, episodes, pending
 
 @njit(cache=True, nogil=True)
 def _finish(alignment, new_alignment, keep_terms, terms, trend):
-    """``trend`` from the latent change x' - x (as `_settle_latent` left it) to the change
-    of alignment a' - a, and the terms scaled from latent units to it: by
-    (a' - a) / (x' - x), or by tanh's slope 1 - a^2 where x hardly moved."""
+    """`finish_cell` for every cell."""
     n_rep, n, _ = alignment.shape
-    n_terms = terms.shape[1]
     for r in range(n_rep):
         for i in range(n):
             for j in range(n):
-                a = alignment[r, i, j]
-                a_new = new_alignment[r, i, j]
-                d = trend[r, i, j]
-                trend[r, i, j] = 0.0 if i == j else a_new - a
-                if keep_terms and i != j:
-                    scale = (a_new - a) / d if abs(d) > 1e-9 else 1.0 - a * a
-                    for k in range(n_terms):
-                        terms[r, k, i, j] *= scale
+                finish_cell(r, i, j, alignment, new_alignment, keep_terms, terms, trend)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def finish_cell(r, i, j, alignment, new_alignment, keep_terms, terms, trend):
+    """``trend`` from the latent change x' - x (as `settle_replicate` left it) to the change
+    of alignment a' - a, and the terms scaled from latent units to it: by
+    (a' - a) / (x' - x), or by tanh's slope 1 - a^2 where x hardly moved."""
+    a = alignment[r, i, j]
+    a_new = new_alignment[r, i, j]
+    d = trend[r, i, j]
+    trend[r, i, j] = 0.0 if i == j else a_new - a
+    if keep_terms and i != j:
+        scale = (a_new - a) / d if abs(d) > 1e-9 else 1.0 - a * a
+        for k in range(terms.shape[1]):
+            terms[r, k, i, j] *= scale
