@@ -319,3 +319,30 @@ def test_the_compiled_resolution_equals_the_reference_term_by_term(name, months)
                       "sanctions_own", "crisis_months", "crisis_kept"):
             np.testing.assert_allclose(getattr(state, field), getattr(reference, field),
                                        rtol=1e-9, atol=1e-12, err_msg=f"{name}: {field}")
+
+
+@pytest.mark.parametrize("name, months", [("israel_iran_war_mutual_defence", 13),
+                                          ("sanctions_tightened", 20)])
+def test_the_compiled_opening_equals_the_reference_formulas(name, months):
+    """The sanctions in force and what actors perceive, compiled, equal their NumPy
+    formulas to the last bit (the same elementwise arithmetic in the same order)."""
+    from sim.dynamics.adjudication import sanctions_in_force, total_sanctions
+    from sim.dynamics.decisions import perceive
+    from sim.dynamics.drivers._common import ordered_sum
+    from sim.dynamics.drivers.sanctions_pressure import sanctions_bite
+
+    world, state = _mid_run(name, months)
+    for s in (state, _shaken(state, np.random.default_rng(8))):
+        total, secondary, bite = sanctions_in_force(s, world)
+        np.testing.assert_array_equal(total, total_sanctions(s, world))
+        np.testing.assert_array_equal(bite, sanctions_bite(total, secondary[None],
+                                                           world.roster.power))
+        per = perceive(s, world, bite)
+        seen = s.perceived
+        value = np.clip(seen + world.p.trend_weight * (seen - s.previous_seen), -1.0, 1.0)
+        attacked = (ordered_sum(s.war, axis=1) > 0).astype(np.float64)
+        np.testing.assert_array_equal(per.value, value)
+        np.testing.assert_array_equal(per.gap, np.tanh(s.target + s.episode_total) - seen)
+        np.testing.assert_array_equal(per.pressure, np.clip(bite + attacked, 0.0, 1.0))
+        np.testing.assert_array_equal(
+            per.salience, np.swapaxes(s.stake * s.intensity[:, :, None], 1, 2))

@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.core.actions import DELIVERED, ENGAGEMENT_TARGET
 from sim.dynamics.drivers._common import clear_diagonal, zero_diagonal
-from sim.dynamics.drivers.sanctions_pressure import sanctions_bite
+from sim.dynamics.drivers.sanctions_pressure import bite
 from sim.dynamics.kernels import update_stocks
 from sim.dynamics.kernels.lazy import lazy_vectorize
 
@@ -30,9 +30,16 @@ def total_sanctions(state, world) -> np.ndarray:
 def sanctions_in_force(state, world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(total (R, N, N), secondary (N, N), bite (R, N)): the sanctions of the state's month
     and how hard they press on each target; what actors perceive and drivers read."""
-    sanctions = total_sanctions(state, world)
-    _, secondary = world.sanctions_at(state.step)
-    return sanctions, secondary, sanctions_bite(sanctions, secondary[None], world.roster.power)
+    from sim.dynamics.kernels import sanctions_block
+
+    primary, secondary = world.sanctions_at(state.step)
+    sanctions = np.empty_like(state.sanctions_own)
+    load = np.empty(sanctions.shape[:2])
+    # total_sanctions and sanctions_bite's load in one compiled pass (the same arithmetic)
+    sanctions_block(np.ascontiguousarray(primary, dtype=np.float64), state.sanctions_own,
+                    np.ascontiguousarray(secondary, dtype=np.float64), world.roster.power,
+                    sanctions, load)
+    return sanctions, secondary, bite(load)
 
 
 def apply_actions(state, world, dyadic: np.ndarray, theatre: np.ndarray) -> None:

@@ -15,7 +15,6 @@ import numpy as np
 
 from sim.core import rng
 from sim.core.actions import Dyadic, TheatreAction
-from sim.dynamics.drivers._common import ordered_sum
 from sim.dynamics.kernels import (
     decision_exponents,
     draw_decisions,
@@ -43,20 +42,26 @@ class Perception:
 
 def perceive(state, world, sanctions_bite: np.ndarray) -> Perception:
     """What actors see, given how hard sanctions press on each of them (R, N)."""
+    from sim.dynamics.kernels import perception_block
+
     p = world.p
-    attacked = (ordered_sum(state.war, axis=1) > 0).astype(np.float64)
-    salience = np.swapaxes(state.stake * state.intensity[:, :, None], 1, 2)
     # Actors see the relation without its noise share: noise stands for what the model
     # leaves out, and letting actors answer it would turn zero-mean shocks into moves
     # with lasting, one-sided effects. They project its trend, and they weigh the gap
     # between what their interests sustain (episodes included) and where it stands.
     seen = state.perceived
-    value = np.clip(seen + p.trend_weight * (seen - state.previous_seen), -1.0, 1.0)
-    sustained = np.tanh(state.target + state.episode_total)
+    r, n, t = seen.shape[0], seen.shape[1], state.intensity.shape[1]
+    value, gap = np.empty_like(seen), np.empty_like(seen)
+    pressure, salience = np.empty((r, n)), np.empty((r, n, t))
+    perception_block(seen, state.previous_seen, state.target, state.episode_total, state.war,
+                     state.stake, state.intensity,
+                     np.ascontiguousarray(sanctions_bite, dtype=np.float64),
+                     float(p.trend_weight), value, gap, pressure, salience)
+    np.tanh(gap, out=gap)  # what interests sustain, bounded
+    np.subtract(gap, seen, out=gap)
     return Perception(
-        step=state.step, value=value, gap=sustained - seen, last=state.last_dyadic,
-        cross=_cross_pressure(state),
-        pressure=np.clip(sanctions_bite + attacked, 0.0, 1.0),
+        step=state.step, value=value, gap=gap, last=state.last_dyadic,
+        cross=_cross_pressure(state), pressure=pressure,
         obligations=obligation_utilities(world.treaties, state.war, state.step),
         salience=salience,
     )

@@ -34,6 +34,7 @@ _LOCATION = {
     "sanctions_force": "drivers", "theatre_affinity": "drivers",
     "settle_month": "settle", "update_stocks": "stocks",
     "finish_block": "month", "resolve_block": "month",
+    "perception_block": "perception", "sanctions_block": "perception",
 }
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from sim.dynamics.kernels.drivers import sanctions_force, theatre_affinity
     from sim.dynamics.kernels.month import finish_block, resolve_block
     from sim.dynamics.kernels.month_drivers import compute_drivers, cross_pressure_block
+    from sim.dynamics.kernels.perception import perception_block, sanctions_block
     from sim.dynamics.kernels.settle import settle_month
     from sim.dynamics.kernels.stocks import update_stocks
 
@@ -67,7 +69,9 @@ __all__ = [
     "finish_block",
     "logit_draw",
     "logit_exponents",
+    "perception_block",
     "resolve_block",
+    "sanctions_block",
     "sanctions_force",
     "settle_month",
     "theatre_affinity",
