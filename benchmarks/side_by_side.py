@@ -56,6 +56,7 @@ except ImportError:  # commits before the layers: one flat package
 
 world = build_world(load_scenario("baseline"))
 run_batched(world, np.arange(16), keep_terms=False, months=3)  # compiled kernels loaded
+run_mesa(world, np.arange(1), keep_terms=False, months=1)  # Mesa loaded (lazily since ee2fb7d)
 out = {}
 t = time.perf_counter()
 run_mesa(world, np.arange(2), keep_terms=False)
