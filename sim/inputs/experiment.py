@@ -25,7 +25,6 @@ from typing import Annotated, Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy.stats import qmc
 
 from sim.core.config_errors import ConfigError, validate_file
 from sim.core.settings import REPO_ROOT
@@ -371,6 +370,8 @@ def design_points(exp: Experiment) -> np.ndarray:
                 for p in params]
         return np.array(list(itertools.product(*axes)), dtype=float)
     if d.kind == "lhs":
+        from scipy.stats import qmc  # here, not at import: a sweep's workers never need it
+
         unit = qmc.LatinHypercube(d=len(params), rng=np.random.default_rng(exp.seed)).random(
             d.samples)
         lo, hi = np.array([p.bounds() for p in params]).T
