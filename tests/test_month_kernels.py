@@ -346,3 +346,32 @@ def test_the_compiled_opening_equals_the_reference_formulas(name, months):
         np.testing.assert_array_equal(per.pressure, np.clip(bite + attacked, 0.0, 1.0))
         np.testing.assert_array_equal(
             per.salience, np.swapaxes(s.stake * s.intensity[:, :, None], 1, 2))
+
+
+@pytest.mark.parametrize("name", ["israel_iran_war_mutual_defence", "baseline",
+                                  "israel_iran_war"])
+def test_compiled_crisis_judging_equals_the_reference(name):
+    """Crises counted and judged by the compiled kernel equal the NumPy rule month after
+    month, verdicts and counters alike, through wars that start and end."""
+    from sim.dynamics.decisions import choose
+    from sim.dynamics.engine import open_month, resolve_month
+    from sim.dynamics.obligations import judge_crises, judge_crises_reference
+
+    world, state = _mid_run(name, 0, seeds=tuple(range(1, 13)))
+    assert world.treaties.clause_pairs
+    counted = judged = 0
+    for _ in range(30):
+        opening = open_month(state, world)
+        dyadic, theatre = choose(opening.perception, state, world, np.arange(world.n))
+        ref = state.copy()
+        want = judge_crises_reference(world.treaties, ref, dyadic, state.step, 0.75)
+        probe = state.copy()
+        got = judge_crises(world.treaties, probe, dyadic, state.step, 0.75)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(probe.crisis_months, ref.crisis_months)
+        np.testing.assert_array_equal(probe.crisis_kept, ref.crisis_kept)
+        counted += int(ref.crisis_months.sum() > state.crisis_months.sum())
+        judged += int(np.count_nonzero(want))
+        resolve_month(state, world, opening, dyadic, theatre, keep_terms=False)
+    if name != "baseline":  # the wars make crises: the comparison covered counting and verdicts
+        assert counted > 0 and judged > 0

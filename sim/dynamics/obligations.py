@@ -39,6 +39,23 @@ class CompiledTreaties:
     def in_force(self, step: int) -> np.ndarray:
         return (self.start <= step) & (step < self.end)
 
+    def pair_arrays(self) -> tuple[np.ndarray, ...]:
+        """The clause pairs as arrays for compiled code (treaty, kind code, protected party,
+        bound party, breach, fulfil), made once."""
+        from sim.dynamics.kernels.crises import CLAUSE_CODES
+
+        found = self._made.get("pairs")
+        if found is None:
+            pairs = self.clause_pairs
+            found = (np.array([c[0] for c in pairs], dtype=np.int64),
+                     np.array([CLAUSE_CODES[c[1]] for c in pairs], dtype=np.int64),
+                     np.array([c[2] for c in pairs], dtype=np.int64),
+                     np.array([c[3] for c in pairs], dtype=np.int64),
+                     np.array([c[4] for c in pairs], dtype=np.float64),
+                     np.array([c[5] for c in pairs], dtype=np.float64))
+            self._made["pairs"] = found
+        return found
+
     def _remembered(self, key: tuple, make) -> np.ndarray:
         """``make()``, made once per key; the array is read-only, so that no caller can
         change what the next one gets."""
@@ -193,19 +210,43 @@ def judge_crises(ct: CompiledTreaties, state, choices: np.ndarray, step: int,
     A crisis is a run of months in which a non-party strikes the protected party. It is
     judged the first month no one does (or the treaty lapses), once, on the share of its
     months the bound party kept the clause. ``no_sanctions_on_partner`` binds every month
-    and is judged at once: a sanction on the partner is a full breach.
+    and is judged at once: a sanction on the partner is a full breach. Computed by
+    `sim.dynamics.kernels.crises.judge_block`; `judge_crises_reference` is the same rule
+    in NumPy, the reference it is tested against.
     """
+    from sim.dynamics.kernels.crises import judge_block
+
     r, n = state.war.shape[0], state.war.shape[1]
     out = np.zeros((r, n, n))
     if not ct.clause_pairs:
         return out
+    arrays = ct.pair_arrays()
+    judge_block(*arrays, ct.in_force(step), ct.parties, state.war,
+                np.ascontiguousarray(choices, dtype=np.int8), float(reliability),
+                int(Dyadic.SANCTION), *_ACTION_MASKS, state.crisis_months, state.crisis_kept,
+                out)
+    return out
+
+
+def _mask(actions) -> np.ndarray:
+    mask = np.zeros(len(Dyadic), dtype=np.bool_)
+    mask[list(actions)] = True
+    return mask
+
+
+#: The actions each kind of clause bans or asks for, as masks over the dyadic menu.
+_ACTION_MASKS = (_mask(ASSISTANCE), _mask(MILITARY_ASSISTANCE), _mask(DEFENCE_SUPPORT),
+                 _mask(HOSTILE))
+
+
+def judge_crises_reference(ct: CompiledTreaties, state, choices: np.ndarray, step: int,
+                           reliability: float) -> np.ndarray:
+    """`judge_crises` in NumPy operations, clause pair by clause pair: the reference."""
+    r, n = state.war.shape[0], state.war.shape[1]
+    out = np.zeros((r, n, n))
     live = ct.in_force(step)
-    struck = state.war.any(axis=1)  # (R, N): who is under attack by anyone
     for col, (k, kind, p, q, breach, fulfil) in enumerate(ct.clause_pairs):
         open_ = state.crisis_months[:, col] > 0
-        if live[k] and kind != "no_sanctions_on_partner" and not (
-                open_.any() or struck[:, p].any()):
-            continue  # no crisis open and no one strikes p: nothing to count or judge
         if not live[k]:
             # a treaty that lapses in a crisis is judged on the months it was in force
             out[:, p, q] += _close(state, col, open_, reliability, breach, fulfil)
