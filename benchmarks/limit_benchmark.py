@@ -172,7 +172,7 @@ def month_operations(n: int, t: int, *, guarantee: float = 0.0,
       cross-pressure: inputs 3, output 1: 4 N^2, N^3;
       domestic politics 5 N^2 + N; reciprocity 2 N^2. Together (49 + 7G + 7T) N^2.
     - move impulses (kernels/impulses.py ``move_impulses_of_replicate``; the rule of
-      dynamics/episodes.py ``add_move_impulses``): 2 scaled impulses, 2 adds:
+      docs/ODD.md §7.13): 2 scaled impulses, 2 adds:
       4 N^2; integer N^2 (the test for a change of course).
     - noise (core/rng.py ``normal``): N^2 uniforms, 2 N^2 flops, 12 N^2 integer; N^2 ndtri.
     - settlement (kernels/settle.py ``settle_replicate``, kernels/month.py ``finish_block``;

@@ -22,7 +22,8 @@ def delivered(dyadic: np.ndarray) -> np.ndarray:
 
 
 def total_sanctions(state, world) -> np.ndarray:
-    """Scheduled regimes plus sanctions imposed by action, capped at 1 (R, N, N)."""
+    """Scheduled regimes plus sanctions imposed by action, capped at 1 (R, N, N). The NumPy
+    reference of `sanctions_in_force`'s compiled pass (tests/test_month_kernels.py)."""
     primary, _ = world.sanctions_at(state.step)
     return np.minimum(1.0, primary[None] + state.sanctions_own)
 
@@ -82,7 +83,9 @@ def learn_distrust(state, world, given: np.ndarray, signal: np.ndarray) -> None:
     """Distrust grows on bad evidence and fades, four times slower, on good evidence.
 
     Evidence about j in i's eyes: what j delivered to i plus i's verdict on j's treaty
-    conduct. The 4:1 asymmetry is an assumption after Slovic (1993).
+    conduct. The 4:1 asymmetry is an assumption after Slovic (1993). The month learns it in
+    `sim.dynamics.kernels.month.finish_block`; this is the NumPy reference it is tested
+    against.
     """
     evidence = np.swapaxes(given, 1, 2) + signal
     state.distrust = clear_diagonal(_learn(state.distrust, evidence, world.p.distrust_learning,

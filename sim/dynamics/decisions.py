@@ -151,13 +151,13 @@ def logit_choice(util: np.ndarray, precision: np.ndarray, draws: np.ndarray) -> 
     cell's result does not depend on the batch it is computed in.
     """
     shape = util.shape[:-1]
-    cells = np.ascontiguousarray(util, dtype=np.float64).reshape(-1, util.shape[-1]).T.copy()
+    menu = np.ascontiguousarray(util, dtype=np.float64).reshape(-1, util.shape[-1])
     lam = np.ascontiguousarray(np.broadcast_to(precision, shape), dtype=np.float64).ravel()
     u = np.ascontiguousarray(np.broadcast_to(draws, shape), dtype=np.float64).ravel()
-    weights = np.empty_like(cells)
-    logit_exponents(cells, lam, weights)
+    cells, weights = np.empty(menu.shape[::-1]), np.empty(menu.shape[::-1])
+    logit_exponents(menu, lam, 1, cells, weights)  # each cell its own precision
     np.exp(weights, out=weights)
-    out = np.empty(cells.shape[1], dtype=np.int8)
+    out = np.empty(menu.shape[0], dtype=np.int8)
     logit_draw(weights, cells, u, out)
     return out.reshape(shape)
 

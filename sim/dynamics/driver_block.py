@@ -38,33 +38,38 @@ def rate_vector(world) -> np.ndarray:
     return np.array([float(world.p[name]) for name in RATES])
 
 
-def driver_contributions(view, world, inputs: StepInputs,
-                         out: np.ndarray | None = None) -> np.ndarray:
+def driver_parameters(world, inputs: StepInputs) -> tuple:
+    """What the compiled drivers read besides the replicates' own arrays, in the order both
+    compiled passes take it (`compute_drivers`, `sim.dynamics.kernels.month.resolve_block`):
+    the month's secondary sanctions, treaty strength and guarantees, the roster's arrays,
+    the standing residual, the imposer threshold and the rates."""
+    ro = world.roster
+
+    def f64(x):
+        return np.ascontiguousarray(x, dtype=np.float64)
+
+    return (f64(inputs.secondary), f64(inputs.treaty_strength), f64(inputs.guarantee),
+            ro.power, int(ro.hegemon), ro.sanctions_exposure, ro.theatre_competition,
+            ro.domestic_mask, ro.domestic_hardline, ro.domestic_reform, f64(world.standing),
+            IMPOSER_THRESHOLD, rate_vector(world))
+
+
+def driver_contributions(view, world, inputs: StepInputs) -> np.ndarray:
     """(D, R, N, N) each driver's contribution (weight x input, latent units) in the state
     ``view`` (the structural view: alignment without its noise share), in the order of
-    `DRIVERS`; zero on the diagonal. Written into ``out`` when given (a block's buffer,
-    reused month after month)."""
+    `DRIVERS`; zero on the diagonal."""
     from sim.dynamics.kernels.month_drivers import compute_drivers
 
     r, n = view.alignment.shape[0], world.n
-    shape = (len(DRIVERS), r, n, n)
-    if out is None or out.shape != shape:
-        out = np.empty(shape)
+    out = np.empty((len(DRIVERS), r, n, n))
     slots, others = driver_layout()
-    ro = world.roster
     compute_drivers(
         slots, view.alignment, view.threat, view.anti_hegemony, view.war, view.distrust,
         view.interdependence, view.balance, view.intensity, view.engagement, view.position,
-        np.ascontiguousarray(inputs.delivered, dtype=np.float64),
+        np.ascontiguousarray(inputs.delivered, dtype=np.float64), world.roster.asks,
         np.ascontiguousarray(inputs.sanctions, dtype=np.float64),
         np.ascontiguousarray(inputs.sanctions_bite, dtype=np.float64),
-        np.ascontiguousarray(inputs.secondary, dtype=np.float64),
-        np.ascontiguousarray(inputs.treaty_strength, dtype=np.float64),
-        np.ascontiguousarray(inputs.guarantee, dtype=np.float64),
-        ro.power, int(ro.hegemon), ro.sanctions_exposure, ro.theatre_competition,
-        ro.domestic_mask, ro.domestic_hardline, ro.domestic_reform, ro.asks,
-        np.ascontiguousarray(world.standing, dtype=np.float64), IMPOSER_THRESHOLD,
-        rate_vector(world), out)
+        *driver_parameters(world, inputs), out)
     for k in others:
         out[k] = DRIVERS[k].force(view, world, inputs)
         out[k, :, np.arange(n), np.arange(n)] = 0.0

@@ -24,9 +24,8 @@ from sim.core import rng
 from sim.core.actions import DELIVERED
 from sim.dynamics.adjudication import apply_actions, delivered, sanctions_in_force
 from sim.dynamics.decisions import Perception, choose, perceive
-from sim.dynamics.driver_block import driver_layout, rate_vector
+from sim.dynamics.driver_block import driver_layout, driver_parameters
 from sim.dynamics.drivers import DRIVERS, TERMS, StepInputs
-from sim.dynamics.drivers.sanctions_pressure import IMPOSER_THRESHOLD
 from sim.dynamics.episodes import (
     ARMS_CLASS,
     DIPLOMACY,
@@ -217,10 +216,7 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
         state.perceived, state.threat, state.anti_hegemony, state.distrust,
         state.interdependence, state.balance, state.intensity, state.engagement,
         state.position, inputs.sanctions, inputs.sanctions_bite,
-        np.ascontiguousarray(inputs.secondary, dtype=np.float64), inputs.treaty_strength,
-        inputs.guarantee, ro.power, int(ro.hegemon), ro.sanctions_exposure,
-        ro.theatre_competition, ro.domestic_mask, ro.domestic_hardline, ro.domestic_reform,
-        world.standing, IMPOSER_THRESHOLD, rate_vector(world), state.shares, state.latent,
+        *driver_parameters(world, inputs), state.shares, state.latent,
         state.memory, state.episodes, state.pending, a, noise, world.kappa,
         float(p.memory_weight), world.memory_rate, decay_factors(p), float(p.noise_sd),
         keep_terms, terms, new_alignment, trend, target, seen, total, given)

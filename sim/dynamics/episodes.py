@@ -66,29 +66,6 @@ MOVE_CLASS = np.array([DIPLOMACY, DIPLOMACY, DIPLOMACY, DIPLOMACY, ARMS_CLASS, D
                        SANCTIONS_CLASS], dtype=np.int64)
 
 
-def add_move_impulses(dyadic, last, repeat_share, table, move_class, pending) -> None:
-    """Add every significant move's impulses to ``pending`` (R, C, N, N), in place: in
-    full where the move changes course from ``last`` month's, at ``repeat_share`` where
-    it carries a policy on (a year of arms deliveries is not twelve first deliveries).
-    Compiled (`sim.dynamics.kernels.impulses`), loaded on first use."""
-    from sim.dynamics.kernels.impulses import add_move_impulses as kernel
-
-    kernel(dyadic, last, repeat_share, table, move_class, pending)
-
-
 def add_impulse(state, rows: np.ndarray, cls: int, i: int, j: int, size: float) -> None:
     """One dyad's impulse for the replicates in ``rows`` (events use this)."""
     state.pending[rows, cls, i, j] += size
-
-
-def add_war_impulses(war, dyadic, asks, arms_code, on_target, on_attacker, withheld,
-                     violence, arms_class, pending) -> None:
-    """The month's fighting into ``pending``, in place: every month of strikes (``war``
-    [attacker, target] > 0) gives the target's view of the attacker ``on_target`` and the
-    attacker's view of the target ``on_attacker``; a state under attack that asked partner
-    j for arms (``asks`` [i, j] > 0) and got none this month counts ``withheld`` x ask on
-    its view of j (`sim.dynamics.kernels.impulses`)."""
-    from sim.dynamics.kernels.impulses import add_war_impulses as kernel
-
-    kernel(war, dyadic, asks, arms_code, on_target, on_attacker, withheld, violence,
-           arms_class, pending)

@@ -32,8 +32,8 @@ class CompiledTreaties:
     #: (treaty, kind, protected party p, bound party q, breach, fulfil): every clause
     #: between every ordered pair of parties; a state column per entry counts its crisis
     clause_pairs: tuple[tuple[int, str, int, int, float, float], ...] = ()
-    #: month-by-month arrays already made (`guarantee`, `strength_at`): they depend on the
-    #: month alone, and every block of every run asks for them each month
+    #: arrays already made: the month's `guarantee` and `strength_at`, which depend on the
+    #: month alone and are asked for by every block each month, and `pair_arrays`
     _made: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def in_force(self, step: int) -> np.ndarray:
@@ -44,27 +44,26 @@ class CompiledTreaties:
         bound party, breach, fulfil), made once."""
         from sim.dynamics.kernels.crises import CLAUSE_CODES
 
-        found = self._made.get("pairs")
-        if found is None:
+        def make() -> tuple[np.ndarray, ...]:
             pairs = self.clause_pairs
-            found = (np.array([c[0] for c in pairs], dtype=np.int64),
-                     np.array([CLAUSE_CODES[c[1]] for c in pairs], dtype=np.int64),
-                     np.array([c[2] for c in pairs], dtype=np.int64),
-                     np.array([c[3] for c in pairs], dtype=np.int64),
-                     np.array([c[4] for c in pairs], dtype=np.float64),
-                     np.array([c[5] for c in pairs], dtype=np.float64))
-            self._made["pairs"] = found
-        return found
+            return (np.array([c[0] for c in pairs], dtype=np.int64),
+                    np.array([CLAUSE_CODES[c[1]] for c in pairs], dtype=np.int64),
+                    np.array([c[2] for c in pairs], dtype=np.int64),
+                    np.array([c[3] for c in pairs], dtype=np.int64),
+                    np.array([c[4] for c in pairs], dtype=np.float64),
+                    np.array([c[5] for c in pairs], dtype=np.float64))
+        return self._remembered(("pairs",), make)
 
-    def _remembered(self, key: tuple, make) -> np.ndarray:
-        """``make()``, made once per key; the array is read-only, so that no caller can
-        change what the next one gets."""
+    def _remembered(self, key: tuple, make):
+        """``make()`` (an array or a tuple of arrays), made once per key; read-only, so that
+        no caller can change what the next one gets."""
         found = self._made.get(key)
         if found is None:
             if len(self._made) > 4096:  # a very long run: keep memory bounded
                 self._made.clear()
             found = make()
-            found.setflags(write=False)
+            for array in (found if isinstance(found, tuple) else (found,)):
+                array.setflags(write=False)
             self._made[key] = found
         return found
 
@@ -149,14 +148,13 @@ def obligation_utilities(ct: CompiledTreaties, war: np.ndarray,
     if not live.any():
         return None
     struck = war.any(axis=1)  # (R, N): who is under attack by anyone, per replicate
-    attacked_anyone = bool(struck.any())
     slot = np.full(n, -1, dtype=np.int64)
     bound = np.flatnonzero(ct.parties[live].any(axis=0))
     slot[bound] = np.arange(len(bound))
     for k, kind, p, q, breach, _ in ct.clause_pairs:
         if not live[k]:
             continue
-        if kind != "no_sanctions_on_partner" and not (attacked_anyone and struck[:, p].any()):
+        if kind != "no_sanctions_on_partner" and not struck[:, p].any():
             continue  # most months no one strikes a party: nothing binds
         if adj is None:
             adj = np.zeros((r, len(bound), n, len(Dyadic)))

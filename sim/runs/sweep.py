@@ -526,12 +526,12 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
     with ExitStack() as stack:
         if scheduler:
             ex, n = stack.enter_context(task_executor(1, scheduler))
-            driver, ready, spawn, window = False, True, 0, 2 * n
+            driver, spawn, window = False, 0, 2 * n
             planner.workers = n
         else:
             driver = DRIVER_RUNS_TASKS
             spawn = workers - 1 if driver else workers
-            ready, window = False, 2 * spawn
+            window = 2 * spawn
             if driver:
                 stack.enter_context(_driver_single_threaded())
 
@@ -554,16 +554,14 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
                     probe.result()
                 except CodeMismatchError as exc:
                     raise ConfigError(where, [str(exc)]) from exc
-                ready = True
             if ex is None and planner.queue and (not driver or planner.worth_spawning()):
                 ex = stack.enter_context(_process_pool(spawn))
                 stats["worker_processes"] = spawn
                 probes = [ex.submit(worker_info, planner.code) for _ in range(spawn)]
-                # groups go out at once, queued behind the probes: a worker starts on one
-                # as soon as it is up, not when the driver is next free to hand one out
-                # (each group checks the worker's code itself)
-                ready = True
-            if ex is not None and ready:
+            # groups go out as soon as there are workers, queued behind their probes: a
+            # worker starts on one as soon as it is up, not when the driver is next free to
+            # hand one out (each group checks the worker's code itself)
+            if ex is not None:
                 while len(pending) < window and (group := planner.next(TARGET_TASK_SECONDS)):
                     pending[ex.submit(run_group, group)] = group
             if driver and planner.queue:

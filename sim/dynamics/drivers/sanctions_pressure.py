@@ -31,7 +31,8 @@ def bite(load: np.ndarray) -> np.ndarray:
 
 def sanctions_bite(sanctions: np.ndarray, secondary: np.ndarray, power: np.ndarray):
     """Pressure on each target (R, N): imposers' power-weighted sanctions, primary and
-    secondary (secondary sanctions cut the target off from third parties too)."""
+    secondary (secondary sanctions cut the target off from third parties too). The NumPy
+    reference of `sim.dynamics.adjudication.sanctions_in_force`'s compiled pass."""
     load = ordered_sum((sanctions + secondary) * power[None, :, None], axis=1)
     return bite(load)
 

@@ -149,10 +149,12 @@ def theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging
 
 
 @njit(cache=True, nogil=True)
-def _exponents(menu, precision, width, util, expo):
-    """A replicate's cells ``menu`` (C, A), cell k x width + w of row k, into ``util``
-    (A, C), the cells side by side, and their logit exponents lam U - max over the feasible
-    actions (-inf where infeasible) into ``expo`` (A, C)."""
+def logit_exponents(menu, precision, width, util, expo):
+    """Cells ``menu`` (C, A), cell k x width + w with precision ``precision[k]``, into
+    ``util`` (A, C), the cells side by side, and their logit exponents lam U - max over the
+    feasible actions (-inf where infeasible) into ``expo`` (A, C): a replicate's menus in
+    `decision_exponents`, any cells with a precision each (width 1) in
+    `sim.dynamics.decisions.logit_choice`."""
     n_act = menu.shape[1]
     for k in range(precision.shape[0]):
         lam = precision[k]
@@ -189,10 +191,10 @@ def decision_exponents(value, gap, cross, pressure, obligations, slot, rows, las
         _dyadic_menu(r, value, gap, cross, pressure, obligations, slot, rows, last, hedging,
                      arms_capacity, arms_need, asks, sanction_capacity, c[0], c[1], c[2], c[3],
                      c[4], c[5], c[6], c[7], c[8], menu_d)
-        _exponents(menu_d, precision, n, util_d[r], expo_d[r])
+        logit_exponents(menu_d, precision, n, util_d[r], expo_d[r])
         _theatre_menu(r, salience, position, intensity, stake, rows, hedging, power, ct[0],
                       ct[1], ct[2], ct[3], ct[4], menu_t)
-        _exponents(menu_t, precision, n_th, util_t[r], expo_t[r])
+        logit_exponents(menu_t, precision, n_th, util_t[r], expo_t[r])
 
 
 @njit(cache=True, nogil=True)
@@ -299,24 +301,6 @@ def draw_decisions(util_d, weights_d, util_t, weights_t, keys_d, keys_t, rows, f
         for k in range(m_rows):
             for t in range(n_th):
                 out_t[r, k, t] = chosen[k * n_th + t]
-
-
-@njit(cache=True, nogil=True)
-def logit_exponents(util, precision, expo):
-    """``expo`` (A, C): the logit exponents of cells ``util`` (A, C) with precision (C,),
-    lam U - max over the feasible actions, -inf where infeasible: the arithmetic of
-    `_exponents`, for a menu of any size (for a draw with given uniforms, `logit_draw`)."""
-    n_act, n_cell = util.shape
-    for c in range(n_cell):
-        lam = precision[c]
-        top = -np.inf
-        for a in range(n_act):
-            if util[a, c] > -np.inf:
-                z = lam * util[a, c]
-                if z > top:
-                    top = z
-        for a in range(n_act):
-            expo[a, c] = lam * util[a, c] - top if util[a, c] > -np.inf else -np.inf
 
 
 @njit(cache=True, nogil=True)

@@ -1,8 +1,8 @@
 """Compiled episode impulses of a month's moves and fighting, one replicate at a time.
 
-`sim.dynamics.episodes` documents the rules and calls these for a batch; the fused month
-(`sim.dynamics.kernels.month`) calls the per-replicate functions while the replicate's
-arrays are in cache.
+`sim.dynamics.episodes` documents the rules (docs/ODD.md §7.13); the fused month
+(`sim.dynamics.kernels.month.resolve_block`) calls these while the replicate's arrays are
+in cache.
 """
 
 from __future__ import annotations
@@ -52,19 +52,3 @@ def war_impulses_of_replicate(r, war, dyadic, asks, arms_code, on_target, on_att
         for j in range(n):
             if j != t and asks[t, j] > 0.0 and dyadic[r, j, t] != arms_code:
                 pending[r, arms_class, t, j] += withheld * asks[t, j]
-
-
-@njit(cache=True, nogil=True)
-def add_move_impulses(dyadic, last, repeat_share, table, move_class, pending):
-    """`move_impulses_of_replicate` for every replicate."""
-    for r in range(dyadic.shape[0]):
-        move_impulses_of_replicate(r, dyadic, last, repeat_share, table, move_class, pending)
-
-
-@njit(cache=True, nogil=True)
-def add_war_impulses(war, dyadic, asks, arms_code, on_target, on_attacker, withheld,
-                     violence, arms_class, pending):
-    """`war_impulses_of_replicate` for every replicate."""
-    for r in range(war.shape[0]):
-        war_impulses_of_replicate(r, war, dyadic, asks, arms_code, on_target, on_attacker,
-                                  withheld, violence, arms_class, pending)

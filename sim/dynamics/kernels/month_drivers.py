@@ -297,10 +297,10 @@ SCRATCH = 13
 
 @njit(cache=True, nogil=True)
 def compute_drivers(slots, alignment, threat, anti_hegemony, war, distrust, interdependence,
-                    balance, intensity, engagement, position, delivered, sanctions,
+                    balance, intensity, engagement, position, delivered, asks, sanctions,
                     sanctions_bite, secondary, treaty_strength, guarantee, power, hegemon,
                     exposure, competition, domestic_mask, domestic_hardline, domestic_reform,
-                    asks, standing, imposer_threshold, rates, out):
+                    standing, imposer_threshold, rates, out):
     """Write each known driver's contribution (R, N, N) into ``out[slots[d]]`` (skipped where
     ``slots[d] < 0``), replicate by replicate (`drivers_of_replicate`). ``alignment`` is
     what the drivers read (the structural view, without the noise share)."""

@@ -11,11 +11,13 @@ from numba import njit
 def settle_month(contributions, shares, latent, memory, episodes, pending, alignment, noise,
                  kappa, memory_weight, memory_rate, decay, noise_sd, keep_terms, terms,
                  new_alignment, trend, target, seen, episode_total):
-    """Settle one month for every (replicate, i, j).
+    """Settle one month for every (replicate, i, j). The month itself settles each replicate
+    inside `sim.dynamics.kernels.month.resolve_block` with the same `settle_replicate` and
+    `finish_cell`; this batch form is what tests/test_kernels.py holds to the formulas.
 
     With z the latent level, m the memory, E_c the episode offsets, x = z + sum E_c and
-    a = tanh(x), c_k the drivers' ``contributions`` (each weight x input; one (R, N, N)
-    array per driver, as a tuple or a (D, R, N, N) array):
+    a = tanh(x), c_k the drivers' ``contributions`` (each weight x input; a (D, R, N, N)
+    array):
 
         z' = z + kappa ((1 - w_m) sum_k c_k + w_m m - z) + sd eps + sd^2 a / 2
         E_c' = decay_c E_c + pending_c
