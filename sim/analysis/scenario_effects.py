@@ -100,21 +100,25 @@ def measure(scenario: str | Scenario, replicates: int = EFFECT_REPLICATES,
                                     f"{sc.start} with {sc.horizon_months}: they must agree"])
     months = max(e.months[1] for e in sc.expected)
     seeds = ensemble_seeds(base_seed, replicates)
-    runs = {s.name: _run(s, seeds, months) for s in (sc, ref)}
+    (world, rec), (_, ref_rec) = (_run(s, seeds, months) for s in (sc, ref))
+    return sc, effects(sc.expected, world.roster.ids, rec.alignment, ref_rec.alignment)
+
+
+def effects(expected: list[ExpectedEffect], ids: list[str], alignment: np.ndarray,
+            reference: np.ndarray) -> list[EffectResult]:
+    """Every expectation measured on a scenario's run record and its reference's, both
+    (months + 1, replicates, N, N) on the same seeds; `sim calibrate` scores candidates
+    with this too."""
     results = []
-    for e in sc.expected:
-        diffs = []
-        for name in (sc.name, ref.name):
-            world, rec = runs[name]
-            ids = world.roster.ids
-            window = rec.alignment[e.months[0]:e.months[1], :, ids.index(e.source),
-                                   ids.index(e.target)]
-            diffs.append(window.mean(axis=0))
-        d = diffs[0] - diffs[1]
+    replicates = alignment.shape[1]
+    for e in expected:
+        i, j = ids.index(e.source), ids.index(e.target)
+        d = (alignment[e.months[0]:e.months[1], :, i, j].mean(axis=0)
+             - reference[e.months[0]:e.months[1], :, i, j].mean(axis=0))
         if np.allclose(d, d[0]):
             low = high = float(d[0])
         else:
             ci = stats.ttest_1samp(d, 0.0).confidence_interval(0.95)
             low, high = float(ci.low), float(ci.high)
         results.append(EffectResult(e, float(d.mean()), low, high, replicates))
-    return sc, results
+    return results
