@@ -18,7 +18,12 @@ Parameter names:
   event, is how large the episode is.
 
 The optional ``[unga]`` table adds the UN General Assembly votes of 1992-2012 to the
-objective (`sim.analysis.calibration.unga_loss` says how and why).
+objective (`sim.analysis.calibration.unga_loss` says how and why). The optional
+``[episodes]`` table adds the history's documented episodes
+(`sim/data/history_episodes.toml`) and ``[expectations]`` the scenarios' documented
+expectations, so that one fit answers to the documents' targets, their episodes, their
+scenario expectations and the votes together (issue 13): a fit to one alone can trade the
+others away unseen.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from pydantic import (
 )
 
 from sim.analysis.calibration import unga as u
+from sim.core.calendar import month_index
 from sim.core.config_errors import ConfigError, path_exists, validate_file
 from sim.dynamics.params import load_dynamics_file
 from sim.inputs.experiment import EXPERIMENTS_DIR, experiment_path
@@ -102,6 +108,39 @@ class UngaSettings(_Strict):
         return value
 
 
+class EpisodeSettings(_Strict):
+    """The history's documented episodes as a term of the loss
+    (`sim.analysis.calibration.objective.episode_loss`)."""
+
+    weight: float = Field(default=1.0, ge=0.0, le=100.0, description=(
+        "multiplies the episodes' squared shortfalls; 0 reports them without fitting"))
+    resolution: float = Field(default=0.01, ge=0.0, le=0.5, description=(
+        "the smallest miss that counts as one unit: a check's distance outside its range "
+        "is counted in units of the larger of its standard error and this. The documents "
+        "give sizes to about a hundredth at best, and a near-deterministic statistic "
+        "(standard error 0.001) would otherwise make one episode outweigh every other "
+        "part of the loss"))
+    file: str | None = Field(default=None, description=(
+        "the episode file, relative to the calibration file (default: the built-in "
+        "sim/data/history_episodes.toml)"))
+
+
+class ExpectationSettings(_Strict):
+    """The scenarios' documented expectations as a term of the loss
+    (`sim.analysis.calibration.objective.expectation_loss`). Each scenario and its reference
+    run on the evaluation's seeds with the candidate's dynamics values."""
+
+    weight: float = Field(default=1.0, ge=0.0, le=100.0, description=(
+        "multiplies the expectations' capped squared shortfalls; 0 reports them only"))
+    scenarios: list[str] = Field(default_factory=list, description=(
+        "scenario names or paths (relative to the calibration file); empty: every "
+        "scenario in scenarios/ that states expectations"))
+    cap: float = Field(default=9.0, ge=0.0, le=1000.0, description=(
+        "what one missed expectation can cost at most, in squared standard errors, unless "
+        "its sign is wrong: the documents ask that nearly all be met, so a few far misses "
+        "must not outweigh the rest"))
+
+
 class Calibration(_Strict):
     name: str = Field(pattern=r"^[a-z0-9_\-]+$")
     description: str = ""
@@ -125,6 +164,10 @@ class Calibration(_Strict):
     optimiser: Optimiser = Optimiser()
     unga: UngaSettings | None = Field(default=None, description=(
         "fit to the UNGA votes of 1992-2012 too (in-sample years only)"))
+    episodes: EpisodeSettings | None = Field(default=None, description=(
+        "fit to the history's documented episodes too (the scenario must run through them)"))
+    expectations: ExpectationSettings | None = Field(default=None, description=(
+        "fit to the scenarios' documented expectations too"))
     parameters: list[FreeParameter] = Field(min_length=1)
 
 
@@ -144,6 +187,98 @@ def unga_data_path(cal: Calibration, cal_file: Path) -> Path:
         return u.default_data_file()
     p = Path(cal.unga.data)
     return p if p.is_absolute() else cal_file.parent / p
+
+
+def episodes_path(cal: Calibration, cal_file: Path) -> Path:
+    from sim.analysis.history_episodes import EPISODES_FILE
+
+    if cal.episodes is None or cal.episodes.file is None:
+        return EPISODES_FILE
+    p = Path(cal.episodes.file)
+    return p if p.is_absolute() else cal_file.parent / p
+
+
+def expectation_paths(cal: Calibration, cal_file: Path) -> list[Path]:
+    """The scenario files whose expectations the calibration fits to."""
+    from sim.core.settings import get_settings
+
+    if cal.expectations is None:
+        return []
+    if cal.expectations.scenarios:
+        return [resolve_scenario_path(n, cal_file.parent) for n in cal.expectations.scenarios]
+    return [p for p in sorted(get_settings().scenarios_dir.glob("*.toml"))
+            if load_scenario(p).expected]
+
+
+def episode_problems(cal: Calibration, cal_file: Path, scenario: Scenario) -> list[str]:
+    """The episode file must load, and the scenario must run through every window of it
+    and have every actor it names."""
+    from sim.analysis.history_episodes import load_episodes, months_needed
+
+    if cal.episodes is None:
+        return []
+    path = episodes_path(cal, cal_file)
+    where = f"episodes.file: bad value {cal.episodes.file!r}" if cal.episodes.file else \
+        "episodes"
+    if not path_exists(path):
+        return [f"{where}: no such file ({path})"]
+    try:
+        episodes = load_episodes(path)
+    except ConfigError as exc:
+        return [f"{where}: {p}" for p in exc.problems]
+    problems = []
+    try:
+        need = months_needed(episodes, scenario.start)
+    except ValueError as exc:
+        return [f"{where}: {exc}"]
+    if need > scenario.horizon_months or min(
+            month_index(c.after[0], scenario.start) for e in episodes.episodes
+            for c in e.checks) < 0:
+        problems.append(f"{where}: scenario {scenario.name!r} starts {scenario.start} and "
+                        f"runs {scenario.horizon_months} months; the episodes of {path} need "
+                        f"{need} months from its start")
+    return problems
+
+
+def expectation_problems(cal: Calibration, cal_file: Path) -> list[str]:
+    """Every named scenario must load, state expectations and agree with its reference on
+    start and length; an empty list must find at least one."""
+    if cal.expectations is None:
+        return []
+    problems = []
+    try:
+        paths = expectation_paths(cal, cal_file)
+    except ConfigError as exc:
+        return [f"expectations.scenarios: {p}" for p in exc.problems]
+    if not paths:
+        return ["expectations: no scenario in scenarios/ states expectations"]
+    for n, path in enumerate(paths):
+        where = f"expectations.scenarios[{n}]: bad value {path.stem!r}"
+        try:
+            sc = load_scenario(path)
+        except ConfigError as exc:
+            problems.append(f"{where}: {exc.problems[0]}")
+            continue
+        if not sc.expected:
+            problems.append(f"{where}: it states no expectations (allowed: a scenario with "
+                            "[[expected]] entries)")
+            continue
+        try:
+            ref = load_scenario(resolve_scenario_path(sc.reference, path.parent))
+        except ConfigError as exc:
+            problems.append(f"{where}: its reference: {exc.problems[0]}")
+            continue
+        own = sorted(f"dynamics.{k}" for k in {**ref.dynamics, **sc.dynamics}
+                     if f"dynamics.{k}" in {p.name for p in cal.parameters})
+        if own:
+            problems.append(f"{where}: it or its reference sets its own {', '.join(own)}; the "
+                            "fit gives every scenario the candidate's value (allowed: a "
+                            "scenario that leaves the fitted values to the table)")
+        if (ref.start, ref.horizon_months) != (sc.start, sc.horizon_months):
+            problems.append(f"{where}: its reference {ref.name!r} starts {ref.start} with "
+                            f"{ref.horizon_months} months; it starts {sc.start} with "
+                            f"{sc.horizon_months}: they must agree")
+    return problems
 
 
 def targets_path(cal: Calibration, cal_file: Path) -> Path:
@@ -245,6 +380,8 @@ def _problems(cal: Calibration, path: Path) -> list[str]:
         return [f"scenario: bad value {cal.scenario!r}: {exc.problems[0]}"]
     problems = parameter_problems(cal, scenario, sc_path.parent)
     problems += unga_problems(cal, path, scenario, sc_path.parent)
+    problems += episode_problems(cal, path, scenario)
+    problems += expectation_problems(cal, path)
     tpath = targets_path(cal, path)
     if not path_exists(tpath):
         return [*problems, f"targets: bad value {cal.targets!r}: no such file ({tpath})"]

@@ -32,11 +32,14 @@ from scipy.optimize import differential_evolution
 
 from sim.analysis.calibration.config import (
     Calibration,
+    episodes_path,
+    expectation_paths,
     targets_path,
     unga_data_path,
 )
 from sim.analysis.calibration.objective import (
     Evaluation,
+    ExpectationCase,
     LossParts,
     Objective,
     Problem,
@@ -45,6 +48,7 @@ from sim.analysis.calibration.objective import (
     world_key,
 )
 from sim.analysis.calibration.unga_loss import UngaFit, load_unga_data
+from sim.analysis.history_episodes import load_episodes
 from sim.core.rng import derive_seed
 from sim.inputs import registry
 from sim.inputs.compile import build_world
@@ -83,8 +87,24 @@ def build_problem(cal: Calibration, cal_file: Path) -> tuple[Problem, Path]:
         high=np.array([p.high for p in cal.parameters]),
         hand_set=np.array(hand), targets=load_targets(targets_path(cal, cal_file)),
         targets_file=targets_path(cal, cal_file), prior_weight=cal.prior_weight, unga=votes,
-        world_key=world_key(scenario, sc_path.parent))
+        world_key=world_key(scenario, sc_path.parent),
+        episodes=(load_episodes(episodes_path(cal, cal_file)) if cal.episodes is not None
+                  else None),
+        episode_weight=cal.episodes.weight if cal.episodes is not None else 1.0,
+        episode_resolution=cal.episodes.resolution if cal.episodes is not None else 0.01,
+        expectation_cases=expectation_cases(cal, cal_file),
+        expectation_weight=cal.expectations.weight if cal.expectations is not None else 1.0,
+        expectation_cap=cal.expectations.cap if cal.expectations is not None else 9.0)
     return problem, sc_path
+
+
+def expectation_cases(cal: Calibration, cal_file: Path) -> tuple[ExpectationCase, ...]:
+    cases = []
+    for path in expectation_paths(cal, cal_file):
+        sc = load_scenario(path)
+        ref_path = resolve_scenario_path(sc.reference, path.parent)
+        cases.append(ExpectationCase(sc, path.parent, load_scenario(ref_path), ref_path.parent))
+    return tuple(cases)
 
 
 @dataclass(frozen=True)

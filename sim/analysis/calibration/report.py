@@ -204,6 +204,97 @@ def _verdicts(results: list[TargetResult], held_out: bool) -> str:
            f"of {len(chosen)}"
 
 
+def episode_table(res: CalibrationResult) -> pd.DataFrame:
+    """Every episode check, hand-set against calibrated (empty without ``[episodes]``)."""
+    rows = []
+    for which, ev in (("hand_set", res.hand), ("calibrated", res.calibrated_evaluation)):
+        for episode, checks in (ev.episodes or {}).items():
+            for n, r in enumerate(checks):
+                rows.append({"parameters": which, "episode": episode, "check": n,
+                             "dyad": r.check.dyad, "statistic": r.check.statistic,
+                             "low": r.check.low, "high": r.check.high, "value": r.value,
+                             "se": r.se, "tolerance": r.tolerance, "slack": r.slack,
+                             "passes": r.passes})
+    return pd.DataFrame(rows)
+
+
+def expectation_table(res: CalibrationResult) -> pd.DataFrame:
+    """Every scenario expectation, hand-set against calibrated (empty without
+    ``[expectations]``)."""
+    rows = []
+    names = [c.scenario.name for c in res.problem.expectation_cases
+             for _ in c.scenario.expected]
+    for which, ev in (("hand_set", res.hand), ("calibrated", res.calibrated_evaluation)):
+        for name, r in zip(names, ev.expectations or [], strict=False):
+            e = r.expected
+            rows.append({"parameters": which, "scenario": name,
+                         "dyad": f"{e.source}:{e.target}", "direction": e.direction,
+                         "months": f"{e.months[0]}-{e.months[1] - 1}",
+                         "min_effect": e.min_effect, "effect": r.effect, "low": r.low,
+                         "high": r.high, "met": r.met,
+                         "wrong_sign": e.direction != "none" and r.signed < 0})
+    return pd.DataFrame(rows)
+
+
+def _episode_verdict(ev) -> str:
+    if ev.episodes is None:
+        return "-"
+    checks = [r for c in ev.episodes.values() for r in c]
+    whole = sum(all(r.passes for r in c) for c in ev.episodes.values())
+    return (f"{whole} of {len(ev.episodes)} ({sum(r.passes for r in checks)} of "
+            f"{len(checks)} checks){'; shape broken' if ev.shape else ''}")
+
+
+def _expectation_verdict(ev) -> str:
+    if ev.expectations is None:
+        return "-"
+    wrong = sum(r.expected.direction != "none" and r.signed < 0 for r in ev.expectations)
+    return f"{sum(r.met for r in ev.expectations)} of {len(ev.expectations)}, {wrong} wrong sign"
+
+
+def _documents_section(res: CalibrationResult) -> list[str]:
+    """Episodes and expectations, hand-set against calibrated, when the fit answers to
+    them."""
+    lines: list[str] = []
+    eps = episode_table(res)
+    if len(eps):
+        wide = eps[eps.parameters == "hand_set"][["episode", "dyad", "statistic", "low",
+                                                  "high"]].reset_index(drop=True)
+        for bound in ("low", "high"):
+            wide[bound] = ["-" if pd.isna(v) else f"{v:+.2f}" for v in wide[bound]]
+        for which in ("hand_set", "calibrated"):
+            sub = eps[eps.parameters == which].reset_index(drop=True)
+            wide[which] = [f"{v:+.3f} {'passes' if ok else 'misses'}"
+                           for v, ok in zip(sub.value, sub.passes, strict=True)]
+        lines += ["## Documented episodes", "",
+                  "Statistic of the ensemble mean; a check passes within "
+                  f"{res.problem.episodes.tolerance_se:g} standard errors of its range "
+                  "(`sim/data/history_episodes.toml`).", "",
+                  markdown_table(wide, "{:+.2f}"), ""]
+        for which, ev in (("hand-set", res.hand), ("calibrated", res.calibrated_evaluation)):
+            if ev.shape:
+                lines += [f"Shape broken ({which}): " + "; ".join(ev.shape), ""]
+    exp = expectation_table(res)
+    if len(exp):
+        cal = exp[exp.parameters == "calibrated"].reset_index(drop=True)
+        hand = exp[exp.parameters == "hand_set"].reset_index(drop=True)
+        changed = hand[(hand.met != cal.met) | cal.wrong_sign]
+        lines += ["## Scenario expectations", "",
+                  f"Hand-set: {_expectation_verdict(res.hand)}; calibrated: "
+                  f"{_expectation_verdict(res.calibrated_evaluation)} (paired runs on the "
+                  "validation replicates; every row in `expectations.csv`)."
+                  + (" Those whose verdict changes, or of the wrong sign:" if len(changed)
+                     else ""), ""]
+        if len(changed):
+            rows = changed[["scenario", "dyad", "direction", "months", "min_effect"]].copy()
+            rows["hand_set"] = [f"{hand.effect[i]:+.3f} {'met' if hand.met[i] else 'missed'}"
+                                for i in changed.index]
+            rows["calibrated"] = [f"{cal.effect[i]:+.3f} {'met' if cal.met[i] else 'missed'}"
+                                  for i in changed.index]
+            lines += [markdown_table(rows, "{:.2f}"), ""]
+    return lines
+
+
 def _votes_section(res: CalibrationResult) -> list[str]:
     """The report's section on the UNGA votes: measurement model and scores, hand-set
     against calibrated, on the validation replicates."""
@@ -296,15 +387,20 @@ def report_markdown(res: CalibrationResult, run_id: str) -> str:
         "range. The targets' part is zero when every in-sample target is met at one-sided "
         f"5%.{votes}", "",
         "## Verdicts on fresh replicates", "",
-        "| parameters | in-sample | held out | targets | votes | prior | loss |",
-        "|---|---|---|---|---|---|---|",
+        "| parameters | in-sample | held out | episodes | expectations | targets | votes "
+        "| episodes' part | expectations' part | prior | loss |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         f"| hand-set | {_verdicts(res.hand_results, False)} | "
-        f"{_verdicts(res.hand_results, True)} | {hand_parts.targets:.2f} | "
-        f"{hand_parts.votes:.2f} | {hand_parts.prior:.2f} | {res.hand_validation_loss:.2f} |",
+        f"{_verdicts(res.hand_results, True)} | {_episode_verdict(res.hand)} | "
+        f"{_expectation_verdict(res.hand)} | {hand_parts.targets:.2f} | "
+        f"{hand_parts.votes:.2f} | {hand_parts.episodes:.2f} | {hand_parts.expectations:.2f} "
+        f"| {hand_parts.prior:.2f} | {res.hand_validation_loss:.2f} |",
         f"| calibrated | {_verdicts(res.calibrated_results, False)} | "
-        f"{_verdicts(res.calibrated_results, True)} | {cal_parts.targets:.2f} | "
-        f"{cal_parts.votes:.2f} | {cal_parts.prior:.2f} | "
-        f"{res.fits[res.best].validation_loss:.2f} |", "",
+        f"{_verdicts(res.calibrated_results, True)} | "
+        f"{_episode_verdict(res.calibrated_evaluation)} | "
+        f"{_expectation_verdict(res.calibrated_evaluation)} | {cal_parts.targets:.2f} | "
+        f"{cal_parts.votes:.2f} | {cal_parts.episodes:.2f} | {cal_parts.expectations:.2f} "
+        f"| {cal_parts.prior:.2f} | {res.fits[res.best].validation_loss:.2f} |", "",
         "## Parameters", "",
         "`fits_min`–`fits_max`: spread of the repeated fits. `slice_low`–`slice_high`: values "
         f"within {CHI2_90:.2f} of the loss minimum along the parameter, others held at the "
@@ -314,6 +410,7 @@ def report_markdown(res: CalibrationResult, run_id: str) -> str:
         "Mean [5%, 95% of replicates] and verdict, hand-set against calibrated.", "",
         markdown_table(wide, "{:+.3f}"), "",
         *_votes_section(res),
+        *_documents_section(res),
         "## Fits", "", markdown_table(fits, "{:.3f}"), "",
         f"Calibrated table: `{DYNAMICS_FILE}`; scenario: `{pr.scenario.name}_calibrated.toml`.",
     ]
@@ -327,6 +424,10 @@ def write_calibration(res: CalibrationResult, folder: Path, run_id: str) -> None
     fit_table(res).to_csv(folder / "fits.csv", index=False)
     if res.hand_votes is not None:
         votes_table(res).to_csv(folder / "votes.csv", index=False)
+    if res.hand.episodes is not None:
+        episode_table(res).to_csv(folder / "episodes.csv", index=False)
+    if res.hand.expectations is not None:
+        expectation_table(res).to_csv(folder / "expectations.csv", index=False)
     if res.slices:
         slice_table(res).to_csv(folder / "slices.csv", index=False)
         plot_slices(res, folder / "slices.png")
