@@ -100,6 +100,19 @@ def _print_calibration(res) -> None:
         for label, f in (("hand-set", hand), ("calibrated", fitted)):
             v.add_row(label, f"{f.spearman:.2f}", f"{f.within_r:.2f}", f"{f.term:.2f}")
         ui.console.print(v)
+    if res.hand.episodes is not None or res.hand.expectations is not None:
+        from sim.analysis.calibration.report import episode_verdict, expectation_verdict
+
+        hand_parts, cal_parts = res.parts()
+        d = Table(title="The documents' episodes and scenario expectations")
+        for col in ("", "episodes met", "expectations met", "episodes' part",
+                    "expectations' part"):
+            d.add_column(col)
+        for label, ev, parts in (("hand-set", res.hand, hand_parts),
+                                 ("calibrated", res.calibrated_evaluation, cal_parts)):
+            d.add_row(label, episode_verdict(ev), expectation_verdict(ev),
+                      f"{parts.episodes:.2f}", f"{parts.expectations:.2f}")
+        ui.console.print(d)
 
 
 @app.command()

@@ -236,7 +236,7 @@ def expectation_table(res: CalibrationResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _episode_verdict(ev) -> str:
+def episode_verdict(ev) -> str:
     if ev.episodes is None:
         return "-"
     checks = [r for c in ev.episodes.values() for r in c]
@@ -245,7 +245,7 @@ def _episode_verdict(ev) -> str:
             f"{len(checks)} checks){'; shape broken' if ev.shape else ''}")
 
 
-def _expectation_verdict(ev) -> str:
+def expectation_verdict(ev) -> str:
     if ev.expectations is None:
         return "-"
     wrong = sum(r.expected.direction != "none" and r.signed < 0 for r in ev.expectations)
@@ -280,8 +280,8 @@ def _documents_section(res: CalibrationResult) -> list[str]:
         hand = exp[exp.parameters == "hand_set"].reset_index(drop=True)
         changed = hand[(hand.met != cal.met) | cal.wrong_sign]
         lines += ["## Scenario expectations", "",
-                  f"Hand-set: {_expectation_verdict(res.hand)}; calibrated: "
-                  f"{_expectation_verdict(res.calibrated_evaluation)} (paired runs on the "
+                  f"Hand-set: {expectation_verdict(res.hand)}; calibrated: "
+                  f"{expectation_verdict(res.calibrated_evaluation)} (paired runs on the "
                   "validation replicates; every row in `expectations.csv`)."
                   + (" Those whose verdict changes, or of the wrong sign:" if len(changed)
                      else ""), ""]
@@ -391,14 +391,14 @@ def report_markdown(res: CalibrationResult, run_id: str) -> str:
         "| episodes' part | expectations' part | prior | loss |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
         f"| hand-set | {_verdicts(res.hand_results, False)} | "
-        f"{_verdicts(res.hand_results, True)} | {_episode_verdict(res.hand)} | "
-        f"{_expectation_verdict(res.hand)} | {hand_parts.targets:.2f} | "
+        f"{_verdicts(res.hand_results, True)} | {episode_verdict(res.hand)} | "
+        f"{expectation_verdict(res.hand)} | {hand_parts.targets:.2f} | "
         f"{hand_parts.votes:.2f} | {hand_parts.episodes:.2f} | {hand_parts.expectations:.2f} "
         f"| {hand_parts.prior:.2f} | {res.hand_validation_loss:.2f} |",
         f"| calibrated | {_verdicts(res.calibrated_results, False)} | "
         f"{_verdicts(res.calibrated_results, True)} | "
-        f"{_episode_verdict(res.calibrated_evaluation)} | "
-        f"{_expectation_verdict(res.calibrated_evaluation)} | {cal_parts.targets:.2f} | "
+        f"{episode_verdict(res.calibrated_evaluation)} | "
+        f"{expectation_verdict(res.calibrated_evaluation)} | {cal_parts.targets:.2f} | "
         f"{cal_parts.votes:.2f} | {cal_parts.episodes:.2f} | {cal_parts.expectations:.2f} "
         f"| {cal_parts.prior:.2f} | {res.fits[res.best].validation_loss:.2f} |", "",
         "## Parameters", "",
