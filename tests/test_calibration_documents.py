@@ -10,6 +10,7 @@ test runs (as the recovery targets are), so retuning the dynamics does not make 
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -222,3 +223,21 @@ def test_measuring_a_check_agrees_with_its_definition():
     assert r.value == pytest.approx(per.mean())
     assert r.se == pytest.approx(per.std(ddof=1) / np.sqrt(5))
     assert r.tolerance == pytest.approx(2.0 * r.se)
+
+
+def test_the_episodes_command_checks_every_episode_and_refuses_a_bad_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.analysis.history_episodes import load_episodes
+    from sim.cli import app
+
+    r = CliRunner().invoke(app, ["episodes", "-n", "4"], terminal_width=200)
+    assert r.exit_code == 0, r.output
+    n = len(load_episodes().episodes)
+    assert re.search(rf"\b\d of {n} episodes met", r.output)
+    assert "shape: " in r.output and "Traceback" not in r.output
+    bad = tmp_path / "episodes.toml"
+    bad.write_text('tolerance_se = 9.0\ntolerance_reason = "x"\n')
+    r = CliRunner().invoke(app, ["episodes", "--file", str(bad)], terminal_width=200)
+    assert r.exit_code == 2 and str(bad) in r.output and "tolerance_se" in r.output
+    assert "Traceback" not in r.output

@@ -1,4 +1,4 @@
-"""Commands that fit and check the model against data: calibrate, unga."""
+"""Commands that fit and check the model against data: calibrate, unga, episodes."""
 
 from __future__ import annotations
 
@@ -181,3 +181,60 @@ def unga(
                           u.dyad_year_table(matched, scores.fit))
     ui.console.print(f"Data: {u.CITATION}", markup=False, highlight=False)
     ui.console.print(f"Report: {folder / 'report.md'}", markup=False)
+
+
+@app.command()
+def episodes(
+    dynamics: Annotated[Path | None, ui.path_option(
+        help="dynamics table to use instead of the history's (e.g. one written by "
+             "sim calibrate)")] = None,
+    replicates: Annotated[int, typer.Option("--replicates", "-n", min=2,
+                                            help="ensemble size")] = 32,
+    seed: Annotated[int, typer.Option(help="base seed (replicate k: seed + k)")] = 0,
+    file: Annotated[Path | None, ui.path_option(
+        help="episode file (default: the built-in sim/data/history_episodes.toml)")] = None,
+) -> None:
+    """Replay the history and check its documented episodes and shape: each episode's
+    statistic against the size the documents imply (sim/data/history_episodes.toml)."""
+    from sim.analysis import history_episodes as he
+    from sim.runs.ensemble import ensemble_seeds, run_batched
+    from sim.runs.run_job import prepare_run
+
+    try:
+        book = he.load_episodes(file or he.EPISODES_FILE)
+        prepared = prepare_run("history", dynamics)
+        world = prepared.world
+        months = he.months_needed(book, world.start)
+        if months > world.horizon:
+            ui.fail(f"the history replay runs {world.horizon} months from {world.start}; "
+                    f"the episodes need {months}")
+        rec = run_batched(world, ensemble_seeds(seed, replicates), keep_terms=False,
+                          months=months)
+        replay = he.Replay(world.start, world.roster.ids, rec.alignment)
+        results = he.episode_results(book, replay)
+        shape = he.shape_problems(book.shape, replay)
+    except (ConfigError, ValueError) as exc:
+        ui.fail(str(exc))
+    t = Table(title=f"Documented episodes ({replicates} replicates; a check passes within "
+                    f"{book.tolerance_se:g} standard errors of its range)", show_lines=True)
+    for col in ("episode", "dyad", "statistic", "windows", "documented", "replay", "verdict"):
+        t.add_column(col)
+    met = 0
+    for episode in book.episodes:
+        checks = results[episode.id]
+        met += all(r.passes for r in checks)
+        for r in checks:
+            c = r.check
+            windows = (f"{'–'.join(c.before)} → " if c.before else "") + "–".join(c.after)
+            verdict = "passes" if r.passes else "misses"
+            if not episode.model_agrees:
+                verdict += " (known disagreement)"
+            t.add_row(episode.title, c.dyad.replace(":", " → "), c.statistic, windows,
+                      c.bounds(), f"{r.value:+.2f} ± {r.tolerance:.2f}", verdict)
+    ui.console.print(t)
+    ui.console.print(f"{met} of {len(book.episodes)} episodes met", markup=False)
+    for problem in shape:
+        ui.console.print(f"shape: {problem}", markup=False, highlight=False)
+    if not shape:
+        ui.console.print("shape: kept (no key dyad moves too much early; signs as documented)",
+                         markup=False)
