@@ -64,6 +64,11 @@ def test_an_expectation_costs_nothing_when_met_at_most_the_cap_when_missed():
     assert expectation_cost(far, 9.0) == 9.0
     wrong = _effect("up", -0.03, 0.01)  # the wrong sign is never capped
     assert expectation_cost(wrong, 9.0) == pytest.approx(9.0 + 9.0)
+    # with a margin, a change met just over the line still costs: it may not hold on other seeds
+    assert expectation_cost(met, 9.0, margin=1.645) == 0.0  # 3 standard errors clear
+    just = _effect("up", 0.03, 0.01)
+    assert just.met and expectation_cost(just, 9.0) == 0.0
+    assert expectation_cost(just, 9.0, margin=1.645) == pytest.approx(0.645 ** 2)
     inside = _effect("none", 0.0, 0.005)
     assert inside.met and expectation_cost(inside, 9.0) == 0.0
     outside = _effect("none", 0.03, 0.005)  # interval reaches 0.03 + 1.96 se past 0.02

@@ -135,6 +135,10 @@ class ExpectationSettings(_Strict):
     scenarios: list[str] = Field(default_factory=list, description=(
         "scenario names or paths (relative to the calibration file); empty: every "
         "scenario in scenarios/ that states expectations"))
+    margin: float = Field(default=0.0, ge=0.0, le=5.0, description=(
+        "standard errors by which an expected change must clear its minimum effect before "
+        "it costs nothing: at 0 a fit can leave many just over the line on its own seeds, "
+        "to fall under it on others; 1.645 asks for a one-sided 5% margin"))
     cap: float = Field(default=9.0, ge=0.0, le=1000.0, description=(
         "what one missed expectation can cost at most, in squared standard errors, unless "
         "its sign is wrong: the documents ask that nearly all be met, so a few far misses "

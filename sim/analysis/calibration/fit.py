@@ -94,7 +94,8 @@ def build_problem(cal: Calibration, cal_file: Path) -> tuple[Problem, Path]:
         episode_resolution=cal.episodes.resolution if cal.episodes is not None else 0.01,
         expectation_cases=expectation_cases(cal, cal_file),
         expectation_weight=cal.expectations.weight if cal.expectations is not None else 1.0,
-        expectation_cap=cal.expectations.cap if cal.expectations is not None else 9.0)
+        expectation_cap=cal.expectations.cap if cal.expectations is not None else 9.0,
+        expectation_margin=cal.expectations.margin if cal.expectations is not None else 0.0)
     return problem, sc_path
 
 

@@ -87,6 +87,7 @@ class Problem:
     expectation_cases: tuple[ExpectationCase, ...] = ()
     expectation_weight: float = 1.0
     expectation_cap: float = 9.0
+    expectation_margin: float = 0.0
 
     @property
     def targets_name(self) -> str:
@@ -181,7 +182,7 @@ def effect_se(r: EffectResult) -> float:
     return (r.high - r.low) / (2.0 * float(stats.t.ppf(0.975, r.replicates - 1)))
 
 
-def expectation_cost(r: EffectResult, cap: float) -> float:
+def expectation_cost(r: EffectResult, cap: float, margin: float = 0.0) -> float:
     """How far an expectation is from met, in squared standard errors.
 
     An expected change costs the square of the standard errors by which its effect falls
@@ -189,13 +190,15 @@ def expectation_cost(r: EffectResult, cap: float) -> float:
     leaves the margin. A miss costs at most ``cap``: the documents' bar is a count of
     expectations met, and an uncapped square would let one or two far misses (the known
     disagreements) steer the whole fit. An effect of the wrong sign costs ``cap`` plus its
-    own square: never acceptable, however the others fare."""
+    own square: never acceptable, however the others fare. With a ``margin``, an expected
+    change must clear its minimum by that many standard errors to cost nothing, so that a
+    fit does not leave it just over the line on its own seeds."""
     e, se = r.expected, effect_se(r)
-    if e.direction == "none":
-        slack = e.min_effect - max(abs(r.low), abs(r.high))
+    if e.direction == "none":  # the interval already holds the sampling error
+        short = -(e.min_effect - max(abs(r.low), abs(r.high))) / se
     else:
-        slack = r.signed - e.min_effect
-    cost = min(cap, max(0.0, -slack / se) ** 2)
+        short = margin - (r.signed - e.min_effect) / se
+    cost = min(cap, max(0.0, short) ** 2)
     if e.direction != "none" and r.signed < 0:
         cost = cap + (r.signed / se) ** 2
     return float(cost)
@@ -280,7 +283,8 @@ def loss_parts(problem: Problem, x: np.ndarray, ev: Evaluation) -> LossParts:
     episodes = (problem.episode_weight * episode_cost(ev.episodes, problem.episode_resolution)
                 if ev.episodes is not None else 0.0)
     expectations = (problem.expectation_weight * sum(
-        expectation_cost(r, problem.expectation_cap) for r in ev.expectations)
+        expectation_cost(r, problem.expectation_cap, problem.expectation_margin)
+        for r in ev.expectations)
                     if ev.expectations is not None else 0.0)
     return LossParts(targets=float(np.sum(shortfall(in_sample) ** 2)),
                      votes=ev.votes.term if ev.votes is not None else 0.0,

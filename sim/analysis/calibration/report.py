@@ -139,8 +139,17 @@ def plot_slices(res: CalibrationResult, path: Path) -> None:
 
 def _fitted_note(res: CalibrationResult, i: int, run_id: str) -> str:
     xs = np.array([f.x for f in res.fits])
-    return (f"fitted by `sim calibrate` ({res.cal.name}, run {run_id}) to the in-sample "
-            f"targets of {res.problem.targets_name}; {len(res.fits)} fits ranged "
+    cal = res.cal
+    parts = [f"the in-sample targets of {res.problem.targets_name}"]
+    if cal.unga is not None:
+        parts.append(f"the UNGA votes of {u.FIRST_YEAR + 1}-{u.LAST_YEAR}")
+    if cal.episodes is not None:
+        parts.append("the history's documented episodes")
+    if cal.expectations is not None:
+        parts.append(f"{len(res.problem.expectation_cases)} scenarios' documented expectations")
+    to = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return (f"fitted by `sim calibrate` ({res.cal.name}, run {run_id}) to {to}; "
+            f"{len(res.fits)} fits ranged "
             f"[{xs[:, i].min():.4g}, {xs[:, i].max():.4g}]; hand-set value "
             f"{res.problem.hand_set[i]:.4g}")
 
