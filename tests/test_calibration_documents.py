@@ -38,7 +38,7 @@ from sim.runs.ensemble import ensemble_seeds, run_batched
 DATA = Path(__file__).parent / "data" / "calibration"
 SCENARIO = DATA / "recovery_scenario.toml"
 TARGETS = DATA / "targets_recovery.toml"
-SCENARIO_WITH_OWN = DATA / "own_memory.toml"
+SCENARIO_WITH_OWN = DATA / "own_balance.toml"
 EVIDENCE = {"assumption": "synthetic test value", "confidence": "low"}
 
 
@@ -122,7 +122,7 @@ def _joint_file(folder: Path, **tables) -> Path:
     doc.update(scenario=str(SCENARIO), targets=str(TARGETS), replicates=4,
                validation_replicates=6, fits=1, profile_points=0,
                optimiser={"popsize": 2, "maxiter": 1},
-               parameters=[{"name": "dynamics.memory_weight", "low": 0.0, "high": 0.9}])
+               parameters=[{"name": "dynamics.balance_weight", "low": 0.0, "high": 1.5}])
     doc.update(tables)
     path = folder / "joint.toml"
     path.write_text(tomli_w.dumps(doc))
@@ -191,8 +191,8 @@ def test_a_joint_run_reports_both_hand_set_against_calibrated(joint):
      ["expectations.scenarios[0]: bad value 'no_such_scenario'"]),
     ({"expectations": {"cap": -1.0}}, ["expectations.cap", "-1.0"]),
     ({"expectations": {"scenarios": [str(SCENARIO_WITH_OWN)]}},
-     ["expectations.scenarios[0]: bad value 'own_memory'",
-      "sets its own dynamics.memory_weight"]),
+     ["expectations.scenarios[0]: bad value 'own_balance'",
+      "sets its own dynamics.balance_weight"]),
 ])
 def test_bad_episode_and_expectation_tables_are_refused_with_their_field(tmp_path, tables,
                                                                          expected):

@@ -174,8 +174,10 @@ def _rows(comparison, metric: str | None = None):
 
 def test_a_deal_with_washington_differs_from_the_baseline():
     """The US-Iran deal (September 2025) moves Iran away from Russia and towards the USA."""
+    # 32 paired replicates: since the joint calibration (record 0015) the relations' memory
+    # makes replicates differ more, and 16 no longer reach p < 1e-4 for an effect of -0.18
     c = compare_scenarios(["baseline", "us_iran_deal"], dyads=["IRN:RUS", "USA:IRN"],
-                          replicates=16, base_seed=7, months=MONTHS)
+                          replicates=32, base_seed=7, months=MONTHS)
     d = _rows(c).set_index(["source", "target", "metric"])
     for key, sign in ((("IRN", "RUS", "end"), -1), (("IRN", "RUS", "horizon_mean"), -1),
                       (("USA", "IRN", "end"), 1), (("USA", "IRN", "horizon_mean"), 1)):

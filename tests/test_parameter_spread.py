@@ -54,20 +54,22 @@ def test_ranges_follow_the_confidence_of_the_evidence_or_the_stated_range():
 
 def test_a_bad_plausible_range_is_refused_with_file_field_and_value(tmp_path):
     text = DEFAULT_DYNAMICS.read_text(encoding="utf-8")
-    line = next(x for x in text.splitlines() if x.startswith("adjustment_half_life"))
+    # memory_half_life: hand-set at 60 months, no stated plausible range, allowed [1, 600]
+    line = next(x for x in text.splitlines() if x.startswith("memory_half_life"))
+    assert "value = 60.0," in line and "plausible" not in line
     bad = tmp_path / "dynamics.toml"
-    bad.write_text(text.replace(line, line.replace("value = 5.0,",
-                                                   "value = 5.0, plausible = [6.0, 9.0],")),
+    bad.write_text(text.replace(line, line.replace("value = 60.0,",
+                                                   "value = 60.0, plausible = [70.0, 90.0],")),
                    encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_dynamics_file(bad)
     msg = str(err.value)
-    assert str(bad) in msg and "adjustment_half_life" in msg and "must contain the value 5.0" in msg
-    bad.write_text(text.replace(line, line.replace("value = 5.0,",
-                                                   "value = 5.0, plausible = [0.0, 9.0],")),
+    assert str(bad) in msg and "memory_half_life" in msg and "must contain the value 60.0" in msg
+    bad.write_text(text.replace(line, line.replace("value = 60.0,",
+                                                   "value = 60.0, plausible = [0.5, 90.0],")),
                    encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"adjustment_half_life\.plausible: bad value "
-                                          r"\[0\.0, 9\.0\]: outside the allowed range"):
+    with pytest.raises(ConfigError, match=r"memory_half_life\.plausible: bad value "
+                                          r"\[0\.5, 90\.0\]: outside the allowed range"):
         load_dynamics_file(bad)
 
 

@@ -85,9 +85,12 @@ def test_the_analysts_view_is_read_only_and_behind_its_pin(pinned_server, offlin
     # its tabs, the replay's steps and the downloads (White's page at the same moment
     # offers Branch, the turn control and the rest)
     tabs = ("Now", "Why & futures", "Replay", "Branches", "Log", "Data plan", "Data")
+    drawn_with = {"Replay": "later ▶", "Data": "Download log (CSV)"}
     seen = set()
     for name in tabs:
         ana.locator(".analyst-tabs").get_by_role("button", name=name, exact=True).click()
+        if name in drawn_with:  # wait for the tab's own control, not a fixed time
+            expect(ana.get_by_role("button", name=drawn_with[name])).to_be_visible(timeout=T)
         ana.wait_for_timeout(500)
         # <button> elements (a select's box has the role too, but only chooses what is
         # shown); the theme shows button texts in capitals: compare without case
