@@ -1,8 +1,10 @@
 """Sweep throughput, scaling from 1 to 2 workers, and peak memory against sweep size.
 
-Two shapes of sweep: few points of many replicates (throughput), and many points of two
-replicates (small tasks, as in a Sobol design), where worker start-up and per-task overhead
-weigh most and two workers must still not be slower than one.
+Three shapes of sweep: few points of many replicates (throughput, about 8 s of work on one
+worker), the same four times larger (about half a minute: a spawned worker's start-up, some
+2.5 s of imports, is then a small part, as in the tens-of-thousands-of-runs designs analysts
+run), and many points of two replicates (small tasks, as in a Sobol design), where worker
+start-up and per-task overhead weigh most and two workers must still not be slower than one.
 
 Run: ``.venv/bin/python benchmarks/sweep_benchmark.py``. Each measurement runs `sim sweep`
 in a fresh process (so imports, worker start-up and peak memory are those a user sees) on
@@ -58,6 +60,8 @@ def main() -> None:
         rows = {
             "throughput_1_worker": sweep(tmp, points=48, replicates=16, workers=1),
             "throughput_2_workers": sweep(tmp, points=48, replicates=16, workers=2),
+            "large_1_worker": sweep(tmp, points=192, replicates=16, workers=1),
+            "large_2_workers": sweep(tmp, points=192, replicates=16, workers=2),
             "small_tasks_1_worker": sweep(tmp, points=64, replicates=2, workers=1),
             "small_tasks_2_workers": sweep(tmp, points=64, replicates=2, workers=2),
             "memory_small": sweep(tmp, points=8, replicates=8, workers=1),
@@ -65,8 +69,11 @@ def main() -> None:
         }
     speedup = (rows["throughput_2_workers"]["runs_per_second"]
                / rows["throughput_1_worker"]["runs_per_second"])
+    large = (rows["large_2_workers"]["runs_per_second"]
+             / rows["large_1_worker"]["runs_per_second"])
     record = {"benchmark": "sweep", "machine": machine(), "results": rows,
               "scaling_1_to_2_workers": round(speedup, 2),
+              "scaling_1_to_2_workers_large": round(large, 2),
               "memory_ratio_10x_sweep": round(rows["memory_10x"]["driver_peak_rss_mib"]
                                               / rows["memory_small"]["driver_peak_rss_mib"], 2)}
     print(json.dumps(record, indent=2))
@@ -77,6 +84,7 @@ def main() -> None:
     t1, t2 = rows["throughput_1_worker"], rows["throughput_2_workers"]
     ms, ml = rows["memory_small"], rows["memory_10x"]
     s1, s2 = rows["small_tasks_1_worker"], rows["small_tasks_2_workers"]
+    b1, b2 = rows["large_1_worker"], rows["large_2_workers"]
     with open(HERE / "RESULTS.md", "a") as fh:
         fh.write(
             f"\n## Sweep benchmark, {m['when_utc']}\n\n"
@@ -88,7 +96,10 @@ def main() -> None:
                       f"{r['runs_per_second']} | {r['runs_per_second_per_core']} | "
                       f"{r['driver_peak_rss_mib']} |\n" for k, r in rows.items())
             + f"\nScaling from 1 to 2 workers: x{record['scaling_1_to_2_workers']} "
-            f"({t1['runs_per_second']} -> {t2['runs_per_second']} runs/s). A sweep 10x "
+            f"({t1['runs_per_second']} -> {t2['runs_per_second']} runs/s); on a sweep four "
+            f"times larger ({b1['runs']} runs) x{record['scaling_1_to_2_workers_large']} "
+            f"({b1['runs_per_second']} -> {b2['runs_per_second']} runs/s), where the spawned "
+            "worker's start-up weighs less. A sweep 10x "
             f"larger ({ml['runs']} against {ms['runs']} runs) peaks at "
             f"{ml['driver_peak_rss_mib']} MiB against {ms['driver_peak_rss_mib']} MiB "
             f"(x{record['memory_ratio_10x_sweep']}): memory is bounded by the batch, not the "
