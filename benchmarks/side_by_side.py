@@ -4,7 +4,8 @@ Run: ``.venv/bin/python benchmarks/side_by_side.py [--base REV] [--rounds K]``.
 
 Why: this machine's speed drifts by a quarter or more over hours (other tenants of the
 host), so figures recorded at different times cannot show a change of 20%. Here both
-versions run in alternation, in fresh processes, each round measuring:
+versions run in alternation, in fresh processes, the order swapped every round, each
+round measuring:
 
 - the per-agent Mesa path (2 baseline runs of 120 months), runs per second;
 - the batched path at 16, 256 and 1,000 replicates (120 months), runs per second;
@@ -98,9 +99,12 @@ def main() -> None:
         subprocess.run(["git", "worktree", "add", "--detach", "-q", str(base_tree), args.base],
                        cwd=ROOT, check=True)
         try:
-            for _ in range(args.rounds):
-                runs["base"].append(measure(base_tree))
-                runs["head"].append(measure(ROOT))
+            for k in range(args.rounds):
+                # the order swaps every round, so that a host's drift within a round (or
+                # the one that goes first warming the caches) does not favour one side
+                order = (("base", base_tree), ("head", ROOT))
+                for side, tree in order if k % 2 == 0 else order[::-1]:
+                    runs[side].append(measure(tree))
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(base_tree)],
                            cwd=ROOT, check=False)
@@ -121,7 +125,8 @@ def main() -> None:
     lines = [f"\n## Side by side, {m['when_utc']}\n",
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; Python "
              f"{m['python']}, NumPy {m['numpy']}. Base {args.base} against {head}, "
-             f"alternating, medians of {args.rounds} rounds (fresh processes).\n",
+             f"alternating (the order swapped every round), medians of {args.rounds} "
+             "rounds (fresh processes).\n",
              f"| measurement | {args.base} | {head} | change |", "|---|---|---|---|"]
     for label, key, higher_better in rows:
         change = h[key] / b[key] - 1.0
