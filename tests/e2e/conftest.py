@@ -103,22 +103,6 @@ def browser():
         b.close()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def compiled_kernels() -> None:
-    """Compile the model's kernels before any server starts. numba writes them to its
-    on-disk cache, which the server processes then load. On a fresh clone the cache is
-    empty, and a server would otherwise compile inside the first browser step that runs
-    the model (a turn, a cone), on a slow host longer than the step's timeout."""
-    from sim.runs.cone import cone_of_futures
-    from sim.seminar import Session
-
-    s = Session.create(str(REPO / SHORT_SCENARIO), 1)
-    s.advance_phase()
-    s.advance_phase()
-    s.resolve_turn()
-    cone_of_futures(s.state, s.world, replicates=8, months=2, parameter_sets=2)
-
-
 @pytest.fixture(scope="module")
 def seminar_scenario() -> str:
     """The scenario the server offers; override in a module (or parametrize indirectly)."""

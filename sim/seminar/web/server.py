@@ -21,6 +21,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
+from functools import cache
 from pathlib import Path
 
 from sim.seminar.web.assets import PINNED, default_assets_dir, missing_assets
@@ -57,6 +58,29 @@ def _absolute_scenario(scenario: str) -> str:
     if p.suffix == ".toml" or p.is_file():
         return str(p.resolve())
     return scenario
+
+
+@cache
+def compile_kernels(scenario: str) -> None:
+    """Compile the model's kernels here, once per process, before a server starts.
+
+    numba writes them to its on-disk cache, which the server process then loads in a moment.
+    On a fresh install the cache is empty, and the server would otherwise compile inside the
+    first turn or cone a facilitator asks for: a long stall in front of the room, and on a
+    slow host longer than a browser step waits. A scenario that cannot be built is left to
+    the app, which reports it on the page."""
+    from sim.core.config_errors import ConfigError
+    from sim.runs.cone import cone_of_futures
+    from sim.seminar import Session
+
+    try:
+        s = Session.create(scenario, 1)
+    except ConfigError:
+        return
+    s.advance_phase()
+    s.advance_phase()
+    s.resolve_turn()
+    cone_of_futures(s.state, s.world, replicates=8, months=2, parameter_sets=2)
 
 
 def solara_env(*, scenario: str, seed: int | None, session: Path | None,
@@ -161,6 +185,7 @@ def serve(scenario: str, seed: int | None, session: Path | None, folder: Path | 
         return 2
     if not is_loopback(host):
         print(f"serving on {host}: pages ask for the PINs of {pins}", file=sys.stderr)
+    compile_kernels(_absolute_scenario(scenario))
     for view, url in view_urls(host, port).items():
         print(f"{view:>12}: {url}", flush=True)
     with tempfile.TemporaryDirectory(prefix="sim-solara-home-") as home:
@@ -251,6 +276,7 @@ def running_server(scenario: str = "baseline", seed: int | None = None,
         raise ServerError(problem)
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
+    compile_kernels(_absolute_scenario(scenario))
     with contextlib.ExitStack() as stack:
         home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sim-solara-")))
         log_path = Path(log_path or home / "server.log")
