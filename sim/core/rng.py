@@ -48,7 +48,7 @@ def _keys_numpy(seeds: np.ndarray, step: int, stream: int) -> np.ndarray:
         return _mix(k + np.uint64(int(stream)) * _GOLDEN)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _keys_kernel(seeds, step_word, stream_word, out):
     """The mixing chain of `_keys_numpy` in one compiled loop (a month asks for four
     streams' keys; as NumPy operations that was a dozen calls each)."""
@@ -66,7 +66,7 @@ def keys(seeds: np.ndarray, step: int, stream: int) -> np.ndarray:
     return out
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def finalise(z):
     """SplitMix64's finaliser of one 64-bit word (`_mix`, compiled): every compiled draw
     and key uses this one function."""
@@ -75,13 +75,13 @@ def finalise(z):
     return z ^ (z >> _S31)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def word_to_uniform(z):
     """The top 53 bits of a mixed word, centred in their interval: a uniform in (0, 1)."""
     return (np.float64(z >> np.uint64(11)) + 0.5) * 2.0**-53
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _uniform_kernel(keys, out):
     """out[r, c] = the c-th uniform of the replicate keyed ``keys[r]``: the same mixing as
     `_mix`, compiled, so a month's draws cost one pass instead of a dozen array passes."""

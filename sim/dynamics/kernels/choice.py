@@ -33,20 +33,21 @@ from sim.dynamics.kernels.codes import (
 )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _dyadic_menu(r, value, gap, cross, pressure, obligations, slot, rows, last, hedging,
                  arms_capacity, arms_need, asks, sanction_capacity, gap_weight, move_cost,
                  arms_cost, cover_cost, sanction_cost, switch_cost, capacity_floor,
                  hedge_gap_share, arms_cross_pressure, out):
     """Replicate r's utility of each dyadic action of the actors in ``rows`` into ``out``
-    (M x N, A), cell k x N + j for row k's partner j; see
+    (A, M x N), cell k x N + j for row k's partner j; see
     `sim.dynamics.decisions.dyadic_utilities` for the formulas (docs/ODD.md §7.4). Actor
     i's treaty obligations are ``obligations[r, slot[i]]`` where ``slot[i] >= 0``; every
     action but last month's costs the switching cost: policies persist. A whole
     replicate at a time, with scalar coefficients: a function call per cell, with the
-    arrays as arguments, ran seven times slower."""
+    arrays as arguments, ran seven times slower. Written action by action, the cells side
+    by side, so that the logit's exponents and draws run over contiguous cells."""
     n = value.shape[2]
-    n_act = out.shape[1]
+    n_act = out.shape[0]
     for k in range(rows.shape[0]):
         i = rows[k]
         h = hedging[i]
@@ -57,8 +58,8 @@ def _dyadic_menu(r, value, gap, cross, pressure, obligations, slot, rows, last, 
             c = k * n + j
             if i == j:  # towards oneself: only maintain, at no cost
                 for a in range(n_act):
-                    out[c, a] = -np.inf
-                out[c, MAINTAIN] = 0.0
+                    out[a, c] = -np.inf
+                out[MAINTAIN, c] = 0.0
                 continue
             v = value[r, i, j]
             g = gap_weight * gap[r, i, j]
@@ -79,28 +80,28 @@ def _dyadic_menu(r, value, gap, cross, pressure, obligations, slot, rows, last, 
                 u4 += obligations[r, o, j, 4]
                 u5 += obligations[r, o, j, 5]
                 u6 += obligations[r, o, j, 6]
-            out[c, 0] = u0
-            out[c, 1] = u1
-            out[c, 2] = u2
-            out[c, 3] = u3
-            out[c, 4] = u4 if arms_ok else -np.inf
-            out[c, 5] = u5
-            out[c, 6] = u6 if sanction_ok else -np.inf
+            out[0, c] = u0
+            out[1, c] = u1
+            out[2, c] = u2
+            out[3, c] = u3
+            out[4, c] = u4 if arms_ok else -np.inf
+            out[5, c] = u5
+            out[6, c] = u6 if sanction_ok else -np.inf
             before = last[r, i, j]
             for a in range(n_act):
                 if a != before:
-                    out[c, a] -= switch_cost
+                    out[a, c] -= switch_cost
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _theatre_menu(r, salience, position, intensity, stake, rows, hedging, power, move_cost,
                   intervene_cost, stance_cost, restrain_move_share, intervene_gain, out):
     """Replicate r's utility of each theatre action of the actors in ``rows`` into ``out``
-    (M x T, A), cell k x T + t; see `sim.dynamics.decisions.theatre_utilities` for the
+    (A, M x T), cell k x T + t; see `sim.dynamics.decisions.theatre_utilities` for the
     formulas (docs/ODD.md §7.4). Actors without a stake in a theatre can only carry on as
     they are (support, utility 0)."""
     n_th = salience.shape[2]
-    n_act = out.shape[1]
+    n_act = out.shape[0]
     for k in range(rows.shape[0]):
         i = rows[k]
         h = hedging[i]
@@ -109,20 +110,20 @@ def _theatre_menu(r, salience, position, intensity, stake, rows, hedging, power,
             c = k * n_th + t
             if stake[r, t, i] == 0.0:
                 for a in range(n_act):
-                    out[c, a] = -np.inf
-                out[c, T_SUPPORT] = 0.0
+                    out[a, c] = -np.inf
+                out[T_SUPPORT, c] = 0.0
                 continue
             s = salience[r, i, t]
             pos = abs(position[r, t, i])
-            out[c, T_WITHDRAW] = -s - move_cost
-            out[c, T_RESTRAIN] = (h * s - stance_cost * s * pos
+            out[T_WITHDRAW, c] = -s - move_cost
+            out[T_RESTRAIN, c] = (h * s - stance_cost * s * pos
                                   - restrain_move_share * move_cost)
-            out[c, T_SUPPORT] = 0.0
-            out[c, T_INTERVENE] = intervene_gain * s * pos * pw - intervene_cost
-            out[c, T_MEDIATE] = h * intensity[r, t] * (1.0 - pos) - move_cost
+            out[T_SUPPORT, c] = 0.0
+            out[T_INTERVENE, c] = intervene_gain * s * pos * pw - intervene_cost
+            out[T_MEDIATE, c] = h * intensity[r, t] * (1.0 - pos) - move_cost
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def dyadic_utilities_kernel(value, gap, cross, pressure, obligations, slot, rows, last,
                             hedging, arms_capacity, arms_need, asks, sanction_capacity, coef,
                             out):
@@ -130,74 +131,108 @@ def dyadic_utilities_kernel(value, gap, cross, pressure, obligations, slot, rows
     every coefficient is a parameter of the dynamics table, passed in ``coef``
     (`sim.dynamics.decisions.dyadic_coefficients`)."""
     n_rep, m_rows, n, n_act = out.shape
+    menu = np.empty((n_act, m_rows * n))
     for r in range(n_rep):
         _dyadic_menu(r, value, gap, cross, pressure, obligations, slot, rows, last, hedging,
                      arms_capacity, arms_need, asks, sanction_capacity, coef[0], coef[1],
-                     coef[2], coef[3], coef[4], coef[5], coef[6], coef[7], coef[8],
-                     out[r].reshape((m_rows * n, n_act)))
+                     coef[2], coef[3], coef[4], coef[5], coef[6], coef[7], coef[8], menu)
+        for k in range(m_rows):
+            for j in range(n):
+                for a in range(n_act):
+                    out[r, k, j, a] = menu[a, k * n + j]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging, power, coef,
                              out):
     """Fill ``out`` (R, len(rows), T, A) with each theatre action's utility (`_theatre_menu`;
     ``coef`` from `sim.dynamics.decisions.theatre_coefficients`)."""
     n_rep, m_rows, n_th, n_act = out.shape
+    menu = np.empty((n_act, m_rows * n_th))
     for r in range(n_rep):
         _theatre_menu(r, salience, position, intensity, stake, rows, hedging, power, coef[0],
-                      coef[1], coef[2], coef[3], coef[4], out[r].reshape((m_rows * n_th, n_act)))
+                      coef[1], coef[2], coef[3], coef[4], menu)
+        for k in range(m_rows):
+            for t in range(n_th):
+                for a in range(n_act):
+                    out[r, k, t, a] = menu[a, k * n_th + t]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
+def _exponents(util, lam, expo, top):
+    """The logit exponents lam U - max over the feasible actions (-inf where infeasible) of
+    cells side by side: ``util`` and ``expo`` (A, C), ``lam`` (C,) each cell's precision,
+    ``top`` (C,) scratch. Action by action over contiguous cells, with selects rather than
+    branches, so the compiler vectorises across cells; each cell's maximum is still taken
+    in action order."""
+    n_act, n_cell = util.shape
+    for c in range(n_cell):
+        top[c] = -np.inf
+    for a in range(n_act):
+        for c in range(n_cell):
+            u = util[a, c]
+            z = lam[c] * u
+            top[c] = z if (u > -np.inf and z > top[c]) else top[c]
+    for a in range(n_act):
+        for c in range(n_cell):
+            u = util[a, c]
+            expo[a, c] = lam[c] * u - top[c] if u > -np.inf else -np.inf
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _cell_precisions(precision, width, out):
+    """``out`` (len(precision) x width,): cell k x width + w gets ``precision[k]``."""
+    for k in range(precision.shape[0]):
+        for w in range(width):
+            out[k * width + w] = precision[k]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def logit_exponents(menu, precision, width, util, expo):
     """Cells ``menu`` (C, A), cell k x width + w with precision ``precision[k]``, into
-    ``util`` (A, C), the cells side by side, and their logit exponents lam U - max over the
-    feasible actions (-inf where infeasible) into ``expo`` (A, C): a replicate's menus in
-    `decision_exponents`, any cells with a precision each (width 1) in
+    ``util`` (A, C), the cells side by side, and their logit exponents into ``expo``
+    (A, C) (`_exponents`): any cells with a precision each (width 1), for
     `sim.dynamics.decisions.logit_choice`."""
-    n_act = menu.shape[1]
-    for k in range(precision.shape[0]):
-        lam = precision[k]
-        for c in range(k * width, (k + 1) * width):
-            top = -np.inf
-            for a in range(n_act):
-                u = menu[c, a]
-                if u > -np.inf:
-                    z = lam * u
-                    if z > top:
-                        top = z
-            for a in range(n_act):
-                u = menu[c, a]
-                util[a, c] = u
-                expo[a, c] = lam * u - top if u > -np.inf else -np.inf
+    n_cell, n_act = menu.shape
+    for c in range(n_cell):
+        for a in range(n_act):
+            util[a, c] = menu[c, a]
+    lam = np.empty(n_cell)
+    _cell_precisions(precision, width, lam)
+    _exponents(util, lam, expo, np.empty(n_cell))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def decision_exponents(value, gap, cross, pressure, obligations, slot, rows, last, hedging,
                        arms_capacity, arms_need, asks, sanction_capacity, dyadic_coef,
                        salience, position, intensity, stake, power, theatre_coef, precision,
                        util_d, expo_d, util_t, expo_t):
     """Utilities and logit exponents of the actors in ``rows`` (precision (M,) by row), both
     menus, cells side by side: ``util_d``/``expo_d`` (R, A, M x N) with cell k x N + j for
-    row k's partner j, ``util_t``/``expo_t`` (R, A_t, M x T) with cell k x T + t."""
+    row k's partner j, ``util_t``/``expo_t`` (R, A_t, M x T) with cell k x T + t. The
+    menus are written straight into ``util_d`` and ``util_t``, and the exponents computed
+    from them while the replicate's cells are in cache."""
     n_rep = util_d.shape[0]
     n = value.shape[2]
     n_th = salience.shape[2]
-    menu_d = np.empty((util_d.shape[2], util_d.shape[1]))
-    menu_t = np.empty((util_t.shape[2], util_t.shape[1]))
+    cells_d, cells_t = util_d.shape[2], util_t.shape[2]
+    lam_d, lam_t = np.empty(cells_d), np.empty(cells_t)
+    _cell_precisions(precision, n, lam_d)
+    _cell_precisions(precision, n_th, lam_t)
+    top = np.empty(max(cells_d, cells_t))
     c = dyadic_coef
     ct = theatre_coef
     for r in range(n_rep):
         _dyadic_menu(r, value, gap, cross, pressure, obligations, slot, rows, last, hedging,
                      arms_capacity, arms_need, asks, sanction_capacity, c[0], c[1], c[2], c[3],
-                     c[4], c[5], c[6], c[7], c[8], menu_d)
-        logit_exponents(menu_d, precision, n, util_d[r], expo_d[r])
+                     c[4], c[5], c[6], c[7], c[8], util_d[r])
+        _exponents(util_d[r], lam_d, expo_d[r], top[:cells_d])
         _theatre_menu(r, salience, position, intensity, stake, rows, hedging, power, ct[0],
-                      ct[1], ct[2], ct[3], ct[4], menu_t)
-        logit_exponents(menu_t, precision, n_th, util_t[r], expo_t[r])
+                      ct[1], ct[2], ct[3], ct[4], util_t[r])
+        _exponents(util_t[r], lam_t, expo_t[r], top[:cells_t])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _picks(weights, util, draws, total, acc, out):
     """Inverse-CDF draws of all cells of one replicate: ``weights`` and ``util`` (A, C),
     ``draws`` (C,) uniforms, ``out`` (C,) the actions. For each cell the cumulative weights
@@ -227,7 +262,7 @@ def _picks(weights, util, draws, total, acc, out):
             out[c] = best
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _keyed_draws(key, rows, width, draws):
     """The uniforms of cells k x width + w (row k's element w): element [rows[k], w] of the
     (N, width) draw `sim.core.rng.uniform` makes for this replicate's ``key``."""
@@ -238,7 +273,7 @@ def _keyed_draws(key, rows, width, draws):
             draws[k * width + w] = word_to_uniform(word)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _cap_moves(choice, util, rows, n, fixed, budget, kept):
     """Keep at most ``budget[i]`` departures from "maintain" per actor i of ``rows``: those
     with the largest utility gain over maintaining (ties to the lower partner index); the
@@ -272,7 +307,7 @@ def _cap_moves(choice, util, rows, n, fixed, budget, kept):
             count -= 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def draw_decisions(util_d, weights_d, util_t, weights_t, keys_d, keys_t, rows, fixed, budget,
                    out_d, out_t):
     """Each replicate's dyadic (``out_d`` (R, M, N) int8) and theatre (``out_t`` (R, M, T))
@@ -303,7 +338,7 @@ def draw_decisions(util_d, weights_d, util_t, weights_t, keys_d, keys_t, rows, f
                 out_t[r, k, t] = chosen[k * n_th + t]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def logit_draw(weights, util, draws, out):
     """``out`` (C,) int8: each cell's action drawn with the uniform ``draws[c]`` from its
     logit weights (A, C) (exp of `logit_exponents`), by the picks the month uses."""

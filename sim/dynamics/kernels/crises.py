@@ -15,7 +15,7 @@ CLAUSE_CODES = {"no_sanctions_on_partner": NO_SANCTIONS,
                 "consultation": CONSULTATION}
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _verdict(kept, months, reliability, breach, fulfil):
     """The verdict on a crisis from the share of its months the clause was kept."""
     share = kept / max(months, 1.0)
@@ -24,7 +24,7 @@ def _verdict(kept, months, reliability, breach, fulfil):
     return breach * ((share - reliability) / reliability)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def judge_block(pair_treaty, pair_kind, pair_p, pair_q, pair_breach, pair_fulfil, live,
                 parties, war, choices, reliability, sanction_code, banned_assist,
                 banned_military, defence_support, hostile, crisis_months, crisis_kept, out):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def theatre_affinity(intensity, engagement, position, competition, out):
     """Sum over theatres of I e_i e_j (x_i x_j - c max(0, x_i x_j)) into ``out`` (R, N, N),
     theatres added in order, zero on the diagonal (the theatre driver, docs/ODD.md)."""
@@ -26,7 +26,7 @@ def theatre_affinity(intensity, engagement, position, competition, out):
                 out[r, i, j] = total
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def sanctions_force(s, pressure, shared, secondary_stake, alignment, exposure, power,
                     threshold, value_rate, resentment_rate, secondary_rate, out):
     """The sanctions-pressure driver's force into ``out`` (R, N, N), given the pressure on

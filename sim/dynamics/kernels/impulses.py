@@ -10,7 +10,7 @@ from __future__ import annotations
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def move_impulses_of_replicate(r, dyadic, last, repeat_share, table, move_class, pending):
     """Replicate r's significant moves into ``pending`` (R, C, N, N), in place: in full where
     the move changes course from ``last`` month's, at ``repeat_share`` where it carries a
@@ -31,7 +31,7 @@ def move_impulses_of_replicate(r, dyadic, last, repeat_share, table, move_class,
             pending[r, c, j, i] += other
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def war_impulses_of_replicate(r, war, dyadic, asks, arms_code, on_target, on_attacker,
                               withheld, violence, arms_class, pending):
     """Replicate r's fighting into ``pending``, in place: every month of strikes (``war``

@@ -23,10 +23,10 @@ from numba import njit
 
 from sim.dynamics.kernels.impulses import move_impulses_of_replicate, war_impulses_of_replicate
 from sim.dynamics.kernels.month_drivers import SCRATCH, driver_setup, drivers_of_replicate
-from sim.dynamics.kernels.settle import finish_cell, settle_replicate
+from sim.dynamics.kernels.settle import SETTLE_SCRATCH, finish_cell, settle_replicate
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def resolve_block(dyadic, last, delivered_scale, repeat_share, move_table, move_class, war,
                   asks, arms_code, strike_target, strike_attacker, arms_withheld, violence,
                   arms_class, n_drv, slots, extra, extra_slots, seen, threat, anti_hegemony,
@@ -54,7 +54,7 @@ def resolve_block(dyadic, last, delivered_scale, repeat_share, move_table, move_
     has_guarantee, shield, treaty_standing, guarantee_t = driver_setup(
         guarantee, treaty_strength, power, rates)
     scratch = np.empty((SCRATCH, n, n))
-    settle_scratch = np.empty((4, n, n))
+    settle_scratch = np.empty((SETTLE_SCRATCH, n, n))
     contributions = np.zeros((n_drv, n, n))
     for r in range(n_rep):
         for i in range(n):
@@ -78,7 +78,7 @@ def resolve_block(dyadic, last, delivered_scale, repeat_share, move_table, move_
                          episode_total, settle_scratch)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def finish_block(alignment, new_alignment, keep_terms, terms, trend, distrust, given, verdicts,
                  distrust_learning, new_distrust, war):
     """The month's end for every replicate, after ``tanh`` bounded the levels: the change of

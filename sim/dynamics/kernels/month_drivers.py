@@ -36,7 +36,7 @@ RATES = ("threat_shared", "threat_direct", "threat_base_weight", "defence_deterr
  _DOM, _REC, _STAND) = range(len(RATES))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _third_party_sum(x, y, out):
     """out[i, j] = sum_k x[i, k] y[k, j], k in increasing order. Terms with x[i, k] = 0 or
     a zero row y[k] are skipped: adding a zero product changes no sum, and it makes the
@@ -62,7 +62,7 @@ def _third_party_sum(x, y, out):
                 out[i, j] += xik * y[k, j]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _cross_pressure(a, interdependence, stake, hostile, out):
     """out[i, j]: what i stands to lose with its partners by closing with j, sum over k of
     i's material stake in k (interdependence times the warm part of the relation) times k's
@@ -79,7 +79,7 @@ def _cross_pressure(a, interdependence, stake, hostile, out):
     _third_party_sum(stake, hostile, out)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def cross_pressure_block(alignment, interdependence, out):
     """The cross-pressure every actor perceives (R, N, N), for the decisions
     (`sim.dynamics.decisions.perceive`): the same arithmetic as the driver's."""
@@ -90,7 +90,7 @@ def cross_pressure_block(alignment, interdependence, out):
         _cross_pressure(alignment[r], interdependence[r], stake, hostile, out[r])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def driver_setup(guarantee, treaty_strength, power, rates):
     """The parts of a month's drivers that are the same for every replicate: whether any
     defence guarantee is in force, the deterrence shield of guarantees (N, N), the
@@ -121,7 +121,7 @@ def driver_setup(guarantee, treaty_strength, power, rates):
     return has_guarantee, shield, treaty_standing, guarantee_t
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distrust,
                          interdependence, balance, intensity, engagement, position, delivered,
                          sanctions, sanctions_bite, secondary, power, hegemon, exposure,
@@ -295,7 +295,7 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
 SCRATCH = 13
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def compute_drivers(slots, alignment, threat, anti_hegemony, war, distrust, interdependence,
                     balance, intensity, engagement, position, delivered, asks, sanctions,
                     sanctions_bite, secondary, treaty_strength, guarantee, power, hegemon,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def sanctions_block(primary, own, secondary, power, total, load):
     """``total`` (R, N, N): scheduled plus own sanctions [imposer, target], capped at 1;
     ``load`` (R, N): on each target, the imposers' power-weighted sanctions, primary and
@@ -25,7 +25,7 @@ def sanctions_block(primary, own, secondary, power, total, load):
             load[r, t] = acc
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def perception_block(perceived, previous_seen, target, episode_total, war, stake, intensity,
                      bite, trend_weight, value, sustained, pressure, salience):
     """What actors see (`sim.dynamics.decisions.perceive`): the trend-projected ``value``,

@@ -65,22 +65,28 @@ def settle_month(contributions, shares, latent, memory, episodes, pending, align
     _finish(alignment, new_alignment, keep_terms, terms, trend)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _settle_latent(contributions, shares, latent, memory, episodes, pending, alignment, noise,
                    kappa, memory_weight, memory_rate, decay, noise_sd, keep_terms, terms,
                    new_alignment, trend, target, seen, episode_total):
     """The month's latent arithmetic (see `settle_month`), replicate by replicate
     (`settle_replicate`); ``contributions`` (D, R, N, N)."""
     n = episodes.shape[2]
-    scratch = np.empty((4, n, n))
+    scratch = np.empty((SETTLE_SCRATCH, n, n))
+    own = np.empty((contributions.shape[0], n, n))  # the replicate's, contiguous
     for r in range(episodes.shape[0]):
-        settle_replicate(r, contributions[:, r], shares, latent, memory, episodes, pending,
+        own[...] = contributions[:, r]
+        settle_replicate(r, own, shares, latent, memory, episodes, pending,
                          alignment, noise, kappa, memory_weight, memory_rate, decay, noise_sd,
                          keep_terms, terms, new_alignment, trend, target, seen, episode_total,
                          scratch)
 
 
-@njit(cache=True, nogil=True)
+#: Scratch (N, N) blocks `settle_replicate` works in.
+SETTLE_SCRATCH = 8
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def settle_replicate(r, contributions, shares, latent, memory, episodes, pending, alignment,
                      noise, kappa, memory_weight, memory_rate, decay, noise_sd, keep_terms,
                      terms, new_alignment, trend, target, seen, episode_total, scratch):
@@ -88,9 +94,18 @@ def settle_replicate(r, contributions, shares, latent, memory, episodes, pending
     ``contributions`` (D, N, N): ``new_alignment`` and ``seen`` receive x' and what actors
     see in latent units (+inf on the diagonal, so that tanh gives exactly 1), and ``trend``
     the latent change x' - x, which `_finish` turns into the change of alignment.
-    ``scratch`` is (4, N, N)."""
+    ``scratch`` is (SETTLE_SCRATCH, N, N).
+
+    Why flat loops over the replicate's N x N cells, each touching few arrays, with the
+    diagonal set afterwards: loops without branches and with few arrays are the ones the
+    compiler turns into vector code (with many arrays it gives up proving that they do
+    not overlap). Each cell's arithmetic is the same expression in the same order as in a
+    cell-by-cell loop, so the numbers are the same to the last bit. An episode cell that
+    is zero with nothing arriving stays exactly zero (decay x 0 + 0), so computing it
+    costs nothing but time, and in vector code less time than a branch."""
     n_drv = contributions.shape[0]
     n_cls, n = episodes.shape[1], episodes.shape[2]
+    nn = n * n
     k_mem = n_drv  # in shares and in terms
     s_adj = n_drv + 1  # in shares: adjustments
     s_noise = n_drv + 2  # in shares: noise
@@ -98,112 +113,116 @@ def settle_replicate(r, contributions, shares, latent, memory, episodes, pending
     k_adj = n_drv + 1 + n_cls  # in terms: the adjustments' change
     k_noise = n_drv + 2 + n_cls  # in terms: the noise share's change
     n_terms = k_noise + 1
-    # Pass by pass over contiguous (N, N) blocks of one replicate: a cell's arithmetic is
-    # the same as cell by cell (each sum in the same order), but memory is read in order.
-    dz = scratch[0]
-    drivers = scratch[1]
-    total = scratch[2]
-    for i in range(n):
-        for j in range(n):
-            dz[i, j] = 0.0
-            drivers[i, j] = 0.0
-            total[i, j] = 0.0
-    for k in range(n_drv):
-        block = contributions[k]
-        if not keep_terms:  # the common case, without a branch in the loop
-            for i in range(n):
-                for j in range(n):
-                    drivers[i, j] += block[i, j]
-            continue
-        for i in range(n):
-            for j in range(n):
-                c_k = block[i, j]
-                drivers[i, j] += c_k
-                s_k = shares[r, k, i, j]
-                part = kappa * ((1.0 - memory_weight) * c_k - s_k)
-                shares[r, k, i, j] = s_k + part
-                terms[r, k, i, j] = part
-    # The replicate's (N, N) blocks, so that the compiler sees plain 2-D loops.
-    mem_r, lat_r, a_r, noise_r, target_r = memory[r], latent[r], alignment[r], noise[r], target[r]
-    adj_r, wob_r = shares[r, s_adj], shares[r, s_noise]
-    for i in range(n):
-        for j in range(n):
-            m = mem_r[i, j]
-            a = a_r[i, j]
-            aim = (1.0 - memory_weight) * drivers[i, j] + memory_weight * m
-            target_r[i, j] = aim
-            adj = adj_r[i, j]
-            wobble = wob_r[i, j]
-            part_adj = -kappa * adj
-            part_noise = (-kappa * wobble + noise_sd * noise_r[i, j]
-                          + 0.5 * noise_sd * noise_sd * a)
-            adj_r[i, j] = adj + part_adj
-            wob_r[i, j] = wobble + part_noise
-            # The modelled part of z (drivers' and memory's shares) moves towards the
-            # target; computed from z itself, so the arithmetic is the same with or
-            # without terms (the drivers' share parts add up to it, to rounding).
-            modelled = lat_r[i, j] - adj - wobble
-            dz[i, j] = kappa * (aim - modelled) + part_adj + part_noise
-            if keep_terms:
-                part_mem = kappa * (memory_weight * m - shares[r, k_mem, i, j])
-                shares[r, k_mem, i, j] += part_mem
-                terms[r, k_mem, i, j] = part_mem
-                terms[r, k_adj, i, j] = part_adj
-                terms[r, k_noise, i, j] = part_noise
-    dx = scratch[3]
-    for i in range(n):
-        for j in range(n):
-            dx[i, j] = dz[i, j]
-    for c in range(n_cls):
-        ep, pend = episodes[r, c], pending[r, c]
-        for i in range(n):
-            for j in range(n):
-                e = ep[i, j]
-                impulse = pend[i, j]
-                if e == 0.0 and impulse == 0.0:  # most cells, most months: no writes
-                    if keep_terms:
-                        terms[r, k_epi + c, i, j] = 0.0
-                    continue
-                e_new = decay[c] * e + impulse
-                if abs(e_new) < 1e-12:  # faded beyond any effect: dropped, then skipped
-                    e_new = 0.0
-                ep[i, j] = e_new
-                if impulse != 0.0:
-                    pend[i, j] = 0.0
-                total[i, j] += e_new
-                dx[i, j] += e_new - e
-                if keep_terms:
-                    terms[r, k_epi + c, i, j] = e_new - e
-    for i in range(n):
-        for j in range(n):
-            if i == j:
-                latent[r, i, j] = 0.0
-                memory[r, i, j] = 0.0
-                for k in range(n_drv + 3):
-                    shares[r, k, i, j] = 0.0
-                for c in range(n_cls):
-                    episodes[r, c, i, j] = 0.0
-                new_alignment[r, i, j] = np.inf
-                target[r, i, j] = 0.0
-                seen[r, i, j] = np.inf
-                episode_total[r, i, j] = 0.0
-                trend[r, i, j] = 0.0
-                if keep_terms:
-                    for k in range(n_terms):
-                        terms[r, k, i, j] = 0.0
-                continue
-            z_new = lat_r[i, j] + dz[i, j]
-            x_new = z_new + total[i, j]
-            m = mem_r[i, j]
-            lat_r[i, j] = z_new
-            mem_r[i, j] = m + memory_rate * (x_new - m)
-            new_alignment[r, i, j] = x_new
-            trend[r, i, j] = dx[i, j]
-            seen[r, i, j] = z_new - wob_r[i, j] + total[i, j]
-            episode_total[r, i, j] = total[i, j]
+    dz = scratch[0].reshape(nn)
+    drivers = scratch[1].reshape(nn)
+    total = scratch[2].reshape(nn)
+    dx = scratch[3].reshape(nn)
+    part_adj = scratch[4].reshape(nn)
+    part_noise = scratch[5].reshape(nn)
+    modelled = scratch[6].reshape(nn)
+    step = scratch[7].reshape(nn)
+    mem_r, lat_r = memory[r].reshape(nn), latent[r].reshape(nn)
+    a_r, noise_r = alignment[r].reshape(nn), noise[r].reshape(nn)
+    target_r = target[r].reshape(nn)
+    adj_r, wob_r = shares[r, s_adj].reshape(nn), shares[r, s_noise].reshape(nn)
+    for c in range(nn):
+        drivers[c] = 0.0
+        total[c] = 0.0
+    for k in range(n_drv):  # summed in driver order, cell by cell
+        block = contributions[k].reshape(nn)
+        for c in range(nn):
+            drivers[c] += block[c]
+    if keep_terms:  # the drivers' and the memory's shares serve only the explanation
+        for k in range(n_drv):
+            block = contributions[k].reshape(nn)
+            share_k = shares[r, k].reshape(nn)
+            term_k = terms[r, k].reshape(nn)
+            for c in range(nn):
+                s_k = share_k[c]
+                part = kappa * ((1.0 - memory_weight) * block[c] - s_k)
+                share_k[c] = s_k + part
+                term_k[c] = part
+        share_m = shares[r, k_mem].reshape(nn)
+        term_m = terms[r, k_mem].reshape(nn)
+        for c in range(nn):
+            part_mem = kappa * (memory_weight * mem_r[c] - share_m[c])
+            share_m[c] += part_mem
+            term_m[c] = part_mem
+    for c in range(nn):
+        target_r[c] = (1.0 - memory_weight) * drivers[c] + memory_weight * mem_r[c]
+    # The modelled part of z (drivers' and memory's shares) moves towards the target;
+    # computed from z itself, so the arithmetic is the same with or without terms (the
+    # drivers' share parts add up to it, to rounding).
+    for c in range(nn):
+        modelled[c] = lat_r[c] - adj_r[c] - wob_r[c]
+    for c in range(nn):
+        adj = adj_r[c]
+        wobble = wob_r[c]
+        pa = -kappa * adj
+        pn = -kappa * wobble + noise_sd * noise_r[c] + 0.5 * noise_sd * noise_sd * a_r[c]
+        part_adj[c] = pa
+        part_noise[c] = pn
+        adj_r[c] = adj + pa
+        wob_r[c] = wobble + pn
+    for c in range(nn):
+        d = kappa * (target_r[c] - modelled[c]) + part_adj[c] + part_noise[c]
+        dz[c] = d
+        dx[c] = d
+    if keep_terms:
+        term_a = terms[r, k_adj].reshape(nn)
+        term_n = terms[r, k_noise].reshape(nn)
+        for c in range(nn):
+            term_a[c] = part_adj[c]
+            term_n[c] = part_noise[c]
+    for e_c in range(n_cls):
+        ep, pend = episodes[r, e_c].reshape(nn), pending[r, e_c].reshape(nn)
+        fade = decay[e_c]
+        for c in range(nn):
+            e = ep[c]
+            e_new = fade * e + pend[c]
+            e_new = 0.0 if abs(e_new) < 1e-12 else e_new  # faded beyond any effect
+            ep[c] = e_new
+            pend[c] = 0.0
+            total[c] += e_new
+            step[c] = e_new - e
+        for c in range(nn):
+            dx[c] += step[c]
+        if keep_terms:
+            term_e = terms[r, k_epi + e_c].reshape(nn)
+            for c in range(nn):
+                term_e[c] = step[c]
+    new_r, seen_r = new_alignment[r].reshape(nn), seen[r].reshape(nn)
+    trend_r, total_r = trend[r].reshape(nn), episode_total[r].reshape(nn)
+    for c in range(nn):
+        z_new = lat_r[c] + dz[c]
+        x_new = z_new + total[c]
+        m = mem_r[c]
+        lat_r[c] = z_new
+        mem_r[c] = m + memory_rate * (x_new - m)
+        new_r[c] = x_new
+    for c in range(nn):
+        seen_r[c] = lat_r[c] - wob_r[c] + total[c]
+    for c in range(nn):
+        trend_r[c] = dx[c]
+        total_r[c] = total[c]
+    for i in range(n):  # towards oneself: nothing moves, and tanh(+inf) is exactly 1
+        latent[r, i, i] = 0.0
+        memory[r, i, i] = 0.0
+        for k in range(n_drv + 3):
+            shares[r, k, i, i] = 0.0
+        for e_c in range(n_cls):
+            episodes[r, e_c, i, i] = 0.0
+        new_alignment[r, i, i] = np.inf
+        target[r, i, i] = 0.0
+        seen[r, i, i] = np.inf
+        episode_total[r, i, i] = 0.0
+        trend[r, i, i] = 0.0
+        if keep_terms:
+            for k in range(n_terms):
+                terms[r, k, i, i] = 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _finish(alignment, new_alignment, keep_terms, terms, trend):
     """`finish_cell` for every cell."""
     n_rep, n, _ = alignment.shape
@@ -213,7 +232,7 @@ def _finish(alignment, new_alignment, keep_terms, terms, trend):
                 finish_cell(r, i, j, alignment, new_alignment, keep_terms, terms, trend)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def finish_cell(r, i, j, alignment, new_alignment, keep_terms, terms, trend):
     """``trend`` from the latent change x' - x (as `settle_replicate` left it) to the change
     of alignment a' - a, and the terms scaled from latent units to it: by

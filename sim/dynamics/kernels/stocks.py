@@ -7,7 +7,7 @@ from numba import njit
 from sim.dynamics.kernels.codes import ARMS, DEEPEN, DISTANCE, SANCTION, T_INTERVENE, T_MEDIATE
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def update_stocks(dyadic, theatre, interdependence, interdependence_base, sanctions_own,
                   engagement, intensity, intensity_base, stake, power, engagement_target,
                   reversion, inter_step, sanction_decay, sanction_step, engagement_rate,
