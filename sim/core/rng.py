@@ -86,9 +86,10 @@ def _uniform_kernel(keys, out):
     """out[r, c] = the c-th uniform of the replicate keyed ``keys[r]``: the same mixing as
     `_mix`, compiled, so a month's draws cost one pass instead of a dozen array passes."""
     for r in range(out.shape[0]):
-        k = keys[r]
+        word = keys[r]  # the c-th draw's word is key + (c + 1) x golden, modulo 2^64
         for c in range(out.shape[1]):
-            out[r, c] = word_to_uniform(finalise(k + (np.uint64(c) + np.uint64(1)) * _GOLDEN))
+            word += _GOLDEN  # by addition: the compiler vectorises it, not the product
+            out[r, c] = word_to_uniform(finalise(word))
 
 
 def uniform(seeds: np.ndarray, step: int, stream: int, shape: tuple[int, ...]) -> np.ndarray:

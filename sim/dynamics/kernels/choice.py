@@ -267,10 +267,12 @@ def _keyed_draws(key, rows, width, draws):
     """The uniforms of cells k x width + w (row k's element w): element [rows[k], w] of the
     (N, width) draw `sim.core.rng.uniform` makes for this replicate's ``key``."""
     for k in range(rows.shape[0]):
-        base = rows[k] * width
+        # element w's word is key + (base + w + 1) x golden, modulo 2^64, reached by
+        # adding golden: the compiler vectorises the sum, not the 64-bit product
+        word = key + np.uint64(rows[k] * width) * _GOLDEN
         for w in range(width):
-            word = finalise(key + (np.uint64(base + w) + np.uint64(1)) * _GOLDEN)
-            draws[k * width + w] = word_to_uniform(word)
+            word += _GOLDEN
+            draws[k * width + w] = word_to_uniform(finalise(word))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
