@@ -37,36 +37,42 @@ RATES = ("threat_shared", "threat_direct", "threat_base_weight", "defence_deterr
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _third_party_sum(x, y, out):
+def _third_party_sum(x, y, out, work):
     """out[i, j] = sum_k x[i, k] y[k, j], k in increasing order. Terms with x[i, k] = 0 or
     a zero row y[k] are skipped: adding a zero product changes no sum, and it makes the
-    sparse sanctions and guarantee matrices cheap."""
+    sparse sanctions and guarantee matrices cheap. ``work`` (2, >= N) is scratch: which
+    rows of y are live, and the row being summed (kept apart from ``out`` and ``y``, so
+    the compiler need not check them for overlap in the inner loop)."""
     n = x.shape[0]
     m = y.shape[1]
     inner = x.shape[1]
-    live = np.empty(inner, dtype=np.bool_)
+    live = work[0]
+    row = work[1]
     for k in range(inner):
-        live[k] = False
+        live[k] = 0.0
         for j in range(m):
             if y[k, j] != 0.0:
-                live[k] = True
+                live[k] = 1.0
                 break
     for i in range(n):
         for j in range(m):
-            out[i, j] = 0.0
+            row[j] = 0.0
         for k in range(inner):
             xik = x[i, k]
-            if xik == 0.0 or not live[k]:
+            if xik == 0.0 or live[k] == 0.0:
                 continue
             for j in range(m):
-                out[i, j] += xik * y[k, j]
+                row[j] += xik * y[k, j]
+        for j in range(m):
+            out[i, j] = row[j]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _cross_pressure(a, interdependence, stake, hostile, out):
+def _cross_pressure(a, interdependence, stake, hostile, out, work):
     """out[i, j]: what i stands to lose with its partners by closing with j, sum over k of
     i's material stake in k (interdependence times the warm part of the relation) times k's
-    hostility to j; ``stake`` and ``hostile`` are scratch (N, N)."""
+    hostility to j; ``stake`` and ``hostile`` are scratch (N, N), ``work`` that of
+    `_third_party_sum`."""
     n = a.shape[0]
     for i in range(n):
         for k in range(n):
@@ -76,7 +82,7 @@ def _cross_pressure(a, interdependence, stake, hostile, out):
             else:
                 stake[i, k] = interdependence[i, k] * max(0.0, a[i, k])
                 hostile[i, k] = max(0.0, -a[i, k])
-    _third_party_sum(stake, hostile, out)
+    _third_party_sum(stake, hostile, out, work)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -86,8 +92,9 @@ def cross_pressure_block(alignment, interdependence, out):
     n_rep, n, _ = alignment.shape
     stake = np.empty((n, n))
     hostile = np.empty((n, n))
+    work = np.empty((2, n))
     for r in range(n_rep):
-        _cross_pressure(alignment[r], interdependence[r], stake, hostile, out[r])
+        _cross_pressure(alignment[r], interdependence[r], stake, hostile, out[r], work)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -149,6 +156,7 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
     held = scratch[10]
     against = scratch[11]
     acc = scratch[12]
+    work = scratch[13]
     a = alignment[r]
     # --- common threat: theta[i, k], the threat i perceives from k
     if slots[0] >= 0:
@@ -167,7 +175,7 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
         for k in range(n):
             for j in range(n):
                 theta_t[k, j] = theta[j, k]
-        _third_party_sum(theta, theta_t, shared)
+        _third_party_sum(theta, theta_t, shared, work)
         o = out[slots[0]]
         for i in range(n):
             for j in range(n):
@@ -180,7 +188,7 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
         for i in range(n):
             for j in range(n):
                 tie[i, j] = 0.5 * (warm[i, j] + warm[j, i])
-        _third_party_sum(warm, tie, shared)
+        _third_party_sum(warm, tie, shared, work)
         o = out[slots[1]]
         for i in range(n):
             for j in range(n):
@@ -191,8 +199,8 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
         for k in range(n):
             for i in range(n):
                 s_t[i, k] = s[k, i]
-        _third_party_sum(s_t, s, pair)  # sanctioned by the same imposers
-        _third_party_sum(interdependence[r], secondary, held)
+        _third_party_sum(s_t, s, pair, work)  # sanctioned by the same imposers
+        _third_party_sum(interdependence[r], secondary, held, work)
         o = out[slots[2]]
         for i in range(n):
             for j in range(n):
@@ -222,8 +230,8 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
                 for p in range(n):
                     hostile[i, p] = (0.0 if i == p
                                      else max(0.0, -0.5 * (a[i, p] + a[p, i])))
-            _third_party_sum(hostile, guarantee, held)
-            _third_party_sum(guarantee_t, hostile, against)
+            _third_party_sum(hostile, guarantee, held, work)
+            _third_party_sum(guarantee_t, hostile, against, work)
             for i in range(n):
                 for j in range(n):
                     o[i, j] = 0.0 if i == j else (
@@ -262,7 +270,7 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
                 o[i, j] = 0.0 if i == j else -rates[_DIST] * distrust[r, i, j]
     # --- cross-pressure: what i stands to lose with partners hostile to j
     if slots[7] >= 0:
-        _cross_pressure(a, interdependence[r], stake, hostile, cp)
+        _cross_pressure(a, interdependence[r], stake, hostile, cp, work)
         o = out[slots[7]]
         for i in range(n):
             for j in range(n):
@@ -292,7 +300,7 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
 
 
 #: How many (N, N) scratch blocks `drivers_of_replicate` uses.
-SCRATCH = 13
+SCRATCH = 14
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
