@@ -138,7 +138,8 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
     """Replicate r's contribution of each known driver (N, N) into ``out[slots[d]]``
     (``out`` (D, N, N); skipped where ``slots[d] < 0``), with the month's standing parts
     from `driver_setup` and ``scratch`` (SCRATCH, N, N) for the third-party sums. The
-    formulas are those of the driver modules (docs/ODD.md §7.2); the diagonal is 0."""
+    formulas are those of the driver modules (docs/ODD.md §7.2); the diagonal is 0, set
+    after each row, so that the rows' loops carry no branch and the compiler vectorises them."""
     n = alignment.shape[1]
     n_th = intensity.shape[1]
     ts, td, bw = rates[_TS], rates[_TD], rates[_TBW]
@@ -179,12 +180,14 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
         o = out[slots[0]]
         for i in range(n):
             for j in range(n):
-                o[i, j] = 0.0 if i == j else ts * shared[i, j] - td * theta[i, j]
+                o[i, j] = ts * shared[i, j] - td * theta[i, j]
+            o[i, i] = 0.0
     # --- structural balance: the tie i perceives between k and j is their mean
     if slots[1] >= 0:
         for i in range(n):
             for j in range(n):
-                warm[i, j] = 0.0 if i == j else a[i, j]
+                warm[i, j] = a[i, j]
+            warm[i, i] = 0.0
         for i in range(n):
             for j in range(n):
                 tie[i, j] = 0.5 * (warm[i, j] + warm[j, i])
@@ -192,7 +195,8 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
         o = out[slots[1]]
         for i in range(n):
             for j in range(n):
-                o[i, j] = 0.0 if i == j else rates[_BAL] * shared[i, j] / balance_divisor
+                o[i, j] = rates[_BAL] * shared[i, j] / balance_divisor
+            o[i, i] = 0.0
     # --- sanctions pressure
     if slots[2] >= 0:
         s = sanctions[r]
@@ -221,7 +225,8 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
         o = out[slots[3]]
         for i in range(n):
             for j in range(n):
-                o[i, j] = 0.0 if i == j else rates[_INTER] * interdependence[r, i, j]
+                o[i, j] = rates[_INTER] * interdependence[r, i, j]
+            o[i, i] = 0.0
     # --- treaty commitment: standing value, and a guarantor of one's enemy
     if slots[4] >= 0:
         o = out[slots[4]]
@@ -234,13 +239,15 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
             _third_party_sum(guarantee_t, hostile, against, work)
             for i in range(n):
                 for j in range(n):
-                    o[i, j] = 0.0 if i == j else (
+                    o[i, j] = (
                         treaty_standing[i, j]
                         - rates[_DTHIRD] * min(1.0, held[i, j] + against[i, j]))
+                o[i, i] = 0.0
         else:
             for i in range(n):
                 for j in range(n):
-                    o[i, j] = 0.0 if i == j else treaty_standing[i, j]
+                    o[i, j] = treaty_standing[i, j]
+                o[i, i] = 0.0
     # --- theatres: shared and opposed stakes, theatre by theatre (the order of the
     # reference's sum), with the products that do not depend on j taken out of the
     # inner loop (the same products, so the same rounding)
@@ -261,20 +268,23 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
         o = out[slots[5]]
         for i in range(n):
             for j in range(n):
-                o[i, j] = 0.0 if i == j else rates[_THW] * acc[i, j]
+                o[i, j] = rates[_THW] * acc[i, j]
+            o[i, i] = 0.0
     # --- historical distrust
     if slots[6] >= 0:
         o = out[slots[6]]
         for i in range(n):
             for j in range(n):
-                o[i, j] = 0.0 if i == j else -rates[_DIST] * distrust[r, i, j]
+                o[i, j] = -rates[_DIST] * distrust[r, i, j]
+            o[i, i] = 0.0
     # --- cross-pressure: what i stands to lose with partners hostile to j
     if slots[7] >= 0:
         _cross_pressure(a, interdependence[r], stake, hostile, cp, work)
         o = out[slots[7]]
         for i in range(n):
             for j in range(n):
-                o[i, j] = 0.0 if i == j else -rates[_CP] * cp[i, j]
+                o[i, j] = -rates[_CP] * cp[i, j]
+            o[i, i] = 0.0
     # --- domestic politics: the factions' ideals mixed by the hardliners' weight
     if slots[8] >= 0:
         o = out[slots[8]]
@@ -282,21 +292,24 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
             b = balance[r, i]
             for j in range(n):
                 mask = 1.0 if domestic_mask[i, j] else 0.0
-                o[i, j] = 0.0 if i == j else (
+                o[i, j] = (
                     rates[_DOM] * mask * (b * domestic_hardline[i, j]
                                           + (1.0 - b) * domestic_reform[i, j]))
+            o[i, i] = 0.0
     # --- reciprocity: what j delivered to i against what i asked of j
     if slots[9] >= 0:
         o = out[slots[9]]
         for i in range(n):
             for j in range(n):
-                o[i, j] = 0.0 if i == j else rates[_REC] * (delivered[r, j, i] - asks[i, j])
+                o[i, j] = rates[_REC] * (delivered[r, j, i] - asks[i, j])
+            o[i, i] = 0.0
     # --- standing residual
     if slots[10] >= 0:
         o = out[slots[10]]
         for i in range(n):
             for j in range(n):
-                o[i, j] = 0.0 if i == j else rates[_STAND] * standing[i, j]
+                o[i, j] = rates[_STAND] * standing[i, j]
+            o[i, i] = 0.0
 
 
 #: How many (N, N) scratch blocks `drivers_of_replicate` uses.
