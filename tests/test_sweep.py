@@ -32,17 +32,21 @@ def _assert_same(a, b) -> None:
 def test_one_worker_two_workers_and_dask_give_identical_results(tmp_path):
     exp = _experiment(tmp_path)
     one = run_sweep(exp, workers=1, out=tmp_path / "one")
-    two = run_sweep(exp, workers=2, out=tmp_path / "two")
+    two = run_sweep(exp, workers=2, out=tmp_path / "two", pool="processes")
+    threads = run_sweep(exp, workers=2, out=tmp_path / "threads")  # auto: threads
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster:
         dask = run_sweep(exp, scheduler=cluster.scheduler_address, out=tmp_path / "dask")
-    assert (one.engine, two.engine, dask.engine) == ("in-process", "processes", "dask")
-    results = [load_sweep(o.folder) for o in (one, two, dask)]
+    assert (one.engine, two.engine, threads.engine, dask.engine) == (
+        "in-process", "processes", "threads", "dask")
+    assert threads.extra["worker_threads"] == 1 and threads.extra["worker_processes"] == 0
+    results = [load_sweep(o.folder) for o in (one, two, dask, threads)]
     assert all(r.complete for r in results)
     assert len(results[0].runs) == 2 * 4 * 3  # scenarios x points x replicates
     _assert_same(results[0], results[1])
+    _assert_same(results[0], results[3])
     _assert_same(results[0], results[2])
 
 

@@ -128,7 +128,7 @@ def test_a_crash_inside_a_group_resumes_to_the_same_tables(tmp_path, reference, 
 
     monkeypatch.setattr(SweepFolder, "write_task", dying_write)
     with pytest.raises(RuntimeError, match="killed between"):
-        run_sweep(exp, workers=2, out=folder)
+        run_sweep(exp, workers=2, out=folder, pool="processes")
     parts = SweepFolder(folder)
     assert parts.keys("runs") == ["s00-p000000-p000001"]
     assert parts.keys("dyads") == ["s00-p000000-p000001", "s00-p000002-p000003"]  # an orphan
@@ -138,7 +138,7 @@ def test_a_crash_inside_a_group_resumes_to_the_same_tables(tmp_path, reference, 
 
     monkeypatch.setattr(SweepFolder, "write_task", real_write)
     monkeypatch.setattr(sweep, "GROUP_SIZE", 3)  # s00-p000002-p000004 now, and so on
-    resumed = run_sweep(exp, workers=2, out=folder)
+    resumed = run_sweep(exp, workers=2, out=folder, pool="processes")
     assert (resumed.tasks_skipped, resumed.tasks_run) == (2, 10)
     assert resumed.extra["worker_processes"] == 0 and resumed.extra["tasks_in_driver"] == 10
     assert not (folder / "parts").exists()
@@ -200,7 +200,7 @@ def test_a_worker_running_other_code_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(sweep, "code_fingerprint", lambda: "0.0.9+driver000000")
     monkeypatch.setattr(sweep, "DRIVER_RUNS_TASKS", False)
     with pytest.raises(ConfigError) as err:
-        run_sweep(_experiment(tmp_path), workers=2, out=tmp_path / "mixed")
+        run_sweep(_experiment(tmp_path), workers=2, out=tmp_path / "mixed", pool="processes")
     message = str(err.value)
     assert "runs rusiran-sim " + real in message and "driver runs 0.0.9+driver000000" in message
     assert SweepFolder(tmp_path / "mixed").keys("runs") == [], "nothing was written"
@@ -212,7 +212,7 @@ def test_groups_on_worker_processes_give_the_in_process_tables(tmp_path, referen
     # every group on the two spawned workers, four tasks a group (4 + 2 per scenario)
     monkeypatch.setattr(sweep, "DRIVER_RUNS_TASKS", False)
     monkeypatch.setattr(sweep, "GROUP_SIZE", 4)
-    workers = run_sweep(exp, workers=2, out=tmp_path / "workers")
+    workers = run_sweep(exp, workers=2, out=tmp_path / "workers", pool="processes")
     assert workers.engine == "processes" and workers.tasks_run == 12
     assert workers.extra["worker_processes"] == 2 and workers.extra["tasks_in_driver"] == 0
     assert workers.extra["groups"] == 4
@@ -222,9 +222,35 @@ def test_groups_on_worker_processes_give_the_in_process_tables(tmp_path, referen
     monkeypatch.setattr(sweep, "DRIVER_RUNS_TASKS", True)
     monkeypatch.setattr(sweep, "GROUP_SIZE", None)
     monkeypatch.setattr(sweep, "WORKER_START_SECONDS", 0.0)  # spawn at once
-    shared = run_sweep(exp, workers=2, out=tmp_path / "shared")
+    shared = run_sweep(exp, workers=2, out=tmp_path / "shared", pool="processes")
     assert shared.extra["worker_processes"] == 1 and shared.extra["seconds_per_run"] > 0
     _assert_identical(reference, shared.folder)
+
+
+def test_groups_on_worker_threads_give_the_in_process_tables(tmp_path, reference,
+                                                             monkeypatch):
+    """The default on up to two workers: groups on a thread of the driver's process, which
+    starts at once (no process is spawned), beside the driver's own groups."""
+    exp = _experiment(tmp_path)
+    monkeypatch.setattr(sweep, "GROUP_SIZE", 2)
+    threads = run_sweep(exp, workers=2, out=tmp_path / "threads")
+    assert threads.engine == "threads" and threads.tasks_run == 12
+    assert threads.extra["worker_threads"] == 1 and threads.extra["worker_processes"] == 0
+    assert threads.extra["tasks_in_driver"] < 12, "the worker thread ran some groups"
+    _assert_identical(reference, threads.folder)
+    monkeypatch.setattr(sweep, "DRIVER_RUNS_TASKS", False)  # two worker threads
+    both = run_sweep(exp, workers=2, out=tmp_path / "both", pool="threads")
+    assert both.extra["worker_threads"] == 2 and both.extra["tasks_in_driver"] == 0
+    _assert_identical(reference, both.folder)
+
+
+def test_pool_auto_threads_for_the_batched_path_on_two_workers():
+    assert sweep.local_pool("auto", 2, "batched") == "threads"
+    assert sweep.local_pool("auto", 4, "batched") == "processes"
+    assert sweep.local_pool("auto", 2, "mesa") == "processes"
+    assert sweep.local_pool("processes", 2, "batched") == "processes"
+    with pytest.raises(ConfigError, match="--pool: bad value 'fibres'"):
+        sweep.local_pool("fibres", 2, "batched")
 
 
 def test_a_killed_parallel_sweep_resumes_to_the_uninterrupted_result(tmp_path):
@@ -234,8 +260,8 @@ def test_a_killed_parallel_sweep_resumes_to_the_uninterrupted_result(tmp_path):
     exp = _experiment(tmp_path, name="k", months=36, values=values)  # 2 x 20 tasks
     folder = tmp_path / "killed"
     code = ("import sim.runs.sweep as s; s.DRIVER_RUNS_TASKS = False; s.GROUP_SIZE = 2; "
-            f"s.run_sweep({str(exp)!r}, workers=2, out=__import__('pathlib').Path("
-            f"{str(folder)!r}))")
+            f"s.run_sweep({str(exp)!r}, workers=2, pool='processes', "
+            f"out=__import__('pathlib').Path({str(folder)!r}))")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 180

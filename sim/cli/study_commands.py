@@ -71,11 +71,14 @@ def effects(
 @app.command()
 def sweep(
     experiment: Annotated[str, typer.Argument(help="experiment name in experiments/ or a file")],
-    workers: Annotated[int | None, typer.Option(min=1, help="local worker processes")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="local workers")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler, e.g. tcp://host:8786")]
     = None,
     out: Annotated[Path | None, ui.path_option(help="sweep folder (default results/sweeps/NAME)")]
     = None,
+    pool: Annotated[str | None, typer.Option(
+        help="local workers as threads or processes: auto (threads for the batched path on "
+             "up to 2 workers), threads, processes; default: SIM_POOL or auto")] = None,
     restart: Annotated[bool, typer.Option(help="discard this folder's parts and start afresh")]
     = False,
     engine: Annotated[str, typer.Option(help="batched (fast) or mesa (per-agent); the "
@@ -102,7 +105,7 @@ def sweep(
                 bar.update(task, completed=done, total=total, rate=rate)
 
             outcome = run_sweep(experiment, workers=n, scheduler=scheduler, out=out,
-                                restart=restart, engine=engine, progress=report)
+                                restart=restart, engine=engine, progress=report, pool=pool)
     except ConfigError as exc:
         ui.fail(str(exc))
     except OSError as exc:

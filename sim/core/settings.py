@@ -7,6 +7,7 @@ environment, instead of repeating flags; a bad value is refused with the variabl
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,7 +28,12 @@ class Settings(BaseSettings):
     ensemble_size: int = Field(default=64, ge=1, le=100_000,
                                description="replicates of the main job")
     base_seed: int = Field(default=20250117, ge=0, description="seed of the main job")
-    workers: int = Field(default=1, ge=1, le=256, description="local worker processes")
+    workers: int = Field(default=1, ge=1, le=256, description="local workers of a sweep")
+    pool: Literal["auto", "threads", "processes"] = Field(
+        default="auto",
+        description="what a sweep's local workers are: threads of this process or spawned "
+                    "processes; auto: threads for the batched path on up to two workers, "
+                    "processes otherwise (sim.runs.sweep.local_pool)")
     max_design_points: int = Field(
         default=1_000_000, ge=1, le=10**9,
         description="most parameter points an experiment may have; larger designs are "

@@ -10,9 +10,11 @@ One worker runs the tasks in-process, one at a time. Several workers get *groups
 that a group is about `TARGET_TASK_SECONDS` of work, with at least `MIN_TASKS_PER_WORKER`
 groups per worker left for balance: a task of a small Sobol sweep takes tens of
 milliseconds, less than shipping it to a process and writing its parts. On one machine the
-driver is one of the workers: it spawns the others only when the work left outweighs their
-start-up (`WORKER_START_SECONDS`: a spawned process imports the model before it can run
-anything), and runs groups itself between writing results. A Dask cluster
+driver is one of the workers and runs groups itself between writing results; the others are
+threads of its process (`local_pool`: the batched path on up to two workers, whose compiled
+kernels release the GIL) or spawned processes, which it starts only when the work left
+outweighs their start-up (`WORKER_START_SECONDS`: a spawned process imports the model
+before it can run anything). A Dask cluster
 (``Client.get_executor``) gets every group. At most two groups per worker are in flight, so
 memory is bounded by the groups, not the sweep. Workers limit BLAS and OpenMP (and, when
 spawned here, numba) to one thread each (`pin_threads`): N single-threaded processes on N
@@ -53,7 +55,14 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -382,6 +391,39 @@ def _process_pool(processes: int) -> Iterator[ProcessPoolExecutor]:
                 os.environ[name] = old
 
 
+#: Local workers up to which "auto" runs a sweep's groups on threads of the driver rather
+#: than in spawned processes (`local_pool`).
+THREADS_UP_TO = 2
+
+
+def local_pool(pool: str, workers: int, engine: str) -> str:
+    """``threads`` or ``processes``: what a sweep's local workers are.
+
+    Why threads by default on a small machine: the batched path's compiled kernels release
+    the GIL, so two threads use both cores, and a thread costs neither a process's
+    start-up (it imports NumPy, pandas, SciPy, numba and the model: seconds) nor its memory
+    (about 260 MB before any run). Measured on the 2-core benchmark machine
+    (benchmarks/RESULTS.md), two threads ran a small sweep faster than two processes, in
+    about half the memory. The month's Python parts and the tables' pandas hold the GIL,
+    so with more workers processes scale better, and the per-agent Mesa path is Python
+    throughout: "auto" gives those processes."""
+    if pool not in ("auto", "threads", "processes"):
+        raise ConfigError("sim sweep", [f"--pool: bad value {pool!r}; allowed: auto, "
+                                        "threads, processes"])
+    if pool != "auto":
+        return pool
+    return "threads" if engine == "batched" and workers <= THREADS_UP_TO else "processes"
+
+
+@contextmanager
+def _thread_pool(threads: int) -> Iterator[ThreadPoolExecutor]:
+    """Worker threads in this process, each with one BLAS and OpenMP thread
+    (`pin_threads`; the driver's own pools are limited by `_driver_single_threaded`)."""
+    with ThreadPoolExecutor(max_workers=threads, initializer=pin_threads,
+                            thread_name_prefix="sweep-worker") as ex:
+        yield ex
+
+
 @contextmanager
 def _driver_single_threaded() -> Iterator[None]:
     """The driver, when it runs groups beside its workers, limits its BLAS and OpenMP pools
@@ -511,14 +553,19 @@ class _GroupPlanner:
 
 
 def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
-                scheduler: str | None, finished: Callable[[TaskGroup], None]) -> dict:
+                scheduler: str | None, finished: Callable[[TaskGroup], None],
+                pool: str = "processes") -> dict:
     """Run the planner's tasks as groups on workers (and, on one machine, in the driver);
-    write each group as it finishes. Returns counts for the outcome's ``extra``.
+    write each group as it finishes. Returns counts for the outcome's ``extra``. ``pool``
+    (`local_pool`) says whether local workers are spawned processes or threads of this
+    one; threads start at once and share this process's code, so they are neither probed
+    nor waited for.
 
     A worker with other code is refused as a `ConfigError` (the command line prints it
     without a traceback); the groups written before it stay valid and a rerun resumes.
     """
-    stats = {"worker_processes": 0, "tasks_in_driver": 0}
+    stats = {"worker_processes": 0, "worker_threads": 0, "tasks_in_driver": 0}
+    threads = scheduler is None and pool == "threads"
     pending: dict[Future, TaskGroup] = {}
     probes: list[Future] = []
     ex: Executor | None = None
@@ -554,7 +601,10 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
                     probe.result()
                 except CodeMismatchError as exc:
                     raise ConfigError(where, [str(exc)]) from exc
-            if ex is None and planner.queue and (not driver or planner.worth_spawning()):
+            if ex is None and planner.queue and threads and spawn:
+                ex = stack.enter_context(_thread_pool(spawn))
+                stats["worker_threads"] = spawn
+            elif ex is None and planner.queue and (not driver or planner.worth_spawning()):
                 ex = stack.enter_context(_process_pool(spawn))
                 stats["worker_processes"] = spawn
                 probes = [ex.submit(worker_info, planner.code) for _ in range(spawn)]
@@ -821,9 +871,10 @@ Progress = Callable[[int, int], None]  # (runs finished so far, resumed ones inc
 
 def run_sweep(experiment: str | Path, *, workers: int = 1, scheduler: str | None = None,
               out: Path | None = None, restart: bool = False, engine: str = "batched",
-              progress: Progress | None = None) -> SweepOutcome:
+              progress: Progress | None = None, pool: str | None = None) -> SweepOutcome:
     """Run (or resume) an experiment, then compact it; see the module docstring for the
-    guarantees."""
+    guarantees. ``pool``: local workers as threads or processes (`local_pool`; None: the
+    ``SIM_POOL`` setting, "auto" by default)."""
     from sim.inputs.experiment import load_experiment
 
     path = experiment_path(experiment)
@@ -833,6 +884,7 @@ def run_sweep(experiment: str | Path, *, workers: int = 1, scheduler: str | None
     if engine not in ("batched", "mesa"):
         raise ConfigError("sim sweep", [f"--engine: bad value {engine!r}; allowed: batched, "
                                         "mesa"])
+    kind = local_pool(pool or get_settings().pool, workers, engine)
     folder = _prepare_folder(exp, path, Path(out), points, restart)
     if not folder.compacted:
         folder.remove_orphans()
@@ -853,12 +905,12 @@ def run_sweep(experiment: str | Path, *, workers: int = 1, scheduler: str | None
             progress(done_runs, total_runs)
 
     t0 = time.perf_counter()
-    where = "dask" if scheduler else ("processes" if workers > 1 else "in-process")
+    where = "dask" if scheduler else (kind if workers > 1 else "in-process")
     extra: dict[str, Any] = {"path": engine}
     if scheduler or workers > 1:
         planner = _GroupPlanner(todo, code_fingerprint(), workers)
         extra.update(_run_groups(planner, folder, workers, scheduler,
-                                 lambda group: finished(len(group.specs))))
+                                 lambda group: finished(len(group.specs)), kind))
         n_workers = planner.workers if scheduler else workers
         extra["groups"] = planner.groups
         if planner.cost is not None:
