@@ -147,14 +147,17 @@ def obligation_utilities(ct: CompiledTreaties, war: np.ndarray,
     live = ct.in_force(step)
     if not live.any():
         return None
-    struck = war.any(axis=1)  # (R, N): who is under attack by anyone, per replicate
+    fighting = bool(war.any())
     slot = np.full(n, -1, dtype=np.int64)
     bound = np.flatnonzero(ct.parties[live].any(axis=0))
     slot[bound] = np.arange(len(bound))
     for k, kind, p, q, breach, _ in ct.clause_pairs:
         if not live[k]:
             continue
-        if kind != "no_sanctions_on_partner" and not struck[:, p].any():
+        # is p under attack by anyone, in any replicate? Asked of p's column only, once
+        # any fighting is known: a reduction over the (R, N, N) array by attacker cost
+        # most of a month's obligations
+        if kind != "no_sanctions_on_partner" and not (fighting and war[:, :, p].any()):
             continue  # most months no one strikes a party: nothing binds
         if adj is None:
             adj = np.zeros((r, len(bound), n, len(Dyadic)))
