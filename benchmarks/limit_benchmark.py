@@ -76,7 +76,7 @@ MAX_MOVES = 2  # departures from "maintain" an actor keeps a month (dynamics.tom
 #: the cap (`_cap_moves`): measured, not read off the code (0.23-0.25 over months 12-24 of
 #: the baseline and of the scaled worlds at N = 16, 32, 128). Only the cap's cost reads it.
 DEPARTURE_SHARE = 0.24
-UNIFORM_INT_OPS = 12  # integer ops of one counter-based uniform (see month_operations)
+UNIFORM_INT_OPS = 10  # integer ops of one counter-based uniform (see month_operations)
 KEY_INT_OPS = 30  # integer ops of one replicate's key for one stream (three chained mixes)
 
 _BUILT_IN_DRIVERS = ("common_threat", "structural_balance", "sanctions_pressure",
@@ -145,7 +145,7 @@ def month_operations(n: int, t: int, *, guarantee: float = 0.0,
     - dyadic decisions (kernels/choice.py): ``_dyadic_menu`` 20 + (A_d - 1) switching costs
       = 26; ``_exponents`` lam U - max lam U, 3 A_d - 1 = 20; the uniform's float part
       (``_keyed_draws``) 2; ``_picks`` inverse CDF, 3 A_d - 1 = 20: 68 N^2; A_d N^2 exp
-      (decisions.py ``choose``); integer: 12 N^2 (uniform) + (A_d - 1) N^2 (pick counts).
+      (decisions.py ``choose``); integer: 10 N^2 (uniform) + (A_d - 1) N^2 (pick counts).
     - move cap (kernels/choice.py ``_cap_moves``): data-dependent. With d = 0.24 (N - 1)
       departures per actor before the cap (``DEPARTURE_SHARE``, measured) and L = 2, each
       actor evaluates sum_{c=L+1}^{d} c = (d(d+1) - L(L+1))/2 gains, 2 flops each (about
@@ -174,7 +174,7 @@ def month_operations(n: int, t: int, *, guarantee: float = 0.0,
     - move impulses (kernels/impulses.py ``move_impulses_of_replicate``; the rule of
       docs/ODD.md §7.13): 2 scaled impulses, 2 adds:
       4 N^2; integer N^2 (the test for a change of course).
-    - noise (core/rng.py ``normal``): N^2 uniforms, 2 N^2 flops, 12 N^2 integer; N^2 ndtri.
+    - noise (core/rng.py ``normal``): N^2 uniforms, 2 N^2 flops, 10 N^2 integer; N^2 ndtri.
     - settlement (kernels/settle.py ``settle_replicate``, kernels/month.py ``finish_block``;
       without terms): the drivers' sum D = 11, target 3, adjustment 1, noise share 5, share
       updates 2, modelled part 2, latent step 4, episodes 5 per class (decay and impulse 2,
@@ -183,18 +183,19 @@ def month_operations(n: int, t: int, *, guarantee: float = 0.0,
     - distrust (kernels/month.py ``finish_block``; the rule of dynamics/adjudication.py
       ``learn_distrust``): evidence 1, learning 9, clip 2: 12 N^2.
     - war clock (kernels/month.py ``finish_block``): max(0, war - 1): 2 N^2.
-    - hazards (dynamics/engine.py ``open_month``): H uniforms, 2H flops, 12H integer.
+    - hazards (dynamics/engine.py ``open_month``): H uniforms, 2H flops, 10H integer.
     - keys (core/rng.py ``keys``, ``_keys_kernel``): three chained SplitMix64 finalisers per
       stream and replicate, 30 integer ops; streams: dyadic, theatre, noise, and hazards if
       any.
 
-    A uniform (core/rng.py ``_uniform_kernel``, kernels/choice.py ``_keyed_draws``):
-    key + (index + 1) x golden 3, the finaliser (shift, xor, multiply) x 2 + (shift, xor) 8,
-    the top 53 bits 1: 12 integer ops; to a float in (0, 1) 2 flops.
+    A uniform (core/rng.py ``_uniform_kernel``, kernels/choice.py ``_keyed_draws``): the
+    word key + (index + 1) x golden, reached by adding golden to the previous word 1, the
+    finaliser (shift, xor, multiply) x 2 + (shift, xor) 8, the top 53 bits 1: 10 integer
+    ops; to a float in (0, 1) 2 flops.
 
     ``skippable_flops`` are flops of terms the compiled kernels skip where their inputs are
     zero (the sanctions' and guarantees' third-party sums skip zero rows and factors; the
-    settlement skips an episode class's cell while it is empty): the executed arithmetic
+    settlement computes empty episode cells, in vector code): the executed arithmetic
     lies between ``flops - skippable_flops`` and ``flops``, so an achieved rate computed
     from ``flops`` is an upper estimate.
     """
@@ -243,7 +244,7 @@ def month_operations(n: int, t: int, *, guarantee: float = 0.0,
         "settlement": _part("dynamics/kernels/settle.py settle_replicate; "
                             "kernels/month.py finish_block",
                             flops=(D_DRIVERS + 25 + 5 * C_EPISODES) * n2,
-                            skippable=5 * C_EPISODES * n2, tanh=2 * n2),
+                            tanh=2 * n2),  # empty episode cells are computed too
         "distrust": _part("dynamics/kernels/month.py finish_block", flops=12 * n2),
         "war_clock": _part("dynamics/kernels/month.py finish_block", flops=2 * n2),
         "hazards": _part("dynamics/engine.py open_month", flops=2 * hazards,
