@@ -6,10 +6,10 @@ worker), the same four times larger (about half a minute: a spawned worker's sta
 run), and many points of two replicates (small tasks, as in a Sobol design), where worker
 start-up and per-task overhead weigh most and two workers must still not be slower than one.
 Two workers run both ways a sweep offers on one machine (`sim.runs.sweep.local_pool`): a
-worker thread beside the driver (the default for the batched path on two workers) and a
-spawned worker process. The throughput sweep runs in two rounds, one worker and two
-alternating, since this machine's speed drifts between minutes; its scaling is the median
-of the rounds' ratios.
+worker thread beside the driver (the default for tasks of 256 replicates or more) and a
+spawned worker process (the default for these sweeps' smaller tasks). The throughput
+sweep runs in two rounds, one worker and two alternating, since this machine's speed drifts
+between minutes; its scaling is the median of the rounds' ratios.
 
 Run: ``.venv/bin/python benchmarks/sweep_benchmark.py``. Each measurement runs `sim sweep`
 in a fresh process (so imports, worker start-up and peak memory are those a user sees) on
@@ -19,6 +19,7 @@ to ``benchmarks/results/sweep.jsonl`` and ``benchmarks/RESULTS.md``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 import subprocess
@@ -31,12 +32,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from machine import baseline_experiment, machine
 
 HERE = Path(__file__).parent
+_RUN = itertools.count()
 
 
 def sweep(tmp: Path, points: int, replicates: int, workers: int, pool: str = "auto") -> dict:
     exp = tmp / f"bench-{points}-{replicates}-{workers}.toml"
     exp.write_text(baseline_experiment(replicates, points))
-    out = tmp / f"out-{points}-{replicates}-{workers}-{pool}"
+    out = tmp / f"out-{points}-{replicates}-{workers}-{pool}-{next(_RUN)}"  # never resumed
     cmd = [sys.executable, "-c",
            "import resource, sys, time; from sim.runs.sweep import run_sweep; "
            "t=time.perf_counter(); "
@@ -127,7 +129,7 @@ def main() -> None:
                       f"{r['runs_per_second_per_core']} | {r['total_peak_rss_mib']} |\n"
                       for k, r in rows.items())
             + "\nScaling from 1 to 2 workers (median of the rounds' ratios; a worker thread / "
-            f"a worker process): x{record['scaling_1_to_2_workers']} / "
+            f"a worker process, the default here): x{record['scaling_1_to_2_workers']} / "
             f"x{record['scaling_1_to_2_worker_processes']} on {small_runs} runs (rounds: "
             f"{rounds_text}); on a sweep four times larger "
             f"x{record['scaling_1_to_2_workers_large']} / "

@@ -33,7 +33,7 @@ def test_one_worker_two_workers_and_dask_give_identical_results(tmp_path):
     exp = _experiment(tmp_path)
     one = run_sweep(exp, workers=1, out=tmp_path / "one")
     two = run_sweep(exp, workers=2, out=tmp_path / "two", pool="processes")
-    threads = run_sweep(exp, workers=2, out=tmp_path / "threads")  # auto: threads
+    threads = run_sweep(exp, workers=2, out=tmp_path / "threads", pool="threads")
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,

@@ -229,11 +229,11 @@ def test_groups_on_worker_processes_give_the_in_process_tables(tmp_path, referen
 
 def test_groups_on_worker_threads_give_the_in_process_tables(tmp_path, reference,
                                                              monkeypatch):
-    """The default on up to two workers: groups on a thread of the driver's process, which
-    starts at once (no process is spawned), beside the driver's own groups."""
+    """Groups on a thread of the driver's process, which starts at once (no process is
+    spawned), beside the driver's own groups."""
     exp = _experiment(tmp_path)
     monkeypatch.setattr(sweep, "GROUP_SIZE", 2)
-    threads = run_sweep(exp, workers=2, out=tmp_path / "threads")
+    threads = run_sweep(exp, workers=2, out=tmp_path / "threads", pool="threads")
     assert threads.engine == "threads" and threads.tasks_run == 12
     assert threads.extra["worker_threads"] == 1 and threads.extra["worker_processes"] == 0
     assert threads.extra["tasks_in_driver"] < 12, "the worker thread ran some groups"
@@ -244,13 +244,15 @@ def test_groups_on_worker_threads_give_the_in_process_tables(tmp_path, reference
     _assert_identical(reference, both.folder)
 
 
-def test_pool_auto_threads_for_the_batched_path_on_two_workers():
-    assert sweep.local_pool("auto", 2, "batched") == "threads"
-    assert sweep.local_pool("auto", 4, "batched") == "processes"
-    assert sweep.local_pool("auto", 2, "mesa") == "processes"
-    assert sweep.local_pool("processes", 2, "batched") == "processes"
+def test_pool_auto_threads_only_for_large_batched_tasks_on_two_workers():
+    assert sweep.local_pool("auto", 2, "batched", 1000) == "threads"
+    assert sweep.local_pool("auto", 2, "batched", 16) == "processes"  # the GIL's share
+    assert sweep.local_pool("auto", 4, "batched", 1000) == "processes"
+    assert sweep.local_pool("auto", 2, "mesa", 1000) == "processes"
+    assert sweep.local_pool("threads", 2, "batched", 2) == "threads"
+    assert sweep.local_pool("processes", 2, "batched", 1000) == "processes"
     with pytest.raises(ConfigError, match="--pool: bad value 'fibres'"):
-        sweep.local_pool("fibres", 2, "batched")
+        sweep.local_pool("fibres", 2, "batched", 16)
 
 
 def test_a_killed_parallel_sweep_resumes_to_the_uninterrupted_result(tmp_path):

@@ -78,7 +78,8 @@ def sweep(
     = None,
     pool: Annotated[str | None, typer.Option(
         help="local workers as threads or processes: auto (threads for the batched path on "
-             "up to 2 workers), threads, processes; default: SIM_POOL or auto")] = None,
+             "up to 2 workers with tasks of 256+ replicates), threads, processes; default: "
+             "SIM_POOL or auto")] = None,
     restart: Annotated[bool, typer.Option(help="discard this folder's parts and start afresh")]
     = False,
     engine: Annotated[str, typer.Option(help="batched (fast) or mesa (per-agent); the "

@@ -32,8 +32,9 @@ class Settings(BaseSettings):
     pool: Literal["auto", "threads", "processes"] = Field(
         default="auto",
         description="what a sweep's local workers are: threads of this process or spawned "
-                    "processes; auto: threads for the batched path on up to two workers, "
-                    "processes otherwise (sim.runs.sweep.local_pool)")
+                    "processes; auto: threads for the batched path on up to two workers with "
+                    "tasks of at least 256 replicates, processes otherwise "
+                    "(sim.runs.sweep.local_pool)")
     max_design_points: int = Field(
         default=1_000_000, ge=1, le=10**9,
         description="most parameter points an experiment may have; larger designs are "

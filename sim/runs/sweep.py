@@ -11,8 +11,9 @@ that a group is about `TARGET_TASK_SECONDS` of work, with at least `MIN_TASKS_PE
 groups per worker left for balance: a task of a small Sobol sweep takes tens of
 milliseconds, less than shipping it to a process and writing its parts. On one machine the
 driver is one of the workers and runs groups itself between writing results; the others are
-threads of its process (`local_pool`: the batched path on up to two workers, whose compiled
-kernels release the GIL) or spawned processes, which it starts only when the work left
+threads of its process (`local_pool`: the batched path on up to two workers with tasks of
+many replicates, where its compiled kernels, which release the GIL, are most of the work) or
+spawned processes, which it starts only when the work left
 outweighs their start-up (`WORKER_START_SECONDS`: a spawned process imports the model
 before it can run anything). A Dask cluster
 (``Client.get_executor``) gets every group. At most two groups per worker are in flight, so
@@ -391,28 +392,36 @@ def _process_pool(processes: int) -> Iterator[ProcessPoolExecutor]:
                 os.environ[name] = old
 
 
-#: Local workers up to which "auto" runs a sweep's groups on threads of the driver rather
+#: Local workers up to which "auto" may run a sweep's groups on threads of the driver rather
 #: than in spawned processes (`local_pool`).
 THREADS_UP_TO = 2
+#: Replicates a task must hold for "auto" to take threads: two of the batched path's blocks
+#: at 16 actors, so that the month's Python, which holds the GIL, is a small share of it.
+THREADS_MIN_REPLICATES = 256
 
 
-def local_pool(pool: str, workers: int, engine: str) -> str:
+def local_pool(pool: str, workers: int, engine: str, replicates: int) -> str:
     """``threads`` or ``processes``: what a sweep's local workers are.
 
-    Why threads by default on a small machine: the batched path's compiled kernels release
-    the GIL, so two threads use both cores, and a thread costs neither a process's
-    start-up (it imports NumPy, pandas, SciPy, numba and the model: seconds) nor its memory
-    (about 260 MB before any run). Measured on the 2-core benchmark machine
-    (benchmarks/RESULTS.md), two threads ran a small sweep faster than two processes, in
-    about half the memory. The month's Python parts and the tables' pandas hold the GIL,
-    so with more workers processes scale better, and the per-agent Mesa path is Python
-    throughout: "auto" gives those processes."""
+    Why both: the batched path's compiled kernels release the GIL, so threads share the
+    cores, and a thread costs neither a process's start-up (it imports NumPy, pandas, SciPy,
+    numba and the model: seconds) nor its memory (about 260 MB before any run). But the
+    month's Python parts and the tables' pandas hold the GIL, and on small tasks they are
+    much of the work. Measured on the 2-core benchmark machine (benchmarks/RESULTS.md,
+    2026-11-29): the 10,000-run ensemble (tasks of 1,000 replicates) ran as fast on a worker
+    thread as on a worker process, in 724 MiB against 1,135; sweeps of 16-replicate tasks
+    scaled x1.51 on threads against x1.82 on processes, and tasks of two replicates were
+    slower on two threads than on one. So "auto" takes threads only for the batched path, on
+    up to `THREADS_UP_TO` workers, with tasks of at least `THREADS_MIN_REPLICATES`
+    replicates; processes otherwise (the per-agent Mesa path is Python throughout)."""
     if pool not in ("auto", "threads", "processes"):
         raise ConfigError("sim sweep", [f"--pool: bad value {pool!r}; allowed: auto, "
                                         "threads, processes"])
     if pool != "auto":
         return pool
-    return "threads" if engine == "batched" and workers <= THREADS_UP_TO else "processes"
+    big = replicates >= THREADS_MIN_REPLICATES
+    return ("threads" if engine == "batched" and workers <= THREADS_UP_TO and big
+            else "processes")
 
 
 @contextmanager
@@ -884,7 +893,7 @@ def run_sweep(experiment: str | Path, *, workers: int = 1, scheduler: str | None
     if engine not in ("batched", "mesa"):
         raise ConfigError("sim sweep", [f"--engine: bad value {engine!r}; allowed: batched, "
                                         "mesa"])
-    kind = local_pool(pool or get_settings().pool, workers, engine)
+    kind = local_pool(pool or get_settings().pool, workers, engine, exp.replicates)
     folder = _prepare_folder(exp, path, Path(out), points, restart)
     if not folder.compacted:
         folder.remove_orphans()
