@@ -233,7 +233,11 @@ def test_groups_on_worker_threads_give_the_in_process_tables(tmp_path, reference
     spawned), beside the driver's own groups."""
     exp = _experiment(tmp_path)
     monkeypatch.setattr(sweep, "GROUP_SIZE", 2)
+    for name in sweep.THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     threads = run_sweep(exp, workers=2, out=tmp_path / "threads", pool="threads")
+    assert not any(name in os.environ for name in sweep.THREAD_VARIABLES), \
+        "the worker threads' thread variables outlived the sweep"
     assert threads.engine == "threads" and threads.tasks_run == 12
     assert threads.extra["worker_threads"] == 1 and threads.extra["worker_processes"] == 0
     assert threads.extra["tasks_in_driver"] < 12, "the worker thread ran some groups"

@@ -13,9 +13,9 @@ milliseconds, less than shipping it to a process and writing its parts. On one m
 driver is one of the workers and runs groups itself between writing results; the others are
 threads of its process (`local_pool`: the batched path on up to two workers with tasks of
 many replicates, where its compiled kernels, which release the GIL, are most of the work) or
-spawned processes, which it starts only when the work left
-outweighs their start-up (`WORKER_START_SECONDS`: a spawned process imports the model
-before it can run anything). A Dask cluster
+spawned processes, which it starts only when the work left outweighs their start-up
+(`WORKER_START_SECONDS`: a spawned process imports the model before it can run anything).
+A Dask cluster
 (``Client.get_executor``) gets every group. At most two groups per worker are in flight, so
 memory is bounded by the groups, not the sweep. Workers limit BLAS and OpenMP (and, when
 spawned here, numba) to one thread each (`pin_threads`): N single-threaded processes on N
@@ -369,27 +369,35 @@ def _start_worker(driver: int) -> None:
 
 
 @contextmanager
-def _process_pool(processes: int) -> Iterator[ProcessPoolExecutor]:
-    """A spawn-based pool of single-threaded workers.
-
-    spawn, not fork: the driver runs a progress thread, and forking a threaded process can
-    deadlock a child. The thread variables are set in this process's environment while the
-    pool lives, since a spawned child copies it before it imports numpy; anything else this
-    process starts meanwhile inherits them too. They are restored afterwards.
-    """
+def _thread_variables_pinned() -> Iterator[None]:
+    """The thread variables set to 1 in this process's environment while a pool of workers
+    lives, and restored afterwards: the caller's environment is the same after a sweep as
+    before it (`pin_threads`, which every worker calls, sets them too)."""
     saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
     os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
     try:
-        with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"),
-                                 initializer=_start_worker,
-                                 initargs=(os.getpid(),)) as ex:
-            yield ex
+        yield
     finally:
         for name, old in saved.items():
             if old is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = old
+
+
+@contextmanager
+def _process_pool(processes: int) -> Iterator[ProcessPoolExecutor]:
+    """A spawn-based pool of single-threaded workers.
+
+    spawn, not fork: the driver runs a progress thread, and forking a threaded process can
+    deadlock a child. The thread variables are set in this process's environment while the
+    pool lives (`_thread_variables_pinned`), since a spawned child copies it before it
+    imports numpy; anything else this process starts meanwhile inherits them too.
+    """
+    with _thread_variables_pinned(), ProcessPoolExecutor(
+            max_workers=processes, mp_context=get_context("spawn"),
+            initializer=_start_worker, initargs=(os.getpid(),)) as ex:
+        yield ex
 
 
 #: Local workers up to which "auto" may run a sweep's groups on threads of the driver rather
@@ -427,9 +435,11 @@ def local_pool(pool: str, workers: int, engine: str, replicates: int) -> str:
 @contextmanager
 def _thread_pool(threads: int) -> Iterator[ThreadPoolExecutor]:
     """Worker threads in this process, each with one BLAS and OpenMP thread
-    (`pin_threads`; the driver's own pools are limited by `_driver_single_threaded`)."""
-    with ThreadPoolExecutor(max_workers=threads, initializer=pin_threads,
-                            thread_name_prefix="sweep-worker") as ex:
+    (`pin_threads`; the driver's own pools are limited by `_driver_single_threaded`), the
+    thread variables restored when they end (`_thread_variables_pinned`)."""
+    with _thread_variables_pinned(), ThreadPoolExecutor(
+            max_workers=threads, initializer=pin_threads,
+            thread_name_prefix="sweep-worker") as ex:
         yield ex
 
 
