@@ -136,10 +136,18 @@ def dyadic_utilities_kernel(value, gap, cross, pressure, obligations, slot, rows
         _dyadic_menu(r, value, gap, cross, pressure, obligations, slot, rows, last, hedging,
                      arms_capacity, arms_need, asks, sanction_capacity, coef[0], coef[1],
                      coef[2], coef[3], coef[4], coef[5], coef[6], coef[7], coef[8], menu)
-        for k in range(m_rows):
-            for j in range(n):
-                for a in range(n_act):
-                    out[r, k, j, a] = menu[a, k * n + j]
+        _cells_to_rows(menu, out[r])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _cells_to_rows(menu, out):
+    """A menu written cells side by side, ``menu`` (A, M x W), into ``out`` (M, W, A): the
+    layout the display of utilities gives, a row per actor and an action last."""
+    m_rows, width, n_act = out.shape
+    for k in range(m_rows):
+        for w in range(width):
+            for a in range(n_act):
+                out[k, w, a] = menu[a, k * width + w]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -152,10 +160,7 @@ def theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging
     for r in range(n_rep):
         _theatre_menu(r, salience, position, intensity, stake, rows, hedging, power, coef[0],
                       coef[1], coef[2], coef[3], coef[4], menu)
-        for k in range(m_rows):
-            for t in range(n_th):
-                for a in range(n_act):
-                    out[r, k, t, a] = menu[a, k * n_th + t]
+        _cells_to_rows(menu, out[r])
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
