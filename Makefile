@@ -37,9 +37,13 @@ browser:
 seminar: $(STAMP) $(ASSETS)
 	$(BIN)/sim seminar baseline
 
+# The test files are spread over the cores, a file to a worker so that a file's fixtures
+# (a seminar server, a batched ensemble) are built once (decision record 0017).
+TEST_WORKERS ?= auto
+
 test: $(STAMP) $(ASSETS) browser
 	$(BIN)/ruff check sim tests benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks

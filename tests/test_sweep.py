@@ -36,8 +36,10 @@ def test_one_worker_two_workers_and_dask_give_identical_results(tmp_path):
     threads = run_sweep(exp, workers=2, out=tmp_path / "threads", pool="threads")
     from distributed import LocalCluster
 
+    # the scheduler's HTTP server always starts: ":0" gives it a free port, so that two
+    # clusters of parallel test workers do not both ask for 8787
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
+                      dashboard_address=":0") as cluster:
         dask = run_sweep(exp, scheduler=cluster.scheduler_address, out=tmp_path / "dask")
     assert (one.engine, two.engine, threads.engine, dask.engine) == (
         "in-process", "processes", "threads", "dask")

@@ -296,7 +296,7 @@ def test_a_dask_cluster_gives_the_in_process_tables(tmp_path, reference, monkeyp
     distributed = pytest.importorskip("distributed")
     try:
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None)
+                                           dashboard_address=":0")
     except Exception as exc:  # no sockets or no subprocesses in this sandbox
         pytest.skip(f"cannot start a Dask LocalCluster here: {exc!r}")
     with cluster, distributed.Client(cluster.scheduler_address) as client:
