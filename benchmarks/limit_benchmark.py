@@ -5,8 +5,9 @@ core (``NUMBA_NUM_THREADS=1``, BLAS limited to one thread), measured in the same
 
 1. the machine's peak: a compiled (numba) multiply-add loop that LLVM vectorises, and a
    NumPy matmul of two 512 x 512 float64 matrices, in GFLOP/s, best of several repeats;
-   and NumPy's rates of the transcendental functions a month calls (exp, tanh, expm1,
-   SciPy's ndtri), in values per second;
+   and the rates of the transcendental functions a month calls (NumPy's exp, tanh and
+   expm1, and the compiled inverse normal of the noise, `sim.core.inverse_normal`, which
+   gives SciPy's ndtri bit for bit), in values per second;
 2. the model's rate: the baseline scenario on the batched path at 256 and 1,000
    replicates, in runs (120 months) per second, after a warm-up run;
 3. the arithmetic one replicate-month needs, counted from the formulas (`month_operations`);
@@ -44,7 +45,6 @@ from typing import Any
 
 import numpy as np
 from numba import njit
-from scipy.special import ndtri
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -52,6 +52,7 @@ from machine import machine
 from scaled_worlds import scaled_world
 
 from sim.core.actions import Dyadic, TheatreAction
+from sim.core.inverse_normal import inverse_normal_row
 from sim.dynamics.drivers import DRIVER_NAMES
 from sim.dynamics.episodes import EPISODE_CLASSES
 from sim.dynamics.world import World
@@ -334,6 +335,11 @@ def _fma_instructions() -> str:
     return f"{', '.join(sorted({i for i, _ in found}))} on {width}"
 
 
+def _inverse_normal(v: np.ndarray, out: np.ndarray) -> None:
+    """The noise's inverse normal as the month runs it, in NumPy's calling form."""
+    inverse_normal_row(v, out)
+
+
 def peak(repeats: int) -> dict[str, Any]:
     """GFLOP/s of the compiled multiply-add loop and of the 512 x 512 matmul (one BLAS
     thread), and values per second of each transcendental on an L1-sized array: what one
@@ -357,7 +363,7 @@ def peak(repeats: int) -> dict[str, Any]:
     arguments = {"exp": (np.exp, np.linspace(-10.0, 0.0, size)),  # logit exponents <= 0
                  "tanh": (np.tanh, np.linspace(-3.0, 3.0, size)),
                  "expm1": (np.expm1, np.linspace(-3.0, 0.0, size)),
-                 "ndtri": (ndtri, np.linspace(1e-6, 1 - 1e-6, size))}
+                 "ndtri": (_inverse_normal, np.linspace(1e-6, 1 - 1e-6, size))}
     rates = {}
     for name, (f, v) in arguments.items():
         buf = np.empty_like(v)
@@ -439,7 +445,7 @@ def scaling(world: World, repeats: int) -> dict[str, Any]:
 
 def gaps(ops: dict[str, Any], pk: dict[str, Any], achieved_rate: float) -> dict[str, Any]:
     """Peak / achieved GFLOP/s, and the runs per second the month's arithmetic would allow at
-    each peak; also with its transcendentals at NumPy's measured rates (a fairer limit:
+    each peak; also with its transcendentals at their measured rates (a fairer limit:
     they are calls of tens of flops each, which the flop count leaves out)."""
     flops = ops["flops"]
     achieved = flops * achieved_rate / 1e9
@@ -477,7 +483,7 @@ def results_section(record: dict[str, Any]) -> str:
          f"{pk['fma_gflops']:.2f} GFLOP/s"),
         (f"NumPy matmul {MATMUL_N} x {MATMUL_N}, 1 BLAS thread",
          f"{pk['matmul_gflops']:.2f} GFLOP/s"),
-        ("NumPy exp / tanh / expm1 / SciPy ndtri, 1 core",
+        ("NumPy exp / tanh / expm1, compiled inverse normal (ndtri), 1 core",
          " / ".join(f"{tr[k] / 1e6:.0f}" for k in ("exp", "tanh", "expm1", "ndtri"))
          + " M values/s"),
         (f"op model, one replicate-month (N = {ops['n']}, T = {ops['t']})",
@@ -495,7 +501,7 @@ def results_section(record: dict[str, Any]) -> str:
         ("limit at the compiled loop's peak (matmul's)",
          f"{_fmt(g1000['limit_runs_per_s_fma'])} ({_fmt(g1000['limit_runs_per_s_matmul'])}) "
          "runs/s"),
-        ("limit, transcendentals at NumPy's rates",
+        ("limit, transcendentals at their measured rates",
          f"{_fmt(g1000['limit_runs_per_s_fma_with_transcendentals'])} runs/s"),
         ("cost per replicate-month, N = " + " / ".join(map(str, ns)),
          " / ".join(f"{sc[f'N{n}']['us_per_replicate_month']:,.2f}" for n in ns) + " µs"),
@@ -541,7 +547,7 @@ def results_section(record: dict[str, Any]) -> str:
         f"loop and {g1000['gap_matmul']:.0f} times below the matmul: at those peaks the same "
         f"arithmetic would allow {_fmt(g1000['limit_runs_per_s_fma'])} and "
         f"{_fmt(g1000['limit_runs_per_s_matmul'])} runs per second (with its "
-        f"{ops['transcendentals']:,} transcendental calls at NumPy's rates, "
+        f"{ops['transcendentals']:,} transcendental calls at their measured rates, "
         f"{_fmt(g1000['limit_runs_per_s_fma_with_transcendentals'])}), against "
         f"{r1000['runs_per_s']:.2f} measured. So the month is far from what its arithmetic "
         "needs at this core's peak: the gap lies in how it runs, not in how much it "

@@ -17,7 +17,8 @@ from enum import IntEnum
 
 import numpy as np
 from numba import njit
-from scipy.special import ndtri
+
+from sim.core.inverse_normal import inverse_normal_row
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -106,9 +107,27 @@ def uniform(seeds: np.ndarray, step: int, stream: int, shape: tuple[int, ...]) -
     return out.reshape((len(seeds), *shape))
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def _normal_kernel(keys, out, work):
+    """out[r, c] = the inverse normal of the c-th uniform of the replicate keyed
+    ``keys[r]`` (`_uniform_kernel`'s words, then `inverse_normal_row`); ``work`` is one
+    row of scratch for the uniforms."""
+    for r in range(out.shape[0]):
+        word = keys[r]
+        for c in range(out.shape[1]):
+            word += _GOLDEN
+            work[c] = word_to_uniform(finalise(word))
+        inverse_normal_row(work, out[r])
+
+
 def normal(seeds: np.ndarray, step: int, stream: int, shape: tuple[int, ...]) -> np.ndarray:
-    """Standard normal draws by the inverse CDF of `uniform` (exact, elementwise)."""
-    return ndtri(uniform(seeds, step, stream, shape))
+    """Standard normal draws by the inverse CDF of `uniform` (exact, elementwise): the same
+    bits as SciPy's ``ndtri`` of those uniforms (`sim.core.inverse_normal`)."""
+    seeds = np.atleast_1d(np.asarray(seeds, dtype=np.uint64))
+    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    out = np.empty((len(seeds), count))
+    _normal_kernel(keys(seeds, step, stream), out, np.empty(count))
+    return out.reshape((len(seeds), *shape))
 
 
 def derive_seed(*parts: int) -> int:

@@ -12,8 +12,8 @@ batch-wide kernels loop over (`sim.dynamics.kernels.month_drivers.drivers_of_rep
 `sim.dynamics.kernels.settle.settle_replicate`, `sim.dynamics.kernels.impulses`): one
 implementation. What stays outside: NumPy's vectorised ``tanh`` between `resolve_block`
 and `finish_block` (the C library's scalar one was several times slower), the normal draws
-(SciPy's ``ndtri``, so the noise stream stays as it was), and what Python objects decide
-(events, treaty crises).
+(`sim.core.rng.normal`, its own compiled pass), and what Python objects decide (events,
+treaty crises).
 """
 
 from __future__ import annotations
