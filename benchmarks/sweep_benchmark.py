@@ -5,6 +5,8 @@ worker), the same four times larger (about half a minute: a spawned worker's sta
 2.5 s of imports, is then a small part, as in the tens-of-thousands-of-runs designs analysts
 run), and many points of two replicates (small tasks, as in a Sobol design), where worker
 start-up and per-task overhead weigh most and two workers must still not be slower than one.
+Before them, `two_core_ceiling` measures what two busy processes get from this machine's two
+cores at all, so that the sweep's scaling is read against the machine's own.
 Two workers run both ways a sweep offers on one machine (`sim.runs.sweep.local_pool`): a
 worker thread beside the driver (the default for tasks of 256 replicates or more) and a
 spawned worker process (the default for these sweeps' smaller tasks). The throughput
@@ -30,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from machine import baseline_experiment, machine
+from two_core_ceiling import ceiling, sentence
 
 HERE = Path(__file__).parent
 _RUN = itertools.count()
@@ -70,6 +73,7 @@ def _median(values: list[float]) -> float:
 def main() -> None:
     rows: dict[str, dict] = {}
     rounds: list[dict[str, float]] = []
+    machine_ceiling = ceiling()  # what two processes can get from two cores at all
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         for k in range(2):
@@ -107,6 +111,7 @@ def main() -> None:
               "scaling_small_tasks": ratio("small_tasks_2_threads", "small_tasks_1_worker"),
               "scaling_small_tasks_processes": ratio("small_tasks_2_processes",
                                                      "small_tasks_1_worker"),
+              "two_core_ceiling": machine_ceiling,
               "memory_ratio_10x_sweep": round(rows["memory_10x"]["driver_peak_rss_mib"]
                                               / rows["memory_small"]["driver_peak_rss_mib"], 2)}
     print(json.dumps(record, indent=2))
@@ -140,7 +145,9 @@ def main() -> None:
             f"{ms['driver_peak_rss_mib']} MiB (x{record['memory_ratio_10x_sweep']}): memory is "
             "bounded by the batch, not the sweep. Baseline, 120 months, batched path, one task "
             "= one point's replicates; on 2 workers tasks go in groups sized from their "
-            "measured cost, and the driver is one of the workers.\n")
+            "measured cost, and the driver is one of the workers.\n\n"
+            + sentence(machine_ceiling) + " A sweep's two workers cannot scale beyond the "
+            "model's ceiling.\n")
 
 
 if __name__ == "__main__":
