@@ -90,8 +90,16 @@ def assets_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium, headless, launched once; fails (not skips) when missing."""
-    from playwright.sync_api import sync_playwright
+    """Debian's Chromium, headless, launched once; fails (not skips) when missing.
+
+    Every ``expect`` waits up to the step bound `pages.T`, not Playwright's 5 s: with the
+    test files spread over the cores (decision record 0017), a first page load on a loaded
+    machine took longer than 5 s, while its bound as a step is T."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.e2e.pages import T
+
+    expect.set_options(timeout=T)
 
     exe = chromium_path()
     if not Path(exe).is_file():
