@@ -189,7 +189,7 @@ def month_operations(n: int, t: int, *, guarantee: float = 0.0,
       stream and replicate, 30 integer ops; streams: dyadic, theatre, noise, and hazards if
       any.
 
-    A uniform (core/rng.py ``_uniform_kernel``, kernels/choice.py ``_keyed_draws``): the
+    A uniform (core/rng.py ``_uniform_row``, kernels/choice.py ``_keyed_draws``): the
     word key + (index + 1) x golden, reached by adding golden to the previous word 1, the
     finaliser (shift, xor, multiply) x 2 + (shift, xor) 8, the top 53 bits 1: 10 integer
     ops; to a float in (0, 1) 2 flops.

@@ -82,15 +82,28 @@ def word_to_uniform(z):
     return (np.float64(z >> np.uint64(11)) + 0.5) * 2.0**-53
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _uniform_row(key, row):
+    """row[c] = the c-th uniform of the replicate keyed ``key``: the same mixing as `_mix`,
+    compiled, so a month's draws cost one pass instead of a dozen array passes."""
+    word = key  # the c-th draw's word is key + (c + 1) x golden, modulo 2^64
+    for c in range(row.shape[0]):
+        word += _GOLDEN  # by addition: the compiler vectorises it, not the product
+        row[c] = word_to_uniform(finalise(word))
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _uniform_kernel(keys, out):
-    """out[r, c] = the c-th uniform of the replicate keyed ``keys[r]``: the same mixing as
-    `_mix`, compiled, so a month's draws cost one pass instead of a dozen array passes."""
+    """out[r, c] = the c-th uniform of the replicate keyed ``keys[r]``."""
     for r in range(out.shape[0]):
-        word = keys[r]  # the c-th draw's word is key + (c + 1) x golden, modulo 2^64
-        for c in range(out.shape[1]):
-            word += _GOLDEN  # by addition: the compiler vectorises it, not the product
-            out[r, c] = word_to_uniform(finalise(word))
+        _uniform_row(keys[r], out[r])
+
+
+def _draw_rows(seeds: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The seeds as uint64 and an empty (R, prod(shape)) array for their draws."""
+    seeds = np.atleast_1d(np.asarray(seeds, dtype=np.uint64))
+    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    return seeds, np.empty((len(seeds), count))
 
 
 def uniform(seeds: np.ndarray, step: int, stream: int, shape: tuple[int, ...]) -> np.ndarray:
@@ -100,9 +113,7 @@ def uniform(seeds: np.ndarray, step: int, stream: int, shape: tuple[int, ...]) -
     the word is the mix of the replicate's key plus (flat index + 1) times the golden
     ratio, its top 53 bits centred in their interval.
     """
-    seeds = np.atleast_1d(np.asarray(seeds, dtype=np.uint64))
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
-    out = np.empty((len(seeds), count))
+    seeds, out = _draw_rows(seeds, shape)
     _uniform_kernel(keys(seeds, step, stream), out)
     return out.reshape((len(seeds), *shape))
 
@@ -110,23 +121,18 @@ def uniform(seeds: np.ndarray, step: int, stream: int, shape: tuple[int, ...]) -
 @njit(cache=True, nogil=True, error_model="numpy")
 def _normal_kernel(keys, out, work):
     """out[r, c] = the inverse normal of the c-th uniform of the replicate keyed
-    ``keys[r]`` (`_uniform_kernel`'s words, then `inverse_normal_row`); ``work`` is one
+    ``keys[r]`` (`_uniform_row`, then `inverse_normal_row`); ``work`` is one
     row of scratch for the uniforms."""
     for r in range(out.shape[0]):
-        word = keys[r]
-        for c in range(out.shape[1]):
-            word += _GOLDEN
-            work[c] = word_to_uniform(finalise(word))
+        _uniform_row(keys[r], work)
         inverse_normal_row(work, out[r])
 
 
 def normal(seeds: np.ndarray, step: int, stream: int, shape: tuple[int, ...]) -> np.ndarray:
     """Standard normal draws by the inverse CDF of `uniform` (exact, elementwise): the same
     bits as SciPy's ``ndtri`` of those uniforms (`sim.core.inverse_normal`)."""
-    seeds = np.atleast_1d(np.asarray(seeds, dtype=np.uint64))
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
-    out = np.empty((len(seeds), count))
-    _normal_kernel(keys(seeds, step, stream), out, np.empty(count))
+    seeds, out = _draw_rows(seeds, shape)
+    _normal_kernel(keys(seeds, step, stream), out, np.empty(out.shape[1]))
     return out.reshape((len(seeds), *shape))
 
 

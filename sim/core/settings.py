@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sim.core.config_errors import ConfigError, short_value
 from sim.core.paths import REPO_ROOT
 
+#: What a sweep's local workers may be (`sim.runs.sweep.local_pool`).
+Pool = Literal["auto", "threads", "processes"]
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SIM_", extra="ignore")
@@ -29,7 +32,7 @@ class Settings(BaseSettings):
                                description="replicates of the main job")
     base_seed: int = Field(default=20250117, ge=0, description="seed of the main job")
     workers: int = Field(default=1, ge=1, le=256, description="local workers of a sweep")
-    pool: Literal["auto", "threads", "processes"] = Field(
+    pool: Pool = Field(
         default="auto",
         description="what a sweep's local workers are: threads of this process or spawned "
                     "processes; auto: threads for the batched path on up to two workers with "

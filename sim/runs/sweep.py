@@ -71,7 +71,7 @@ from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
@@ -81,7 +81,7 @@ import pyarrow.parquet as pq
 from sim.core import rng, strict_json
 from sim.core.config_errors import ConfigError
 from sim.core.paths import PACKAGE_ROOT
-from sim.core.settings import get_settings
+from sim.core.settings import Pool, get_settings
 from sim.dynamics.world import World
 from sim.inputs.compile import build_world
 from sim.inputs.experiment import (
@@ -422,9 +422,9 @@ def local_pool(pool: str, workers: int, engine: str, replicates: int) -> str:
     slower on two threads than on one. So "auto" takes threads only for the batched path, on
     up to `THREADS_UP_TO` workers, with tasks of at least `THREADS_MIN_REPLICATES`
     replicates; processes otherwise (the per-agent Mesa path is Python throughout)."""
-    if pool not in ("auto", "threads", "processes"):
-        raise ConfigError("sim sweep", [f"--pool: bad value {pool!r}; allowed: auto, "
-                                        "threads, processes"])
+    if pool not in get_args(Pool):
+        raise ConfigError("sim sweep", [f"--pool: bad value {pool!r}; allowed: "
+                                        f"{', '.join(get_args(Pool))}"])
     if pool != "auto":
         return pool
     big = replicates >= THREADS_MIN_REPLICATES
