@@ -7,12 +7,13 @@ calls (`sim.dynamics.decisions.choose`):
    action (the cells of an action side by side), for the dyadic and the theatre menus;
 2. NumPy's vectorised ``exp`` over the exponents, several times faster than a scalar
    ``exp`` per cell and action (which was most of a month's decision time), and giving an
-   element the same bits wherever it sits in an array;
+   element the same bits wherever it sits in an array (an infeasible action's exponent is
+   0, its weight set to 0 by the draw: see `_exponents`);
 3. `draw_decisions`: each cell's counter-based uniform, the inverse-CDF draw, computed for
    all cells of a replicate at once (each cell's sums in action order), and the cap on the
    moves an actor makes a month.
 
-The formulas of a cell are written once (`_dyadic_cell`, `_theatre_cell`) and serve the
+The formulas of a cell are written once (`_dyadic_menu`, `_theatre_menu`) and serve the
 display of utilities (`dyadic_utilities_kernel`, `theatre_utilities_kernel`) as well. A
 cell's result never depends on its batch: each cell is computed alone, in a fixed order.
 """
@@ -45,33 +46,39 @@ def _dyadic_menu(r, value, gap, cross, pressure, obligations, slot, rows, last, 
     action but last month's costs the switching cost: policies persist. A whole
     replicate at a time, with scalar coefficients: a function call per cell, with the
     arrays as arguments, ran seven times slower. Written action by action, the cells side
-    by side, so that the logit's exponents and draws run over contiguous cells."""
+    by side, so that the logit's exponents and draws run over contiguous cells.
+
+    Why the partner loop has no branch: the cell towards oneself is computed like any other
+    and overwritten after the loop, and the switching cost is subtracted as a select
+    (``u - 0.0`` is ``u`` to the bit, -0.0 included), so the compiler turns the loop into
+    vector code; with the branches it did not, and the menu took about half as long
+    again. The row's conditions (capacities, obligations) do not change within it."""
     n = value.shape[2]
     n_act = out.shape[0]
     for k in range(rows.shape[0]):
         i = rows[k]
         h = hedging[i]
-        arms_ok = arms_capacity[i] >= capacity_floor
-        sanction_ok = sanction_capacity[i] >= capacity_floor
+        cap_arms = arms_capacity[i]
+        cap_sanction = sanction_capacity[i]
+        arms_ok = cap_arms >= capacity_floor
+        sanction_ok = cap_sanction >= capacity_floor
         o = slot[i]
+        base = k * n
+        o0, o1, o2, o3 = out[0], out[1], out[2], out[3]
+        o4, o5, o6 = out[4], out[5], out[6]
         for j in range(n):
-            c = k * n + j
-            if i == j:  # towards oneself: only maintain, at no cost
-                for a in range(n_act):
-                    out[a, c] = -np.inf
-                out[MAINTAIN, c] = 0.0
-                continue
             v = value[r, i, j]
             g = gap_weight * gap[r, i, j]
             cp = cross[r, i, j]
+            before = last[r, i, j]
             u0 = -g - move_cost
             u1 = h * (1.0 - abs(v)) - hedge_gap_share * g - move_cost
             u2 = 0.0
             u3 = g - move_cost - cp
-            u4 = arms_capacity[i] * arms_need[j] * (v + asks[j, i]) - arms_cost \
+            u4 = cap_arms * arms_need[j] * (v + asks[j, i]) - arms_cost \
                 - arms_cross_pressure * cp
             u5 = pressure[r, j] * v - cover_cost
-            u6 = sanction_capacity[i] * (-v) - sanction_cost
+            u6 = cap_sanction * (-v) - sanction_cost
             if o >= 0:
                 u0 += obligations[r, o, j, 0]
                 u1 += obligations[r, o, j, 1]
@@ -80,17 +87,20 @@ def _dyadic_menu(r, value, gap, cross, pressure, obligations, slot, rows, last, 
                 u4 += obligations[r, o, j, 4]
                 u5 += obligations[r, o, j, 5]
                 u6 += obligations[r, o, j, 6]
-            out[0, c] = u0
-            out[1, c] = u1
-            out[2, c] = u2
-            out[3, c] = u3
-            out[4, c] = u4 if arms_ok else -np.inf
-            out[5, c] = u5
-            out[6, c] = u6 if sanction_ok else -np.inf
-            before = last[r, i, j]
-            for a in range(n_act):
-                if a != before:
-                    out[a, c] -= switch_cost
+            u4 = u4 if arms_ok else -np.inf
+            u6 = u6 if sanction_ok else -np.inf
+            c = base + j
+            o0[c] = u0 - (switch_cost if before != 0 else 0.0)
+            o1[c] = u1 - (switch_cost if before != 1 else 0.0)
+            o2[c] = u2 - (switch_cost if before != 2 else 0.0)
+            o3[c] = u3 - (switch_cost if before != 3 else 0.0)
+            o4[c] = u4 - (switch_cost if before != 4 else 0.0)
+            o5[c] = u5 - (switch_cost if before != 5 else 0.0)
+            o6[c] = u6 - (switch_cost if before != 6 else 0.0)
+        c = base + i  # towards oneself: only maintain, at no cost
+        for a in range(n_act):
+            out[a, c] = -np.inf
+        out[MAINTAIN, c] = 0.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -165,11 +175,17 @@ def theatre_utilities_kernel(salience, position, intensity, stake, rows, hedging
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _exponents(util, lam, expo, top):
-    """The logit exponents lam U - max over the feasible actions (-inf where infeasible) of
-    cells side by side: ``util`` and ``expo`` (A, C), ``lam`` (C,) each cell's precision,
-    ``top`` (C,) scratch. Action by action over contiguous cells, with selects rather than
-    branches, so the compiler vectorises across cells; each cell's maximum is still taken
-    in action order."""
+    """The logit exponents lam U - max over the feasible actions of cells side by side:
+    ``util`` and ``expo`` (A, C), ``lam`` (C,) each cell's precision, ``top`` (C,)
+    scratch. Action by action over contiguous cells, with selects rather than branches, so
+    the compiler vectorises across cells; each cell's maximum is still taken in action
+    order.
+
+    An infeasible action (utility -inf) gets the exponent 0, not -inf: NumPy's vectorised
+    ``exp`` takes a slow path for every vector holding an infinite or underflowing lane,
+    which made it more than twice as slow on the month's menus (a fifth to a third of
+    their actions are infeasible). `_picks` gives such an action the weight 0 from its
+    utility, exactly what ``exp(-inf)`` gave."""
     n_act, n_cell = util.shape
     for c in range(n_cell):
         top[c] = -np.inf
@@ -181,7 +197,7 @@ def _exponents(util, lam, expo, top):
     for a in range(n_act):
         for c in range(n_cell):
             u = util[a, c]
-            expo[a, c] = lam[c] * u - top[c] if u > -np.inf else -np.inf
+            expo[a, c] = lam[c] * u - top[c] if u > -np.inf else 0.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -240,7 +256,8 @@ def decision_exponents(value, gap, cross, pressure, obligations, slot, rows, las
 @njit(cache=True, nogil=True, error_model="numpy")
 def _picks(weights, util, draws, total, acc, out):
     """Inverse-CDF draws of all cells of one replicate: ``weights`` and ``util`` (A, C),
-    ``draws`` (C,) uniforms, ``out`` (C,) the actions. For each cell the cumulative weights
+    ``draws`` (C,) uniforms, ``out`` (C,) the actions. An infeasible action's weight is set
+    to 0 first, in place (`_exponents` gave it the exponent 0). For each cell the cumulative weights
     are summed in action order, exactly as cell by cell, but the cells go side by side, so
     the compiler vectorises the sums; if round-off lands a draw on an infeasible action,
     the cell's best feasible action is taken. ``total`` and ``acc`` are scratch (C,)."""
@@ -251,7 +268,9 @@ def _picks(weights, util, draws, total, acc, out):
         out[c] = 0
     for a in range(n_act):
         for c in range(n_cell):
-            total[c] += weights[a, c]
+            w = weights[a, c] if util[a, c] > -np.inf else 0.0
+            weights[a, c] = w
+            total[c] += w
     for c in range(n_cell):
         total[c] = draws[c] * total[c]  # the threshold
     for a in range(n_act - 1):
