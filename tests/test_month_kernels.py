@@ -375,3 +375,27 @@ def test_compiled_crisis_judging_equals_the_reference(name):
         resolve_month(state, world, opening, dyadic, theatre, keep_terms=False)
     if name != "baseline":  # the wars make crises: the comparison covered counting and verdicts
         assert counted > 0 and judged > 0
+
+
+@pytest.mark.parametrize("name", ["israel_iran_war_mutual_defence", "baseline",
+                                  "israel_iran_war"])
+def test_compiled_obligations_equal_the_reference(name):
+    """What triggered clauses add to the bound actors' utilities, compiled, equals the NumPy
+    rule to the last bit month after month, and both say "nothing binds" in the same
+    months, through wars that start and end."""
+    from sim.dynamics.obligations import obligation_utilities, obligation_utilities_reference
+
+    world, state = _mid_run(name, 0, seeds=tuple(range(1, 13)))
+    bound = 0
+    for _ in range(36):
+        got = obligation_utilities(world.treaties, state.war, state.step)
+        want = obligation_utilities_reference(world.treaties, state.war, state.step)
+        assert (got is None) == (want is None)
+        if want is not None:
+            np.testing.assert_array_equal(got.slot, want.slot)
+            np.testing.assert_array_equal(got.adj, want.adj)
+            assert not np.signbit(got.adj[got.adj == 0.0]).any()
+            bound += int(np.count_nonzero(want.adj) > 0)
+        advance(state, world, keep_terms=False)
+    if name != "baseline":  # the wars trigger clauses: the comparison covered them
+        assert bound > 0

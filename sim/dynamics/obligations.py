@@ -140,8 +140,41 @@ def obligation_utilities(ct: CompiledTreaties, war: np.ndarray,
     clause binds this month (most months: nothing to add).
 
     A party expects to pay the breach cost if it breaks a clause, so it weighs that cost in
-    its choice: required help becomes more attractive, forbidden help less.
+    its choice: required help becomes more attractive, forbidden help less. Computed by
+    `sim.dynamics.kernels.crises.obligation_block` (in months of fighting the NumPy rule
+    made a few array operations per clause pair and action, about 5 % of a month's time);
+    `obligation_utilities_reference` is the same rule in NumPy, the reference it is
+    tested against.
     """
+    from sim.dynamics.kernels.crises import obligation_block, obligations_bind
+
+    live = ct.in_force(step)
+    if not live.any():
+        return None
+    treaty, kind, p, q, breach, _ = ct.pair_arrays()
+    if not obligations_bind(treaty, kind, p, live, war):
+        return None
+    slot, bound = _slots(ct, live)
+    adj = np.empty((war.shape[0], bound, war.shape[1], len(Dyadic)))
+    obligation_block(treaty, kind, p, q, breach, live, ct.parties, war, slot,
+                     int(Dyadic.SANCTION), *_ACTION_MASKS, adj)
+    return Obligations(slot, adj)
+
+
+def _slots(ct: CompiledTreaties, live: np.ndarray) -> tuple[np.ndarray, int]:
+    """(slot (N,), S): each party of a treaty in force gets a row of the adjustments, in
+    roster order; -1 for the others."""
+    n = ct.parties.shape[1]
+    slot = np.full(n, -1, dtype=np.int64)
+    bound = np.flatnonzero(ct.parties[live].any(axis=0))
+    slot[bound] = np.arange(len(bound))
+    return slot, len(bound)
+
+
+def obligation_utilities_reference(ct: CompiledTreaties, war: np.ndarray,
+                                   step: int) -> Obligations | None:
+    """`obligation_utilities` in NumPy operations, clause pair by clause pair: the
+    reference."""
     r, n = war.shape[0], war.shape[1]
     adj: np.ndarray | None = None
     live = ct.in_force(step)

@@ -73,3 +73,70 @@ def judge_block(pair_treaty, pair_kind, pair_p, pair_q, pair_breach, pair_fulfil
                 kept = not hostile[choices[r, q, p]]
             crisis_months[r, col] = months + 1.0
             crisis_kept[r, col] = crisis_kept[r, col] + (1.0 if kept else 0.0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def obligations_bind(pair_treaty, pair_kind, pair_p, live, war):
+    """Whether any clause binds this month in any replicate: a standing pledge in force, or
+    a protected party of a treaty in force under attack by anyone (the rule of
+    `sim.dynamics.obligations.obligation_utilities_reference`, whose array is made only
+    then)."""
+    n_rep, n, _ = war.shape
+    for col in range(pair_kind.shape[0]):
+        if not live[pair_treaty[col]]:
+            continue
+        if pair_kind[col] == NO_SANCTIONS:
+            return True
+        p = pair_p[col]
+        for r in range(n_rep):
+            for a in range(n):
+                if war[r, a, p] > 0.0:
+                    return True
+    return False
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def obligation_block(pair_treaty, pair_kind, pair_p, pair_q, pair_breach, live, parties, war,
+                     slot, sanction_code, banned_assist, banned_military, defence_support,
+                     hostile, adj):
+    """What triggered clauses add to the bound actors' dyadic utilities, into ``adj``
+    (R, S, N, A) (each replicate's part zeroed first, while it is in cache: a zeroed
+    allocation of the whole made fresh pages every month), ``slot`` (N,) each actor's
+    row in it: clause pairs in
+    order, and for each the additions in the order of the NumPy rule
+    (`sim.dynamics.obligations.obligation_utilities_reference`), each ``breach`` times 1 or
+    0 as its mask says, so that every element is the same sum in the same order. A
+    replicate's additions read its own fighting only."""
+    n_rep, n, _ = war.shape
+    n_act = adj.shape[3]
+    for r in range(n_rep):
+        adj[r] = 0.0
+        for col in range(pair_kind.shape[0]):
+            k = pair_treaty[col]
+            if not live[k]:
+                continue
+            kind, p, row, breach = pair_kind[col], pair_p[col], slot[pair_q[col]], \
+                pair_breach[col]
+            if kind == NO_SANCTIONS:
+                adj[r, row, p, sanction_code] -= breach
+                continue
+            attacked = 0.0
+            for a in range(n):
+                if war[r, a, p] > 0.0 and not parties[k, a]:
+                    attacked = 1.0
+            if kind in (NON_ASSISTANCE, NON_USE):
+                banned = banned_assist if kind == NON_ASSISTANCE else banned_military
+                for a in range(n_act):
+                    if not banned[a]:
+                        continue
+                    for j in range(n):
+                        aggressor = 1.0 if war[r, j, p] > 0.0 and not parties[k, j] else 0.0
+                        adj[r, row, j, a] -= breach * aggressor
+            elif kind == MUTUAL_DEFENCE:
+                for a in range(n_act):
+                    if defence_support[a]:
+                        adj[r, row, p, a] += breach * attacked
+            else:  # consultation
+                for a in range(n_act):
+                    if hostile[a]:
+                        adj[r, row, p, a] -= breach * attacked
