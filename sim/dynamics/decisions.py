@@ -170,8 +170,13 @@ def move_budget(world, decided: dict[tuple[int, int], int] | None
     stay within the limit."""
     n = world.n
     fixed = np.zeros((n, n), dtype=np.bool_)
-    budget = np.full(n, int(world.p.max_moves), dtype=np.int64)
-    for (i, j), code in (decided or {}).items():
+    budget = np.empty(n, dtype=np.int64)
+    moves = int(world.p.max_moves)
+    if not decided:  # the model decides everything (most months of most runs)
+        budget.fill(max(moves, 0))
+        return fixed, budget
+    budget.fill(moves)
+    for (i, j), code in decided.items():
         fixed[i, j] = True
         if code != Dyadic.MAINTAIN:
             budget[i] -= 1

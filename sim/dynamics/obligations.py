@@ -37,7 +37,10 @@ class CompiledTreaties:
     _made: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def in_force(self, step: int) -> np.ndarray:
-        return (self.start <= step) & (step < self.end)
+        """(K,) bool: which treaties are in force at ``step`` (made once per month, read-only:
+        asked for by the month's obligations and crises in every block)."""
+        return self._remembered(("in_force", step),
+                                lambda: (self.start <= step) & (step < self.end))
 
     def pair_arrays(self) -> tuple[np.ndarray, ...]:
         """The clause pairs as arrays for compiled code (treaty, kind code, protected party,

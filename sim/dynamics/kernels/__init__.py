@@ -56,8 +56,13 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
+    """A kernel's first lookup imports its module; the kernel is then kept in this module's
+    namespace, so later lookups (a dozen a month, from functions that import a kernel
+    where they use it) are plain attribute reads, not an import each."""
     if name in _LOCATION:
-        return getattr(import_module(f"sim.dynamics.kernels.{_LOCATION[name]}"), name)
+        kernel = getattr(import_module(f"sim.dynamics.kernels.{_LOCATION[name]}"), name)
+        globals()[name] = kernel
+        return kernel
     raise AttributeError(f"module 'sim.dynamics.kernels' has no attribute {name!r}")
 
 
