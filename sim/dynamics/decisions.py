@@ -92,14 +92,15 @@ def dyadic_utilities(per: Perception, world, rows: np.ndarray) -> np.ndarray:
     oneself but maintain; arms or sanctions without the capacity). Computed by
     `sim.dynamics.kernels.dyadic_utilities_kernel`, the one implementation.
     """
-    p, ro = world.p, world.roster
+    ro = world.roster
     rows = np.asarray(rows, dtype=np.int64)
     r = per.value.shape[0]
     out = np.empty((r, len(rows), ro.n, len(Dyadic)))
     oblig, slot = _obligations(per, ro.n)
     dyadic_utilities_kernel(per.value, per.gap, per.cross, per.pressure, oblig, slot, rows,
                             per.last, ro.hedging, ro.arms_capacity, ro.arms_need, ro.asks,
-                            ro.sanction_capacity, dyadic_coefficients(p), out)
+                            ro.sanction_capacity,
+                            _coefficients(world, dyadic_coefficients), out)
     return out
 
 
@@ -113,12 +114,13 @@ def theatre_utilities(per: Perception, state, world, rows: np.ndarray) -> np.nda
     -inf for all but support where the actor has no stake. Computed by
     `sim.dynamics.kernels.theatre_utilities_kernel`, the one implementation.
     """
-    p, ro = world.p, world.roster
+    ro = world.roster
     rows = np.asarray(rows, dtype=np.int64)
     r, _, t = per.salience.shape
     out = np.empty((r, len(rows), t, len(TheatreAction)))
     theatre_utilities_kernel(per.salience, state.position, state.intensity, state.stake, rows,
-                             ro.hedging, ro.power, theatre_coefficients(p), out)
+                             ro.hedging, ro.power,
+                             _coefficients(world, theatre_coefficients), out)
     return out
 
 
@@ -133,6 +135,12 @@ def theatre_coefficients(p) -> np.ndarray:
     """The theatre menu's coefficients in the order the compiled cell reads them."""
     return np.array([p.move_cost, p.intervene_cost, p.restraint_stance_cost,
                      p.restraint_move_share, p.intervene_gain], dtype=np.float64)
+
+
+def _coefficients(world, menu) -> np.ndarray:
+    """A menu's coefficients (`dyadic_coefficients`, `theatre_coefficients`), made once per
+    world."""
+    return world.derived(menu.__name__, lambda: menu(world.p))
 
 
 def _obligations(per: Perception, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -190,16 +198,17 @@ def choose(per: Perception, state, world, rows: np.ndarray,
     ``decided`` are the dyadic moves a player or White will take instead (they use up the
     actor's budget of moves, see `move_budget`)."""
     rows = np.asarray(rows, dtype=np.int64)
-    ro, p = world.roster, world.p
+    ro = world.roster
     r, m, n, n_th = per.value.shape[0], len(rows), ro.n, len(ro.theatre_ids)
     util_d, util_t = np.empty((r, len(Dyadic), m * n)), np.empty((r, len(TheatreAction), m * n_th))
     weights_d, weights_t = np.empty_like(util_d), np.empty_like(util_t)
     oblig, slot = _obligations(per, n)
     decision_exponents(per.value, per.gap, per.cross, per.pressure, oblig, slot, rows,
                        per.last, ro.hedging, ro.arms_capacity, ro.arms_need, ro.asks,
-                       ro.sanction_capacity, dyadic_coefficients(p), per.salience,
+                       ro.sanction_capacity, _coefficients(world, dyadic_coefficients),
+                       per.salience,
                        state.position, state.intensity, state.stake, ro.power,
-                       theatre_coefficients(p),
+                       _coefficients(world, theatre_coefficients),
                        np.ascontiguousarray(ro.rationality[rows], dtype=np.float64),
                        util_d, weights_d, util_t, weights_t)
     np.exp(weights_d, out=weights_d)

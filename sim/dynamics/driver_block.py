@@ -32,10 +32,12 @@ def driver_layout() -> tuple[np.ndarray, tuple[int, ...]]:
 
 
 def rate_vector(world) -> np.ndarray:
-    """The rates the kernel reads, in its order, from the world's dynamics table."""
+    """The rates the kernel reads, in its order, from the world's dynamics table (made once
+    per world, `sim.dynamics.world.World.derived`)."""
     from sim.dynamics.kernels.month_drivers import RATES
 
-    return np.array([float(world.p[name]) for name in RATES])
+    return world.derived("rate_vector",
+                         lambda: np.array([float(world.p[name]) for name in RATES]))
 
 
 def driver_parameters(world, inputs: StepInputs) -> tuple:

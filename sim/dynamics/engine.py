@@ -214,7 +214,8 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
     new_alignment, trend, target = np.empty_like(a), np.empty_like(a), np.empty_like(a)
     seen, total = np.empty_like(a), np.empty_like(a)
     resolve_block(
-        dyadic, state.last_dyadic, DELIVERED, float(p.repeat_share), move_impulse_table(p),
+        dyadic, state.last_dyadic, DELIVERED, float(p.repeat_share),
+        world.derived("move_impulse_table", lambda: move_impulse_table(p)),
         MOVE_CLASS, state.war, ro.asks, ARMS, float(p.impulse_strike_target),
         float(p.impulse_strike_attacker), float(p.impulse_arms_withheld), VIOLENCE,
         ARMS_CLASS, len(DRIVERS), slots, extra, np.array(others, dtype=np.int64),
@@ -223,7 +224,8 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
         state.position, inputs.sanctions, inputs.sanctions_bite,
         *driver_parameters(world, inputs), state.shares, state.latent,
         state.memory, state.episodes, state.pending, a, noise, world.kappa,
-        float(p.memory_weight), world.memory_rate, decay_factors(p), float(p.noise_sd),
+        float(p.memory_weight), world.memory_rate,
+        world.derived("decay_factors", lambda: decay_factors(p)), float(p.noise_sd),
         keep_terms, terms, new_alignment, trend, target, seen, total, given)
     np.tanh(new_alignment, out=new_alignment)
     np.tanh(seen, out=seen)

@@ -6,8 +6,9 @@ changes during a run, so it is built once, checked once, and passed by reference
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,13 +23,26 @@ if TYPE_CHECKING:  # the dynamics read these inputs' compiled fields; they never
 
 
 class Rates(dict):
-    """The dynamics parameters, readable as attributes (``w.p.noise_sd``)."""
+    """The dynamics parameters, readable as attributes (``w.p.noise_sd``), and fixed once
+    made: a world computes what it derives from them once (`World.derived`), so a rate
+    changed in place would leave those stale. Another world is built with other values
+    (``sim.api.world(params=...)``, ``dataclasses.replace``)."""
 
     def __getattr__(self, name: str) -> float:
         try:
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
+
+    def _fixed(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("a world's rates are fixed once it is built; build another world "
+                        "with the values wanted (sim.api.world(params=...))")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _fixed
+    __ior__ = _fixed
+
+    def __reduce__(self):  # pickled by value (a sweep's workers), not item by item
+        return (Rates, (dict(self),))
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,9 @@ class World:
     #: the world's own values (None: the built-in table)
     dynamics_table: DynamicsFile | None = None
 
+    #: what the month derives from the world alone (`derived`), made once
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
     @property
     def n(self) -> int:
         return self.roster.n
@@ -70,12 +87,29 @@ class World:
     @property
     def kappa(self) -> float:
         """Share of the gap to its target a relation covers in a month."""
-        return 1.0 - 2.0 ** (-1.0 / self.p.adjustment_half_life)
+        return self.derived("kappa", lambda: 1.0 - 2.0 ** (-1.0 / self.p.adjustment_half_life))
 
     @property
     def memory_rate(self) -> float:
         """Share of the gap to the realised level the memory covers in a month."""
-        return 1.0 - 2.0 ** (-1.0 / self.p.memory_half_life)
+        return self.derived("memory_rate",
+                            lambda: 1.0 - 2.0 ** (-1.0 / self.p.memory_half_life))
+
+    def derived(self, name: str, make: Callable[[], Any]) -> Any:
+        """``make()``, computed once for this world: constants the month reads from the
+        rates and the roster (tables of impulses, decay factors, the rates in a kernel's
+        order). Why: made anew every month, a dozen such small things cost a small
+        batch's month a tenth of its time. Arrays are made read-only, since every month
+        of every block shares them; the rates cannot change (`Rates`), and
+        ``dataclasses.replace`` gives a new world an empty store."""
+        try:
+            return self._derived[name]
+        except KeyError:
+            value = make()
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+            self._derived[name] = value
+            return value
 
     def date(self, step: int) -> str:
         return month_label(self.start, step)
