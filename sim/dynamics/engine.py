@@ -172,13 +172,21 @@ def _scheduled_episodes(state: State, world: World) -> None:
             for b in members:
                 if a != b:
                     state.pending[:, DIPLOMACY, a, b] += p.impulse_treaty_signed
-    if step > 0:
-        before, _ = world.sanctions_at(step - 1)
-        now, _ = world.sanctions_at(step)
-        change = now - before  # [imposer, target]
-        if change.any():
-            # the target's view of the imposer; lifting is a relief of the same size
-            state.pending[:, SANCTIONS_CLASS] += p.impulse_sanctions_imposed * change.T[None]
+    change = world.derived(f"sanctions_change_{step}", lambda: _sanctions_change(world, step))
+    if change is not None:
+        # the target's view of the imposer; lifting is a relief of the same size
+        state.pending[:, SANCTIONS_CLASS] += p.impulse_sanctions_imposed * change[None]
+
+
+def _sanctions_change(world: World, step: int) -> np.ndarray | None:
+    """The scheduled sanctions' change into ``step``, transposed to [target, imposer], or
+    None if they do not change (the schedule's, the same for every replicate and block)."""
+    if step == 0:
+        return None
+    before, _ = world.sanctions_at(step - 1)
+    now, _ = world.sanctions_at(step)
+    change = now - before  # [imposer, target]
+    return change.T if change.any() else None
 
 
 def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.ndarray,

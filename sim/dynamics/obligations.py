@@ -85,9 +85,15 @@ class CompiledTreaties:
                 g = np.maximum(g, pair)
         return g
 
-    def signed_at(self, step: int) -> list[int]:
-        """Treaties signed this month (a signing inside the run is an episode)."""
-        return [int(k) for k in np.flatnonzero(self.start == step)]
+    def signed_at(self, step: int) -> tuple[int, ...]:
+        """Treaties signed this month (a signing inside the run is an episode), found once
+        per month."""
+        key = ("signed", step)
+        found = self._made.get(key)
+        if found is None:
+            found = tuple(int(k) for k in np.flatnonzero(self.start == step))
+            self._made[key] = found
+        return found
 
     def strength_at(self, step: int, maturity_half_life: float = 0.0) -> np.ndarray:
         """(N, N) the institutional strength of the treaties binding each pair now.
