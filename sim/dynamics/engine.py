@@ -15,6 +15,7 @@ at once. Both call these same functions: there is one implementation of the dyna
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -101,11 +102,10 @@ def open_month(state: State, world: World) -> MonthOpening:
         ev.apply(state, world, everyone, forced)
         ev.add_impulses(state, world, everyone)
         fired.append((ev.label(), everyone))
-    if world.hazards:
+    live = [(h, hz) for h, (hz, lo, hi) in enumerate(world.hazards) if lo <= state.step < hi]
+    if live:  # keyed draws: one not made changes no other
         u = rng.uniform(state.seeds, state.step, rng.Stream.EVENT_HAZARD, (len(world.hazards),))
-        for h, (hz, lo, hi) in enumerate(world.hazards):
-            if not lo <= state.step < hi:
-                continue
+        for h, hz in live:
             rows = u[:, h] < hz.monthly_rate.value
             if rows.any():
                 hz.event.apply(state, world, rows, forced)
@@ -141,6 +141,16 @@ def driver_inputs(world: World, step: int, delivered: np.ndarray, sanctions: np.
         treaty_strength=world.treaties.strength_at(step, world.p.treaty_maturity_half_life),
         guarantee=world.treaties.guarantee(step),
     )
+
+
+#: The forces of drivers without compiled code when there are none (the built-in set).
+_NO_EXTRA = np.zeros((0, 1, 1, 1))
+
+
+@functools.cache
+def _driver_indices(others: tuple[int, ...]) -> np.ndarray:
+    """The drivers without compiled code as an index array, made once per driver set."""
+    return np.array(others, dtype=np.int64)
 
 
 def structural_view(state: State) -> State:
@@ -210,7 +220,7 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
     given = np.empty_like(a)  # what each delivered, filled by the compiled resolution
     inputs = driver_inputs(world, step, given, opening.sanctions, opening.sanctions_bite)
     slots, others = driver_layout()
-    extra = np.zeros((len(others), 1, 1, 1))
+    extra = _NO_EXTRA
     if others:  # drivers without compiled code: their NumPy forces, in their places
         given[...] = delivered(dyadic)
         view = structural_view(state)
@@ -226,7 +236,7 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
         world.derived("move_impulse_table", lambda: move_impulse_table(p)),
         MOVE_CLASS, state.war, ro.asks, ARMS, float(p.impulse_strike_target),
         float(p.impulse_strike_attacker), float(p.impulse_arms_withheld), VIOLENCE,
-        ARMS_CLASS, len(DRIVERS), slots, extra, np.array(others, dtype=np.int64),
+        ARMS_CLASS, len(DRIVERS), slots, extra, _driver_indices(others),
         state.perceived, state.threat, state.anti_hegemony, state.distrust,
         state.interdependence, state.balance, state.intensity, state.engagement,
         state.position, inputs.sanctions, inputs.sanctions_bite,
