@@ -205,7 +205,7 @@ def month_operations(n: int, t: int, *, guarantee: float = 0.0,
     d = DEPARTURE_SHARE * (n - 1)
     gains = max(0.0, (d * (d + 1) - MAX_MOVES * (MAX_MOVES + 1)) / 2) * n
     streams = 3 + (1 if hazards else 0)
-    choice = "dynamics/kernels/choice.py decision_exponents, draw_decisions"
+    choice = "dynamics/kernels/choice.py decide_block"
     drivers = "dynamics/kernels/month_drivers.py drivers_of_replicate"
     parts = {
         "sanctions_in_force": _part("dynamics/adjudication.py sanctions_in_force",

@@ -15,9 +15,9 @@ import numpy as np
 
 from sim.core import rng
 from sim.core.actions import Dyadic, TheatreAction
+from sim.core.ufunc_loops import loop_arguments
 from sim.dynamics.kernels import (
-    decision_exponents,
-    draw_decisions,
+    decide_block,
     dyadic_utilities_kernel,
     logit_draw,
     logit_exponents,
@@ -200,24 +200,18 @@ def choose(per: Perception, state, world, rows: np.ndarray,
     rows = np.asarray(rows, dtype=np.int64)
     ro = world.roster
     r, m, n, n_th = per.value.shape[0], len(rows), ro.n, len(ro.theatre_ids)
-    util_d, util_t = np.empty((r, len(Dyadic), m * n)), np.empty((r, len(TheatreAction), m * n_th))
-    weights_d, weights_t = np.empty_like(util_d), np.empty_like(util_t)
     oblig, slot = _obligations(per, n)
-    decision_exponents(per.value, per.gap, per.cross, per.pressure, oblig, slot, rows,
-                       per.last, ro.hedging, ro.arms_capacity, ro.arms_need, ro.asks,
-                       ro.sanction_capacity, _coefficients(world, dyadic_coefficients),
-                       per.salience,
-                       state.position, state.intensity, state.stake, ro.power,
-                       _coefficients(world, theatre_coefficients),
-                       np.ascontiguousarray(ro.rationality[rows], dtype=np.float64),
-                       util_d, weights_d, util_t, weights_t)
-    np.exp(weights_d, out=weights_d)
-    np.exp(weights_t, out=weights_t)
     fixed, budget = move_budget(world, decided)
     dyadic = np.empty((r, m, n), dtype=np.int8)
     theatre = np.empty((r, m, n_th), dtype=np.int8)
-    draw_decisions(util_d, weights_d, util_t, weights_t,
-                   rng.keys(state.seeds, state.step, rng.Stream.DYADIC_CHOICE),
-                   rng.keys(state.seeds, state.step, rng.Stream.THEATRE_CHOICE), rows, fixed,
-                   budget, dyadic, theatre)
+    decide_block(per.value, per.gap, per.cross, per.pressure, oblig, slot, rows, per.last,
+                 ro.hedging, ro.arms_capacity, ro.arms_need, ro.asks, ro.sanction_capacity,
+                 _coefficients(world, dyadic_coefficients), per.salience, state.position,
+                 state.intensity, state.stake, ro.power,
+                 _coefficients(world, theatre_coefficients),
+                 np.ascontiguousarray(ro.rationality[rows], dtype=np.float64), len(Dyadic),
+                 len(TheatreAction), *loop_arguments(np.exp),
+                 rng.keys(state.seeds, state.step, rng.Stream.DYADIC_CHOICE),
+                 rng.keys(state.seeds, state.step, rng.Stream.THEATRE_CHOICE), fixed, budget,
+                 dyadic, theatre)
     return dyadic, theatre

@@ -16,8 +16,8 @@ The rules the kernels keep, so that speed never changes a number:
 - **Each cell alone**: no reduction across replicates, so a replicate's result does not
   depend on its batch (tests/test_determinism.py).
 - **A replicate at a time**: the month's passes (`month.resolve_block`,
-  `choice.decision_exponents`, `choice.draw_decisions`) finish one replicate's work before
-  the next, so its arrays stay in cache.
+  `choice.decide_block`) finish one replicate's work before the next, so its arrays stay
+  in cache.
 - **nogil**: they release the GIL, so threads overlap them (`sim.runs.cone`,
   `sim.runs.ensemble.run_batched`).
 """
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 #: Where each kernel lives; a module is imported (and numba with it) on first use, so that
 #: importing a driver's declarations costs nothing (`sim.dynamics.kernels.lazy`).
 _LOCATION = {
-    "decision_exponents": "choice", "draw_decisions": "choice",
+    "decide_block": "choice",
     "dyadic_utilities_kernel": "choice", "logit_draw": "choice", "logit_exponents": "choice",
     "theatre_utilities_kernel": "choice", "compute_drivers": "month_drivers",
     "cross_pressure_block": "month_drivers",
@@ -40,8 +40,7 @@ _LOCATION = {
 
 if TYPE_CHECKING:
     from sim.dynamics.kernels.choice import (
-        decision_exponents,
-        draw_decisions,
+        decide_block,
         dyadic_utilities_kernel,
         logit_draw,
         logit_exponents,
@@ -69,8 +68,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "compute_drivers",
     "cross_pressure_block",
-    "decision_exponents",
-    "draw_decisions",
+    "decide_block",
     "dyadic_utilities_kernel",
     "finish_block",
     "logit_draw",

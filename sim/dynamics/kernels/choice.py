@@ -1,21 +1,26 @@
 """Compiled decision step: utilities of every action, the logit weights and the draw.
 
-These touch every (replicate, actor, partner, action) cell. A month's decisions are three
-calls (`sim.dynamics.decisions.choose`):
+These touch every (replicate, actor, partner, action) cell. A month's decisions are one
+call, `decide_block` (`sim.dynamics.decisions.choose`), which for each replicate in turn:
 
-1. `decision_exponents`: each cell's utilities and logit exponents, written action by
-   action (the cells of an action side by side), for the dyadic and the theatre menus;
-2. NumPy's vectorised ``exp`` over the exponents, several times faster than a scalar
-   ``exp`` per cell and action (which was most of a month's decision time), and giving an
-   element the same bits wherever it sits in an array (an infeasible action's exponent is
-   0, its weight set to 0 by the draw: see `_exponents`);
-3. `draw_decisions`: each cell's counter-based uniform, the inverse-CDF draw, computed for
-   all cells of a replicate at once (each cell's sums in action order), and the cap on the
-   moves an actor makes a month.
+1. writes each cell's utilities and logit exponents action by action (the cells of an
+   action side by side), for the dyadic and the theatre menus;
+2. takes their ``exp`` by NumPy's own vectorised loop (`sim.core.ufunc_loops`): the same
+   bits as ``np.exp``, several times faster than a scalar ``exp`` per cell and action, and
+   giving an element the same bits wherever it sits in an array (an infeasible action's
+   exponent is 0, its weight set to 0 by the draw: see `_exponents`);
+3. draws each cell's counter-based uniform, picks by inverse CDF, all cells of the
+   replicate at once (each cell's sums in action order), and caps the moves an actor makes
+   a month.
+
+Why one call: as three (exponents, NumPy's ``exp`` over the block, draws) the block's
+menus and weights, a few megabytes at 128 replicates, went through memory three times
+and the month made three passes' worth of calls from Python.
 
 The formulas of a cell are written once (`_dyadic_menu`, `_theatre_menu`) and serve the
-display of utilities (`dyadic_utilities_kernel`, `theatre_utilities_kernel`) as well. A
-cell's result never depends on its batch: each cell is computed alone, in a fixed order.
+display of utilities (`dyadic_utilities_kernel`, `theatre_utilities_kernel`) and
+`sim.dynamics.decisions.logit_choice` as well. A cell's result never depends on its batch:
+each cell is computed alone, in a fixed order.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import numpy as np
 from numba import njit
 
 from sim.core.rng import _GOLDEN, finalise, word_to_uniform
+from sim.core.ufunc_loops import apply_loop
 from sim.dynamics.kernels.codes import (
     MAINTAIN,
     T_INTERVENE,
@@ -224,36 +230,6 @@ def logit_exponents(menu, precision, width, util, expo):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def decision_exponents(value, gap, cross, pressure, obligations, slot, rows, last, hedging,
-                       arms_capacity, arms_need, asks, sanction_capacity, dyadic_coef,
-                       salience, position, intensity, stake, power, theatre_coef, precision,
-                       util_d, expo_d, util_t, expo_t):
-    """Utilities and logit exponents of the actors in ``rows`` (precision (M,) by row), both
-    menus, cells side by side: ``util_d``/``expo_d`` (R, A, M x N) with cell k x N + j for
-    row k's partner j, ``util_t``/``expo_t`` (R, A_t, M x T) with cell k x T + t. The
-    menus are written straight into ``util_d`` and ``util_t``, and the exponents computed
-    from them while the replicate's cells are in cache."""
-    n_rep = util_d.shape[0]
-    n = value.shape[2]
-    n_th = salience.shape[2]
-    cells_d, cells_t = util_d.shape[2], util_t.shape[2]
-    lam_d, lam_t = np.empty(cells_d), np.empty(cells_t)
-    _cell_precisions(precision, n, lam_d)
-    _cell_precisions(precision, n_th, lam_t)
-    top = np.empty(max(cells_d, cells_t))
-    c = dyadic_coef
-    ct = theatre_coef
-    for r in range(n_rep):
-        _dyadic_menu(r, value, gap, cross, pressure, obligations, slot, rows, last, hedging,
-                     arms_capacity, arms_need, asks, sanction_capacity, c[0], c[1], c[2], c[3],
-                     c[4], c[5], c[6], c[7], c[8], util_d[r])
-        _exponents(util_d[r], lam_d, expo_d[r], top[:cells_d])
-        _theatre_menu(r, salience, position, intensity, stake, rows, hedging, power, ct[0],
-                      ct[1], ct[2], ct[3], ct[4], util_t[r])
-        _exponents(util_t[r], lam_t, expo_t[r], top[:cells_t])
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
 def _picks(weights, util, draws, total, acc, out):
     """Inverse-CDF draws of all cells of one replicate: ``weights`` and ``util`` (A, C),
     ``draws`` (C,) uniforms, ``out`` (C,) the actions. An infeasible action's weight is set
@@ -334,30 +310,58 @@ def _cap_moves(choice, util, rows, n, fixed, budget, kept):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def draw_decisions(util_d, weights_d, util_t, weights_t, keys_d, keys_t, rows, fixed, budget,
-                   out_d, out_t):
+def decide_block(value, gap, cross, pressure, obligations, slot, rows, last, hedging,
+                 arms_capacity, arms_need, asks, sanction_capacity, dyadic_coef, salience,
+                 position, intensity, stake, power, theatre_coef, precision, n_act_d,
+                 n_act_t, exp_loop, exp_data, keys_d, keys_t, fixed, budget, out_d, out_t):
     """Each replicate's dyadic (``out_d`` (R, M, N) int8) and theatre (``out_t`` (R, M, T))
-    actions from the logit weights of `decision_exponents` (after ``exp``), each cell with
-    its counter-based uniform (``keys_d``/``keys_t`` (R,) the replicates' keys of the two
-    streams), the dyadic moves capped by `_cap_moves`."""
+    actions for the actors in ``rows`` (precision (M,) by row; ``n_act_d`` and ``n_act_t``
+    the menus' lengths), one replicate at a time:
+    both menus' utilities and logit exponents (`_dyadic_menu`, `_theatre_menu`,
+    `_exponents`), their weights by NumPy's own ``exp`` loop (``exp_loop``, ``exp_data``:
+    `sim.core.ufunc_loops`, the same bits as ``np.exp``), each cell's counter-based uniform
+    (``keys_d``/``keys_t`` (R,) the replicates' keys of the two streams), the picks, and the
+    cap on moves (`_cap_moves`; ``fixed`` and ``budget`` from
+    `sim.dynamics.decisions.move_budget`). A replicate's menus, weights and draws stay in
+    cache from the first step to the last."""
     n_rep, m_rows, n = out_d.shape
     n_th = out_t.shape[2]
     cells_d, cells_t = m_rows * n, m_rows * n_th
-    draws = np.empty(max(cells_d, cells_t))
-    total = np.empty(max(cells_d, cells_t))
-    acc = np.empty(max(cells_d, cells_t))
-    chosen = np.empty(max(cells_d, cells_t), dtype=np.int64)
+    util_d, weights_d = np.empty((n_act_d, cells_d)), np.empty((n_act_d, cells_d))
+    util_t, weights_t = np.empty((n_act_t, cells_t)), np.empty((n_act_t, cells_t))
+    flat_d, flat_t = weights_d.reshape(n_act_d * cells_d), weights_t.reshape(n_act_t * cells_t)
+    lam_d, lam_t = np.empty(cells_d), np.empty(cells_t)
+    _cell_precisions(precision, n, lam_d)
+    _cell_precisions(precision, n_th, lam_t)
+    width = max(cells_d, cells_t)
+    top = np.empty(width)
+    draws = np.empty(width)
+    total = np.empty(width)
+    acc = np.empty(width)
+    chosen = np.empty(width, dtype=np.int64)
     kept = np.empty(n, dtype=np.int64)
+    words = np.empty(5, dtype=np.int64)
+    c = dyadic_coef
+    ct = theatre_coef
     for r in range(n_rep):
+        _dyadic_menu(r, value, gap, cross, pressure, obligations, slot, rows, last, hedging,
+                     arms_capacity, arms_need, asks, sanction_capacity, c[0], c[1], c[2], c[3],
+                     c[4], c[5], c[6], c[7], c[8], util_d)
+        _exponents(util_d, lam_d, weights_d, top[:cells_d])
+        apply_loop(exp_loop, exp_data, flat_d, flat_d, words)
         _keyed_draws(keys_d[r], rows, n, draws)
-        _picks(weights_d[r], util_d[r], draws[:cells_d], total[:cells_d], acc[:cells_d],
+        _picks(weights_d, util_d, draws[:cells_d], total[:cells_d], acc[:cells_d],
                chosen[:cells_d])
-        _cap_moves(chosen[:cells_d], util_d[r], rows, n, fixed, budget, kept)
+        _cap_moves(chosen[:cells_d], util_d, rows, n, fixed, budget, kept)
         for k in range(m_rows):
             for j in range(n):
                 out_d[r, k, j] = chosen[k * n + j]
+        _theatre_menu(r, salience, position, intensity, stake, rows, hedging, power, ct[0],
+                      ct[1], ct[2], ct[3], ct[4], util_t)
+        _exponents(util_t, lam_t, weights_t, top[:cells_t])
+        apply_loop(exp_loop, exp_data, flat_t, flat_t, words)
         _keyed_draws(keys_t[r], rows, n_th, draws)
-        _picks(weights_t[r], util_t[r], draws[:cells_t], total[:cells_t], acc[:cells_t],
+        _picks(weights_t, util_t, draws[:cells_t], total[:cells_t], acc[:cells_t],
                chosen[:cells_t])
         for k in range(m_rows):
             for t in range(n_th):
