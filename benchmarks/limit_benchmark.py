@@ -176,14 +176,14 @@ def month_operations(n: int, t: int, *, guarantee: float = 0.0,
       docs/ODD.md §7.13): 2 scaled impulses, 2 adds:
       4 N^2; integer N^2 (the test for a change of course).
     - noise (core/rng.py ``normal``): N^2 uniforms, 2 N^2 flops, 10 N^2 integer; N^2 ndtri.
-    - settlement (kernels/settle.py ``settle_replicate``, kernels/month.py ``finish_block``;
+    - settlement (kernels/settle.py ``settle_replicate``, kernels/month.py ``finish_replicate``;
       without terms): the drivers' sum D = 11, target 3, adjustment 1, noise share 5, share
       updates 2, modelled part 2, latent step 4, episodes 5 per class (decay and impulse 2,
       total 1, change 2), new latent, level, memory and seen 7, change of alignment 1:
       (D + 25 + 5C) = 76 N^2; 2 N^2 tanh (engine.py ``resolve_month``).
-    - distrust (kernels/month.py ``finish_block``; the rule of dynamics/adjudication.py
+    - distrust (kernels/month.py ``finish_replicate``; the rule of dynamics/adjudication.py
       ``learn_distrust``): evidence 1, learning 9, clip 2: 12 N^2.
-    - war clock (kernels/month.py ``finish_block``): max(0, war - 1): 2 N^2.
+    - war clock (kernels/month.py ``finish_replicate``): max(0, war - 1): 2 N^2.
     - hazards (dynamics/engine.py ``open_month``): H uniforms, 2H flops, 10H integer.
     - keys (core/rng.py ``keys``, ``_keys_kernel``): three chained SplitMix64 finalisers per
       stream and replicate, 30 integer ops; streams: dyadic, theatre, noise, and hazards if
@@ -243,11 +243,11 @@ def month_operations(n: int, t: int, *, guarantee: float = 0.0,
         "noise": _part("core/rng.py normal", flops=2 * n2, integer_ops=UNIFORM_INT_OPS * n2,
                        ndtri=n2),
         "settlement": _part("dynamics/kernels/settle.py settle_replicate; "
-                            "kernels/month.py finish_block",
+                            "kernels/month.py finish_replicate",
                             flops=(D_DRIVERS + 25 + 5 * C_EPISODES) * n2,
                             tanh=2 * n2),  # empty episode cells are computed too
-        "distrust": _part("dynamics/kernels/month.py finish_block", flops=12 * n2),
-        "war_clock": _part("dynamics/kernels/month.py finish_block", flops=2 * n2),
+        "distrust": _part("dynamics/kernels/month.py finish_replicate", flops=12 * n2),
+        "war_clock": _part("dynamics/kernels/month.py finish_replicate", flops=2 * n2),
         "hazards": _part("dynamics/engine.py open_month", flops=2 * hazards,
                          integer_ops=UNIFORM_INT_OPS * hazards),
         "keys": _part("core/rng.py keys, _keys_kernel", integer_ops=KEY_INT_OPS * streams),

@@ -299,10 +299,10 @@ def _reference_resolution(state, world, opening, dyadic, theatre):
 @pytest.mark.parametrize("name, months", [("israel_iran_war_mutual_defence", 13),
                                           ("baseline", 30), ("history", 290)])
 def test_the_compiled_resolution_equals_the_reference_term_by_term(name, months):
-    """One month resolved by the compiled passes (`resolve_block`, `finish_block`) and by
-    the reference formulas composed step by step: every state variable the month moves
-    and every named term of its explanation agree, over several months of a war under a
-    defence clause, of the baseline and of the history."""
+    """One month resolved by the compiled pass (`resolve_block`, which ends with
+    `finish_replicate`) and by the reference formulas composed step by step: every state
+    variable the month moves and every named term of its explanation agree, over several
+    months of a war under a defence clause, of the baseline and of the history."""
     from sim.dynamics.decisions import choose
     from sim.dynamics.engine import open_month, resolve_month
 

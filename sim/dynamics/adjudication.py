@@ -84,7 +84,7 @@ def learn_distrust(state, world, given: np.ndarray, signal: np.ndarray) -> None:
 
     Evidence about j in i's eyes: what j delivered to i plus i's verdict on j's treaty
     conduct. The 4:1 asymmetry is an assumption after Slovic (1993). The month learns it in
-    `sim.dynamics.kernels.month.finish_block`; this is the NumPy reference it is tested
+    `sim.dynamics.kernels.month.finish_replicate`; this is the NumPy reference it is tested
     against.
     """
     evidence = np.swapaxes(given, 1, 2) + signal

@@ -22,6 +22,7 @@ import numpy as np
 
 from sim.core import rng
 from sim.core.actions import DELIVERED
+from sim.core.ufunc_loops import loop_arguments
 from sim.dynamics.adjudication import apply_actions, delivered, sanctions_in_force
 from sim.dynamics.decisions import Perception, choose, perceive
 from sim.dynamics.driver_block import driver_layout, driver_parameters
@@ -36,7 +37,7 @@ from sim.dynamics.episodes import (
     decay_factors,
     move_impulse_table,
 )
-from sim.dynamics.kernels import finish_block, resolve_block
+from sim.dynamics.kernels import resolve_block
 from sim.dynamics.kernels.codes import ARMS
 from sim.dynamics.obligations import judge_crises
 from sim.dynamics.state import State
@@ -230,7 +231,7 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
     shape = (a.shape[0], len(TERMS), world.n, world.n) if keep_terms else (0, 0, 0, 0)
     terms = np.empty(shape)
     new_alignment, trend, target = np.empty_like(a), np.empty_like(a), np.empty_like(a)
-    seen, total = np.empty_like(a), np.empty_like(a)
+    seen, total, new_distrust = np.empty_like(a), np.empty_like(a), np.empty_like(a)
     resolve_block(
         dyadic, state.last_dyadic, DELIVERED, float(p.repeat_share),
         world.derived("move_impulse_table", lambda: move_impulse_table(p)),
@@ -244,12 +245,8 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
         state.memory, state.episodes, state.pending, a, noise, world.kappa,
         float(p.memory_weight), world.memory_rate,
         world.derived("decay_factors", lambda: decay_factors(p)), float(p.noise_sd),
-        keep_terms, terms, new_alignment, trend, target, seen, total, given)
-    np.tanh(new_alignment, out=new_alignment)
-    np.tanh(seen, out=seen)
-    new_distrust = np.empty_like(a)
-    finish_block(a, new_alignment, keep_terms, terms, trend, state.distrust, given,
-                 verdicts, float(p.distrust_learning), new_distrust, state.war)
+        keep_terms, terms, new_alignment, trend, target, seen, total, given,
+        *loop_arguments(np.tanh), verdicts, float(p.distrust_learning), new_distrust)
     state.last_dyadic = dyadic.copy()
     state.distrust = new_distrust
     state.target = target

@@ -34,7 +34,7 @@ _LOCATION = {
     "cross_pressure_block": "month_drivers",
     "sanctions_force": "drivers", "theatre_affinity": "drivers",
     "settle_month": "settle", "update_stocks": "stocks",
-    "finish_block": "month", "resolve_block": "month",
+    "resolve_block": "month",
     "perception_block": "perception", "sanctions_block": "perception",
 }
 
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
         theatre_utilities_kernel,
     )
     from sim.dynamics.kernels.drivers import sanctions_force, theatre_affinity
-    from sim.dynamics.kernels.month import finish_block, resolve_block
+    from sim.dynamics.kernels.month import resolve_block
     from sim.dynamics.kernels.month_drivers import compute_drivers, cross_pressure_block
     from sim.dynamics.kernels.perception import perception_block, sanctions_block
     from sim.dynamics.kernels.settle import settle_month
@@ -70,7 +70,6 @@ __all__ = [
     "cross_pressure_block",
     "decide_block",
     "dyadic_utilities_kernel",
-    "finish_block",
     "logit_draw",
     "logit_exponents",
     "perception_block",

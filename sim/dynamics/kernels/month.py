@@ -1,6 +1,8 @@
 """The compiled resolution of a month: for each replicate in turn, what it delivered, the
-episodes of its moves and fighting, every driver's contribution and the settlement of its
-relations, while the replicate's arrays are in the processor's cache.
+episodes of its moves and fighting, every driver's contribution, the settlement of its
+relations, their bounding by ``tanh`` and the month's end (the change of alignment and its
+terms, distrust, the war clock), while the replicate's arrays are in the processor's
+cache.
 
 Why fused: done as separate passes, each over the whole batch, a month read and wrote every
 (R, N, N) array of the batch several times, and the batch does not fit in cache; the
@@ -10,10 +12,10 @@ live in a (D, N, N) scratch for the replicate being settled.
 The arithmetic is that of the per-replicate functions it calls, the same functions the
 batch-wide kernels loop over (`sim.dynamics.kernels.month_drivers.drivers_of_replicate`,
 `sim.dynamics.kernels.settle.settle_replicate`, `sim.dynamics.kernels.impulses`): one
-implementation. What stays outside: NumPy's vectorised ``tanh`` between `resolve_block`
-and `finish_block` (the C library's scalar one was several times slower), the normal draws
-(`sim.core.rng.normal`, its own compiled pass), and what Python objects decide (events,
-treaty crises).
+implementation. ``tanh`` is NumPy's own vectorised loop, called on the replicate's rows
+(`sim.core.ufunc_loops`: the same bits as ``np.tanh``). What stays outside: the normal
+draws (`sim.core.rng.normal`, its own compiled pass), and what Python objects decide
+(events, treaty crises).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.core.ufunc_loops import apply_loop
 from sim.dynamics.kernels.impulses import move_impulses_of_replicate, war_impulses_of_replicate
 from sim.dynamics.kernels.month_drivers import SCRATCH, driver_setup, drivers_of_replicate
 from sim.dynamics.kernels.settle import SETTLE_SCRATCH, finish_cell, settle_replicate
@@ -36,7 +39,8 @@ def resolve_block(dyadic, last, delivered_scale, repeat_share, move_table, move_
                   domestic_reform, standing, imposer_threshold, rates, shares, latent, memory,
                   episodes, pending, alignment, noise, kappa, memory_weight, memory_rate,
                   decay, noise_sd, keep_terms, terms, new_alignment, trend, target, seen_out,
-                  episode_total, given):
+                  episode_total, given, tanh_loop, tanh_data, verdicts, distrust_learning,
+                  new_distrust):
     """One month's resolution of every replicate, after adjudication moved the stocks:
 
     1. ``given`` (R, N, N): what i delivered to j (``delivered_scale`` of its action, 0 on
@@ -48,7 +52,11 @@ def resolve_block(dyadic, last, delivered_scale, repeat_share, move_table, move_
        drivers, -1 if absent), the others' (``extra`` (E, R, N, N) computed by their NumPy
        forces) copied to their places ``extra_slots``;
     4. the settlement (`settle_replicate`): latent levels, episodes, memory, the targets,
-       and in ``new_alignment`` and ``seen_out`` the levels in latent units, for ``tanh``.
+       and in ``new_alignment`` and ``seen_out`` the levels in latent units;
+    5. ``tanh`` of those by NumPy's loop (``tanh_loop``, ``tanh_data``), in place;
+    6. the month's end (`finish_replicate`): the change of alignment in ``trend``, the terms
+       scaled to it, distrust learnt into ``new_distrust`` (``verdicts`` the treaty
+       verdicts) and one month less of every war, in place.
     """
     n_rep, n, _ = dyadic.shape
     has_guarantee, shield, treaty_standing, guarantee_t = driver_setup(
@@ -56,6 +64,8 @@ def resolve_block(dyadic, last, delivered_scale, repeat_share, move_table, move_
     scratch = np.empty((SCRATCH, n, n))
     settle_scratch = np.empty((SETTLE_SCRATCH, n, n))
     contributions = np.zeros((n_drv, n, n))
+    words = np.empty(5, dtype=np.int64)
+    nn = n * n
     for r in range(n_rep):
         for i in range(n):
             for j in range(n):
@@ -76,27 +86,32 @@ def resolve_block(dyadic, last, delivered_scale, repeat_share, move_table, move_
                          alignment, noise, kappa, memory_weight, memory_rate, decay, noise_sd,
                          keep_terms, terms, new_alignment, trend, target, seen_out,
                          episode_total, settle_scratch)
+        bounded = new_alignment[r].reshape(nn)
+        apply_loop(tanh_loop, tanh_data, bounded, bounded, words)
+        seen_r = seen_out[r].reshape(nn)
+        apply_loop(tanh_loop, tanh_data, seen_r, seen_r, words)
+        finish_replicate(r, alignment, new_alignment, keep_terms, terms, trend, distrust,
+                         given, verdicts, distrust_learning, new_distrust, war)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def finish_block(alignment, new_alignment, keep_terms, terms, trend, distrust, given, verdicts,
-                 distrust_learning, new_distrust, war):
-    """The month's end for every replicate, after ``tanh`` bounded the levels: the change of
-    alignment in ``trend`` and the terms scaled to it (`sim.dynamics.kernels.settle`), the
-    distrust learnt from what each partner delivered and the treaty verdicts (into
+def finish_replicate(r, alignment, new_alignment, keep_terms, terms, trend, distrust, given,
+                     verdicts, distrust_learning, new_distrust, war):
+    """Replicate r's month's end, after ``tanh`` bounded its levels: the change of alignment
+    in ``trend`` and the terms scaled to it (`sim.dynamics.kernels.settle`), the distrust
+    learnt from what each partner delivered and the treaty verdicts (into
     ``new_distrust``; `sim.dynamics.adjudication.learn_distrust`), and one month less of
     every war, in place."""
-    n_rep, n, _ = alignment.shape
-    for r in range(n_rep):
-        for i in range(n):
-            for j in range(n):
-                finish_cell(r, i, j, alignment, new_alignment, keep_terms, terms, trend)
-                if i == j:
-                    new_distrust[r, i, j] = 0.0
-                else:
-                    evidence = given[r, j, i] + verdicts[r, i, j]
-                    old = distrust[r, i, j]
-                    learnt = old + distrust_learning * (max(0.0, -evidence) * (1.0 - old)
-                                                        - 0.25 * max(0.0, evidence) * old)
-                    new_distrust[r, i, j] = min(max(learnt, 0.0), 1.0)
-                war[r, i, j] = max(0.0, war[r, i, j] - 1.0)
+    n = alignment.shape[1]
+    for i in range(n):
+        for j in range(n):
+            finish_cell(r, i, j, alignment, new_alignment, keep_terms, terms, trend)
+            if i == j:
+                new_distrust[r, i, j] = 0.0
+            else:
+                evidence = given[r, j, i] + verdicts[r, i, j]
+                old = distrust[r, i, j]
+                learnt = old + distrust_learning * (max(0.0, -evidence) * (1.0 - old)
+                                                    - 0.25 * max(0.0, evidence) * old)
+                new_distrust[r, i, j] = min(max(learnt, 0.0), 1.0)
+            war[r, i, j] = max(0.0, war[r, i, j] - 1.0)
