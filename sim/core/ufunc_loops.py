@@ -15,9 +15,9 @@ be what Python says they are. If they are not, this NumPy lays the struct out ot
 and a `UfuncLayoutError` says so; nothing guesses. tests/test_ufunc_loops.py holds the
 loops to NumPy's ufuncs bit for bit, infinities, NaN and subnormals included.
 
-The loops are passed to compiled functions as arguments (`Loop.function`, a ctypes
-function). Numba caches a function that receives one, where an address written into its
-code could not be cached.
+The loops are passed to compiled functions as integer addresses and called through a small
+intrinsic (`_call_loop`). Numba caches a function that receives an address at run time;
+one written into its code could not be cached.
 """
 
 from __future__ import annotations
@@ -27,13 +27,9 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
-
-#: ``void loop(char **args, npy_intp const *dimensions, npy_intp const *steps, void *data)``,
-#: every argument a machine word (pointers and npy_intp are 64-bit on the platforms NumPy 2
-#: ships for), so that compiled code passes them as integers.
-LOOP_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,
-                             ctypes.c_int64)
+from llvmlite import ir
+from numba import njit, types
+from numba.core.extending import intrinsic
 
 #: Byte offsets of the fields read, after PyObject_HEAD (16 bytes) and four ints (nin,
 #: nout, nargs, identity).
@@ -46,10 +42,10 @@ class UfuncLayoutError(RuntimeError):
 
 @dataclass(frozen=True)
 class Loop:
-    """A ufunc's float64 -> float64 inner loop: the function and its data pointer."""
+    """A ufunc's float64 -> float64 inner loop: its address and its data pointer."""
 
     name: str
-    function: object  # LOOP_TYPE
+    address: int
     data: int
 
 
@@ -68,35 +64,57 @@ def float64_loop(ufunc: np.ufunc) -> Loop:
             f"NumPy {np.__version__} does not lay out its ufuncs as sim.core.ufunc_loops "
             f"reads them (read {name!r}, {nargs} arguments, {ntypes} loops; the ufunc "
             f"says {ufunc.__name__!r}, {ufunc.nargs}, {ufunc.ntypes})")
-    types = ctypes.string_at(ctypes.c_void_p.from_address(at + _TYPES).value, ntypes * nargs)
+    types_read = ctypes.string_at(ctypes.c_void_p.from_address(at + _TYPES).value,
+                                  ntypes * nargs)
     want = bytes([np.dtype(np.float64).num] * 2)
     for k in range(ntypes):
-        if types[k * nargs:(k + 1) * nargs] == want:
+        if types_read[k * nargs:(k + 1) * nargs] == want:
             functions = ctypes.c_void_p.from_address(at + _FUNCTIONS).value
             data = ctypes.c_void_p.from_address(at + _DATA).value
-            function = ctypes.c_void_p.from_address(functions + 8 * k).value
-            if not function:
+            address = ctypes.c_void_p.from_address(functions + 8 * k).value
+            if not address:
                 break
             payload = ctypes.c_void_p.from_address(data + 8 * k).value if data else 0
-            return Loop(name, LOOP_TYPE(function), payload or 0)
+            return Loop(name, address, payload or 0)
     raise UfuncLayoutError(f"{ufunc.__name__} has no float64 loop of its own")
 
 
+@intrinsic
+def _call_loop(typingctx, address, args, dimensions, steps, data):
+    """Call the C function at ``address`` as ``void f(args, dimensions, steps, data)``,
+    every argument a 64-bit word.
+
+    Why an intrinsic: the address comes in as an integer at run time, so Numba caches the
+    functions that call it (an address written into their code could not be cached) and
+    its dispatcher types an integer at once (a ctypes function as argument cost about
+    5 µs a call to type)."""
+    word = types.int64
+    sig = types.void(word, word, word, word, word)
+
+    def codegen(context, builder, signature, arguments):
+        function_type = ir.FunctionType(ir.VoidType(), [ir.IntType(64)] * 4)
+        function = builder.inttoptr(arguments[0], function_type.as_pointer())
+        builder.call(function, arguments[1:])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def apply_loop(function, data, x, out, words):
-    """``out[:] = f(x)`` elementwise by the ufunc's loop ``function`` (with its ``data``), for
-    contiguous 1-D ``x`` and ``out`` of one length (the same array for in place); ``words``
-    is int64 scratch of length 5 (the loop's argument, length and step words)."""
+def apply_loop(address, data, x, out, words):
+    """``out[:] = f(x)`` elementwise by the ufunc's loop at ``address`` (with its ``data``),
+    for contiguous 1-D ``x`` and ``out`` of one length (the same array for in place);
+    ``words`` is int64 scratch of length 5 (the loop's argument, length and step words)."""
     words[0] = x.ctypes.data
     words[1] = out.ctypes.data
     words[2] = x.shape[0]
     words[3] = 8
     words[4] = 8
-    base = words.ctypes.data
-    function(base, base + 16, base + 24, data)
+    base = np.int64(words.ctypes.data)
+    _call_loop(np.int64(address), base, base + 16, base + 24, np.int64(data))
 
 
-def loop_arguments(ufunc: np.ufunc) -> tuple[object, int]:
-    """(function, data) of ``ufunc``'s float64 loop, as compiled functions take them."""
+def loop_arguments(ufunc: np.ufunc) -> tuple[int, int]:
+    """(address, data) of ``ufunc``'s float64 loop, as compiled functions take them."""
     loop = float64_loop(ufunc)
-    return loop.function, loop.data
+    return loop.address, loop.data
