@@ -58,15 +58,16 @@ class CompiledTreaties:
         return self._remembered(("pairs",), make)
 
     def _remembered(self, key: tuple, make):
-        """``make()`` (an array or a tuple of arrays), made once per key; read-only, so that
-        no caller can change what the next one gets."""
+        """``make()`` (an array, or a tuple of arrays or numbers), made once per key; arrays
+        read-only, so that no caller can change what the next one gets."""
         found = self._made.get(key)
         if found is None:
             if len(self._made) > 4096:  # a very long run: keep memory bounded
                 self._made.clear()
             found = make()
-            for array in (found if isinstance(found, tuple) else (found,)):
-                array.setflags(write=False)
+            for item in (found if isinstance(found, tuple) else (found,)):
+                if isinstance(item, np.ndarray):
+                    item.setflags(write=False)
             self._made[key] = found
         return found
 
@@ -88,12 +89,8 @@ class CompiledTreaties:
     def signed_at(self, step: int) -> tuple[int, ...]:
         """Treaties signed this month (a signing inside the run is an episode), found once
         per month."""
-        key = ("signed", step)
-        found = self._made.get(key)
-        if found is None:
-            found = tuple(int(k) for k in np.flatnonzero(self.start == step))
-            self._made[key] = found
-        return found
+        return self._remembered(("signed", step), lambda: tuple(
+            int(k) for k in np.flatnonzero(self.start == step)))
 
     def strength_at(self, step: int, maturity_half_life: float = 0.0) -> np.ndarray:
         """(N, N) the institutional strength of the treaties binding each pair now.
@@ -190,9 +187,7 @@ def obligation_utilities_reference(ct: CompiledTreaties, war: np.ndarray,
     if not live.any():
         return None
     fighting = bool(war.any())
-    slot = np.full(n, -1, dtype=np.int64)
-    bound = np.flatnonzero(ct.parties[live].any(axis=0))
-    slot[bound] = np.arange(len(bound))
+    slot, bound = _slots(ct, live)
     for k, kind, p, q, breach, _ in ct.clause_pairs:
         if not live[k]:
             continue
@@ -202,7 +197,7 @@ def obligation_utilities_reference(ct: CompiledTreaties, war: np.ndarray,
         if kind != "no_sanctions_on_partner" and not (fighting and war[:, :, p].any()):
             continue  # most months no one strikes a party: nothing binds
         if adj is None:
-            adj = np.zeros((r, len(bound), n, len(Dyadic)))
+            adj = np.zeros((r, bound, n, len(Dyadic)))
         row = slot[q]
         if kind == "no_sanctions_on_partner":
             adj[:, row, p, Dyadic.SANCTION] -= breach

@@ -24,6 +24,13 @@ def _verdict(kept, months, reliability, breach, fulfil):
     return breach * ((share - reliability) / reliability)
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _aggressor(war, r, a, p, parties, k):
+    """Whether, in replicate r, actor a strikes p and is no party of treaty k: the attack a
+    clause of k answers (`sim.dynamics.obligations._aggressors`)."""
+    return war[r, a, p] > 0.0 and not parties[k, a]
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def judge_block(pair_treaty, pair_kind, pair_p, pair_q, pair_breach, pair_fulfil, live,
                 parties, war, choices, reliability, sanction_code, banned_assist,
@@ -51,7 +58,7 @@ def judge_block(pair_treaty, pair_kind, pair_p, pair_q, pair_breach, pair_fulfil
                 continue
             attacked = False
             for a in range(n):
-                if war[r, a, p] > 0.0 and not parties[k, a]:
+                if _aggressor(war, r, a, p, parties, k):
                     attacked = True
                     break
             if not attacked:
@@ -65,7 +72,7 @@ def judge_block(pair_treaty, pair_kind, pair_p, pair_q, pair_breach, pair_fulfil
                 banned = banned_assist if kind == NON_ASSISTANCE else banned_military
                 kept = True
                 for j in range(n):
-                    if war[r, j, p] > 0.0 and not parties[k, j] and banned[choices[r, q, j]]:
+                    if _aggressor(war, r, j, p, parties, k) and banned[choices[r, q, j]]:
                         kept = False
             elif kind == MUTUAL_DEFENCE:
                 kept = defence_support[choices[r, q, p]]
@@ -100,13 +107,12 @@ def obligation_block(pair_treaty, pair_kind, pair_p, pair_q, pair_breach, live, 
                      slot, sanction_code, banned_assist, banned_military, defence_support,
                      hostile, adj):
     """What triggered clauses add to the bound actors' dyadic utilities, into ``adj``
-    (R, S, N, A) (each replicate's part zeroed first, while it is in cache: a zeroed
-    allocation of the whole made fresh pages every month), ``slot`` (N,) each actor's
-    row in it: clause pairs in
-    order, and for each the additions in the order of the NumPy rule
-    (`sim.dynamics.obligations.obligation_utilities_reference`), each ``breach`` times 1 or
-    0 as its mask says, so that every element is the same sum in the same order. A
-    replicate's additions read its own fighting only."""
+    (R, S, N, A), ``slot`` (N,) each actor's row in it. Each replicate's part is zeroed
+    first, while it is in cache (a zeroed allocation of the whole made fresh pages every
+    month). Clause pairs go in order, and each adds in the order of the NumPy rule
+    (`sim.dynamics.obligations.obligation_utilities_reference`), ``breach`` times 1 or 0 as
+    its mask says, so that every element is the same sum in the same order. A replicate's
+    additions read its own fighting only."""
     n_rep, n, _ = war.shape
     n_act = adj.shape[3]
     for r in range(n_rep):
@@ -122,15 +128,16 @@ def obligation_block(pair_treaty, pair_kind, pair_p, pair_q, pair_breach, live, 
                 continue
             attacked = 0.0
             for a in range(n):
-                if war[r, a, p] > 0.0 and not parties[k, a]:
+                if _aggressor(war, r, a, p, parties, k):
                     attacked = 1.0
+                    break
             if kind in (NON_ASSISTANCE, NON_USE):
                 banned = banned_assist if kind == NON_ASSISTANCE else banned_military
                 for a in range(n_act):
                     if not banned[a]:
                         continue
                     for j in range(n):
-                        aggressor = 1.0 if war[r, j, p] > 0.0 and not parties[k, j] else 0.0
+                        aggressor = 1.0 if _aggressor(war, r, j, p, parties, k) else 0.0
                         adj[r, row, j, a] -= breach * aggressor
             elif kind == MUTUAL_DEFENCE:
                 for a in range(n_act):
