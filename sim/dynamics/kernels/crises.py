@@ -5,6 +5,7 @@ month with few replicates (a Sobol design's points)."""
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 #: Clause kinds as the kernel knows them (`CLAUSE_CODES` maps the treaty language's names).
@@ -115,6 +116,7 @@ def obligation_block(pair_treaty, pair_kind, pair_p, pair_q, pair_breach, live, 
     additions read its own fighting only."""
     n_rep, n, _ = war.shape
     n_act = adj.shape[3]
+    aggressor = np.empty(n)  # 1.0 where a strikes p and is no party of the treaty
     for r in range(n_rep):
         adj[r] = 0.0
         for col in range(pair_kind.shape[0]):
@@ -126,19 +128,23 @@ def obligation_block(pair_treaty, pair_kind, pair_p, pair_q, pair_breach, live, 
             if kind == NO_SANCTIONS:
                 adj[r, row, p, sanction_code] -= breach
                 continue
+            # Written with a branch, not as ``1.0 if _aggressor(...) else 0.0``: Numba
+            # compiled that form to vector code that ran the kernel 8 times slower on the
+            # benchmark machine (AVX-512; decision record 0020).
             attacked = 0.0
             for a in range(n):
-                if _aggressor(war, r, a, p, parties, k):
+                if war[r, a, p] > 0.0 and not parties[k, a]:
+                    aggressor[a] = 1.0
                     attacked = 1.0
-                    break
+                else:
+                    aggressor[a] = 0.0
             if kind in (NON_ASSISTANCE, NON_USE):
                 banned = banned_assist if kind == NON_ASSISTANCE else banned_military
                 for a in range(n_act):
                     if not banned[a]:
                         continue
                     for j in range(n):
-                        aggressor = 1.0 if _aggressor(war, r, j, p, parties, k) else 0.0
-                        adj[r, row, j, a] -= breach * aggressor
+                        adj[r, row, j, a] -= breach * aggressor[j]
             elif kind == MUTUAL_DEFENCE:
                 for a in range(n_act):
                     if defence_support[a]:
