@@ -205,12 +205,12 @@ def test_the_compiled_choice_is_the_documented_logit(name, months):
 def test_the_perceived_cross_pressure_is_the_reference_formula():
     """Actors perceive the cross-pressure driver's input, computed by the compiled drivers'
     code: equal to the reference formula on a real and a shaken state."""
-    from sim.dynamics.decisions import _cross_pressure
+    from sim.dynamics.decisions import perceive
     from sim.dynamics.drivers.cross_pressure import cross_pressure_matrix
 
-    _, state = _mid_run("baseline", 30)
+    world, state = _mid_run("baseline", 30)
     for s in (state, _shaken(state, np.random.default_rng(3))):
-        np.testing.assert_allclose(_cross_pressure(s), cross_pressure_matrix(s),
+        np.testing.assert_allclose(perceive(s, world)[0].cross, cross_pressure_matrix(s),
                                    rtol=RTOL, atol=ATOL)
 
 
@@ -337,7 +337,9 @@ def test_the_compiled_opening_equals_the_reference_formulas(name, months):
         np.testing.assert_array_equal(total, total_sanctions(s, world))
         np.testing.assert_array_equal(bite, sanctions_bite(total, secondary[None],
                                                            world.roster.power))
-        per = perceive(s, world, bite)
+        per, seen_total, seen_bite = perceive(s, world)
+        np.testing.assert_array_equal(seen_total, total)
+        np.testing.assert_array_equal(seen_bite, bite)
         seen = s.perceived
         value = np.clip(seen + world.p.trend_weight * (seen - s.previous_seen), -1.0, 1.0)
         attacked = (ordered_sum(s.war, axis=1) > 0).astype(np.float64)

@@ -1,5 +1,5 @@
-"""NumPy's own exp and tanh loops, called from compiled code, give NumPy's numbers to the
-last bit (`sim.core.ufunc_loops`): whatever the values (infinities, NaN, subnormals,
+"""NumPy's own exp, expm1 and tanh loops, called from compiled code, give NumPy's numbers to
+the last bit (`sim.core.ufunc_loops`): whatever the values (infinities, NaN, subnormals,
 overflow, -0.0), the length of the run and where it starts in memory (the vector loops'
 tails and alignment), and computed in place as well as into another array."""
 
@@ -39,7 +39,7 @@ def _hard_values(g: np.random.Generator, size: int) -> np.ndarray:
     return g.permutation(x)
 
 
-@pytest.mark.parametrize("ufunc", [np.exp, np.tanh])
+@pytest.mark.parametrize("ufunc", [np.exp, np.tanh, np.expm1])
 def test_the_loop_gives_numpys_bits_for_every_length_and_offset(ufunc):
     g = np.random.default_rng(17)
     rows = 67
@@ -60,7 +60,7 @@ def test_the_loop_gives_numpys_bits_for_every_length_and_offset(ufunc):
         assert (untouched == 7.0).all(), "the loop wrote outside its run"
 
 
-@pytest.mark.parametrize("ufunc", [np.exp, np.tanh])
+@pytest.mark.parametrize("ufunc", [np.exp, np.tanh, np.expm1])
 def test_the_loop_in_place_equals_numpy(ufunc):
     g = np.random.default_rng(5)
     x = _hard_values(g, 4000)

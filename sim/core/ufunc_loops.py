@@ -1,4 +1,4 @@
-"""NumPy's own inner loops of ``exp`` and ``tanh``, callable from compiled code.
+"""NumPy's own inner loops of ``exp``, ``expm1`` and ``tanh``, callable from compiled code.
 
 Why: the model's numbers are those of NumPy's vectorised ``exp`` and ``tanh``; the golden
 reference holds them to the last bit. The C library's scalar functions, which compiled

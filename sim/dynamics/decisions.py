@@ -40,42 +40,41 @@ class Perception:
     salience: np.ndarray  # (R, N, T) stake times intensity
 
 
-def perceive(state, world, sanctions_bite: np.ndarray) -> Perception:
-    """What actors see, given how hard sanctions press on each of them (R, N)."""
-    from sim.dynamics.kernels import perception_block
+def perceive(state, world) -> tuple[Perception, np.ndarray, np.ndarray]:
+    """What actors see at the start of the state's month, with the sanctions in force
+    (R, N, N) [imposer, target] and how hard they press on each actor (R, N), which the
+    drivers read too: one compiled pass a replicate (`sim.dynamics.kernels.opening_block`).
+
+    Actors see the relation without its noise share (``state.perceived``): noise stands for
+    what the model leaves out, and letting actors answer it would turn zero-mean shocks
+    into moves with lasting, one-sided effects. They project its trend, and they weigh
+    the gap between what their interests sustain (episodes included) and where it stands.
+    Cross-pressure is computed from ``state.alignment`` (the engine passes its structural
+    view, whose alignment is what is perceived).
+    """
+    from sim.dynamics.kernels import opening_block
 
     p = world.p
-    # Actors see the relation without its noise share: noise stands for what the model
-    # leaves out, and letting actors answer it would turn zero-mean shocks into moves
-    # with lasting, one-sided effects. They project its trend, and they weigh the gap
-    # between what their interests sustain (episodes included) and where it stands.
+    primary, secondary = world.sanctions_at(state.step)
     seen = state.perceived
     r, n, t = seen.shape[0], seen.shape[1], state.intensity.shape[1]
-    value, gap = np.empty_like(seen), np.empty_like(seen)
+    sanctions, bite = np.empty_like(state.sanctions_own), np.empty((r, n))
+    value, gap, cross = np.empty_like(seen), np.empty_like(seen), np.empty_like(seen)
     pressure, salience = np.empty((r, n)), np.empty((r, n, t))
-    perception_block(seen, state.previous_seen, state.target, state.episode_total, state.war,
-                     state.stake, state.intensity,
-                     np.ascontiguousarray(sanctions_bite, dtype=np.float64),
-                     float(p.trend_weight), value, gap, pressure, salience)
-    np.tanh(gap, out=gap)  # what interests sustain, bounded
-    np.subtract(gap, seen, out=gap)
-    return Perception(
-        step=state.step, value=value, gap=gap, last=state.last_dyadic,
-        cross=_cross_pressure(state), pressure=pressure,
+    opening_block(np.ascontiguousarray(primary, dtype=np.float64), state.sanctions_own,
+                  np.ascontiguousarray(secondary, dtype=np.float64), world.roster.power,
+                  state.alignment, seen, state.previous_seen, state.target,
+                  state.episode_total, state.war, state.stake, state.intensity,
+                  np.ascontiguousarray(state.interdependence), float(p.trend_weight),
+                  *loop_arguments(np.expm1), *loop_arguments(np.tanh), sanctions, bite,
+                  value, gap, pressure, salience, cross)
+    perception = Perception(
+        step=state.step, value=value, gap=gap, last=state.last_dyadic, cross=cross,
+        pressure=pressure,
         obligations=obligation_utilities(world.treaties, state.war, state.step),
         salience=salience,
     )
-
-
-def _cross_pressure(state) -> np.ndarray:
-    """(R, N, N) what each actor stands to lose with third parties by closing with each
-    partner: the cross-pressure driver's input (`sim.dynamics.drivers.cross_pressure`),
-    computed by the compiled drivers' own code."""
-    from sim.dynamics.kernels import cross_pressure_block
-
-    out = np.empty_like(state.alignment)
-    cross_pressure_block(state.alignment, np.ascontiguousarray(state.interdependence), out)
-    return out
+    return perception, sanctions, bite
 
 
 def dyadic_utilities(per: Perception, world, rows: np.ndarray) -> np.ndarray:

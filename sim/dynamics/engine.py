@@ -23,7 +23,7 @@ import numpy as np
 from sim.core import rng
 from sim.core.actions import DELIVERED
 from sim.core.ufunc_loops import loop_arguments
-from sim.dynamics.adjudication import apply_actions, delivered, sanctions_in_force
+from sim.dynamics.adjudication import apply_actions, delivered
 from sim.dynamics.decisions import Perception, choose, perceive
 from sim.dynamics.driver_block import driver_layout, driver_parameters
 from sim.dynamics.drivers import DRIVERS, TERMS, StepInputs
@@ -112,9 +112,8 @@ def open_month(state: State, world: World) -> MonthOpening:
                 hz.event.apply(state, world, rows, forced)
                 hz.event.add_impulses(state, world, rows)
                 fired.append((hz.event.label() + " [random]", rows))
-    sanctions, _, bite = sanctions_in_force(state, world)
-    return MonthOpening(perceive(structural_view(state), world, bite), forced, fired,
-                        sanctions, bite)
+    perception, sanctions, bite = perceive(structural_view(state), world)
+    return MonthOpening(perception, forced, fired, sanctions, bite)
 
 
 def apply_overrides(dyadic: np.ndarray, theatre: np.ndarray, forced: np.ndarray,

@@ -55,7 +55,7 @@ def habitual_moves(state, world) -> tuple[np.ndarray, np.ndarray]:
     """
     from sim.dynamics.decisions import dyadic_utilities, perceive
 
-    per = perceive(state, world, sanctions_in_force(state, world)[2])
+    per, _, _ = perceive(state, world)
     n = world.n
     n_act = len(DELIVERED)
     base = np.empty((n_act, n, n, n_act))  # by last move l

@@ -32,7 +32,7 @@ def _hostile(a):
 
 def cross_pressure_matrix(state) -> np.ndarray:
     """cp[r, i, j]: how much i stands to lose with its partners by closing with j (the
-    NumPy reference of the compiled `cross_pressure_block` actors perceive)."""
+    NumPy reference of the compiled `cross_pressure_of_replicate` actors perceive)."""
     a = state.alignment
     stake = clear_diagonal(_stake(state.interdependence, a, out=np.empty_like(a)))
     hostile = clear_diagonal(_hostile(a, out=np.empty_like(a)))

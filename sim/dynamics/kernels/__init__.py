@@ -33,11 +33,10 @@ _LOCATION = {
     "decide_block": "choice",
     "dyadic_utilities_kernel": "choice", "logit_draw": "choice", "logit_exponents": "choice",
     "theatre_utilities_kernel": "choice", "compute_drivers": "month_drivers",
-    "cross_pressure_block": "month_drivers",
     "sanctions_force": "drivers", "theatre_affinity": "drivers",
     "settle_month": "settle", "update_stocks": "stocks",
     "resolve_block": "month",
-    "perception_block": "perception", "sanctions_block": "perception",
+    "opening_block": "perception", "sanctions_block": "perception",
 }
 
 if TYPE_CHECKING:
@@ -50,8 +49,8 @@ if TYPE_CHECKING:
     )
     from sim.dynamics.kernels.drivers import sanctions_force, theatre_affinity
     from sim.dynamics.kernels.month import resolve_block
-    from sim.dynamics.kernels.month_drivers import compute_drivers, cross_pressure_block
-    from sim.dynamics.kernels.perception import perception_block, sanctions_block
+    from sim.dynamics.kernels.month_drivers import compute_drivers
+    from sim.dynamics.kernels.perception import opening_block, sanctions_block
     from sim.dynamics.kernels.settle import settle_month
     from sim.dynamics.kernels.stocks import update_stocks
 
@@ -69,12 +68,11 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "compute_drivers",
-    "cross_pressure_block",
     "decide_block",
     "dyadic_utilities_kernel",
     "logit_draw",
     "logit_exponents",
-    "perception_block",
+    "opening_block",
     "resolve_block",
     "sanctions_block",
     "sanctions_force",

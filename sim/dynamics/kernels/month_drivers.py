@@ -68,11 +68,12 @@ def _third_party_sum(x, y, out, work):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _cross_pressure(a, interdependence, stake, hostile, out, work):
+def cross_pressure_of_replicate(a, interdependence, stake, hostile, out, work):
     """out[i, j]: what i stands to lose with its partners by closing with j, sum over k of
     i's material stake in k (interdependence times the warm part of the relation) times k's
     hostility to j; ``stake`` and ``hostile`` are scratch (N, N), ``work`` that of
-    `_third_party_sum`."""
+    `_third_party_sum`. The driver's input, and what actors perceive of it
+    (`sim.dynamics.kernels.perception.opening_block`)."""
     n = a.shape[0]
     for i in range(n):
         for k in range(n):
@@ -83,18 +84,6 @@ def _cross_pressure(a, interdependence, stake, hostile, out, work):
                 stake[i, k] = interdependence[i, k] * max(0.0, a[i, k])
                 hostile[i, k] = max(0.0, -a[i, k])
     _third_party_sum(stake, hostile, out, work)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def cross_pressure_block(alignment, interdependence, out):
-    """The cross-pressure every actor perceives (R, N, N), for the decisions
-    (`sim.dynamics.decisions.perceive`): the same arithmetic as the driver's."""
-    n_rep, n, _ = alignment.shape
-    stake = np.empty((n, n))
-    hostile = np.empty((n, n))
-    work = np.empty((2, n))
-    for r in range(n_rep):
-        _cross_pressure(alignment[r], interdependence[r], stake, hostile, out[r], work)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -279,7 +268,7 @@ def drivers_of_replicate(r, slots, alignment, threat, anti_hegemony, war, distru
             o[i, i] = 0.0
     # --- cross-pressure: what i stands to lose with partners hostile to j
     if slots[7] >= 0:
-        _cross_pressure(a, interdependence[r], stake, hostile, cp, work)
+        cross_pressure_of_replicate(a, interdependence[r], stake, hostile, cp, work)
         o = out[slots[7]]
         for i in range(n):
             for j in range(n):
