@@ -134,15 +134,17 @@ def month_operations(n: int, t: int, *, guarantee: float = 0.0,
 
     Itemised (N^2 terms are per dyad cell, NT per actor-theatre cell):
 
-    - sanctions in force (dynamics/adjudication.py ``sanctions_in_force``,
-      drivers/sanctions_pressure.py ``sanctions_bite``): min(1, scheduled + own) 2,
+    - sanctions in force (kernels/perception.py ``opening_block``, the rules of
+      dynamics/adjudication.py ``sanctions_in_force`` and drivers/sanctions_pressure.py
+      ``sanctions_bite``): min(1, scheduled + own) 2,
       (primary + secondary) x power 2, sum over imposers 1: 5 N^2; 1 - exp via ``expm1``:
       N expm1.
-    - perception (dynamics/decisions.py ``perceive``): attacked (sum of war over attackers)
+    - perception (kernels/perception.py ``opening_block``, called by dynamics/decisions.py
+      ``perceive``): attacked (sum of war over attackers)
       1, trend-projected value clip(s + w (s - s_prev)) 5, tanh(target + episodes) 1,
       gap 1, cross-pressure inputs interdependence x max(0, a) 2 and max(0, -a) 1:
       11 N^2; salience TN; pressure clip(bite + attacked) 3N; N^2 tanh. Cross-pressure's
-      third-party sum (kernels/month_drivers.py ``cross_pressure_block``): N^3.
+      third-party sum (kernels/month_drivers.py ``cross_pressure_of_replicate``): N^3.
     - dyadic decisions (kernels/choice.py): ``_dyadic_menu`` 20 + (A_d - 1) switching costs
       = 26; ``_exponents`` lam U - max lam U, 3 A_d - 1 = 20; the uniform's float part
       (``_keyed_draws``) 2; ``_picks`` inverse CDF, 3 A_d - 1 = 20: 68 N^2; A_d N^2 exp
@@ -154,7 +156,8 @@ def month_operations(n: int, t: int, *, guarantee: float = 0.0,
     - theatre decisions (kernels/choice.py): ``_theatre_menu`` 15, ``_exponents``
       3 A_t - 1 = 14, uniform 2, ``_picks`` 3 A_t - 1 = 14: 45 NT; A_t NT exp;
       integer 12 NT + (A_t - 1) NT.
-    - stocks (kernels/stocks.py ``update_stocks``): per dyad warm and cold 4,
+    - stocks (kernels/stocks.py ``stocks_of_replicate``, in kernels/month.py
+      ``resolve_block``): per dyad warm and cold 4,
       interdependence step 9 and clip 2, own sanctions 5: 20 N^2; per actor-theatre
       engagement 4, intervention weight 1, push and calm 2: 7 NT; per theatre intensity 9
       and clip 2: 11 T; integer 9 N^2 (action code tests).
@@ -175,7 +178,8 @@ def month_operations(n: int, t: int, *, guarantee: float = 0.0,
     - move impulses (kernels/impulses.py ``move_impulses_of_replicate``; the rule of
       docs/ODD.md §7.13): 2 scaled impulses, 2 adds:
       4 N^2; integer N^2 (the test for a change of course).
-    - noise (core/rng.py ``normal``): N^2 uniforms, 2 N^2 flops, 10 N^2 integer; N^2 ndtri.
+    - noise (core/rng.py ``normal_row``, in kernels/month.py ``resolve_block``): N^2
+      uniforms, 2 N^2 flops, 10 N^2 integer; N^2 ndtri.
     - settlement (kernels/settle.py ``settle_replicate``, kernels/month.py ``finish_replicate``;
       without terms): the drivers' sum D = 11, target 3, adjustment 1, noise share 5, share
       updates 2, modelled part 2, latent step 4, episodes 5 per class (decay and impulse 2,
@@ -208,9 +212,10 @@ def month_operations(n: int, t: int, *, guarantee: float = 0.0,
     choice = "dynamics/kernels/choice.py decide_block"
     drivers = "dynamics/kernels/month_drivers.py drivers_of_replicate"
     parts = {
-        "sanctions_in_force": _part("dynamics/adjudication.py sanctions_in_force",
-                                    flops=5 * n2, expm1=n),
-        "perception": _part("dynamics/decisions.py perceive", flops=11 * n2 + nt + 3 * n,
+        "sanctions_in_force": _part("dynamics/kernels/perception.py opening_block "
+                                    "(sanctions)", flops=5 * n2, expm1=n),
+        "perception": _part("dynamics/kernels/perception.py opening_block (perception)",
+                            flops=11 * n2 + nt + 3 * n,
                             multiply_adds=n ** 3, tanh=n2),
         "dyadic_decisions": _part(
             choice, flops=(20 + (A_D - 1) + (3 * A_D - 1) + 2 + (3 * A_D - 1)) * n2,
@@ -220,7 +225,7 @@ def month_operations(n: int, t: int, *, guarantee: float = 0.0,
         "theatre_decisions": _part(
             choice, flops=(15 + (3 * A_T - 1) + 2 + (3 * A_T - 1)) * nt,
             integer_ops=(UNIFORM_INT_OPS + A_T - 1) * nt, exp=A_T * nt),
-        "stocks": _part("dynamics/kernels/stocks.py update_stocks",
+        "stocks": _part("dynamics/kernels/stocks.py stocks_of_replicate",
                         flops=20 * n2 + 7 * nt + 11 * t, integer_ops=9 * n2),
         "driver_common_threat": _part(f"{drivers} (common threat)", flops=12 * n2 + n,
                                       multiply_adds=n ** 3),
@@ -240,7 +245,7 @@ def month_operations(n: int, t: int, *, guarantee: float = 0.0,
                                flops=(1 + 1 + 1 + 5 + 2) * n2 + n),
         "move_impulses": _part("dynamics/kernels/impulses.py move_impulses_of_replicate",
                                flops=4 * n2, integer_ops=n2),
-        "noise": _part("core/rng.py normal", flops=2 * n2, integer_ops=UNIFORM_INT_OPS * n2,
+        "noise": _part("core/rng.py normal_row", flops=2 * n2, integer_ops=UNIFORM_INT_OPS * n2,
                        ndtri=n2),
         "settlement": _part("dynamics/kernels/settle.py settle_replicate; "
                             "kernels/month.py finish_replicate",

@@ -128,25 +128,58 @@ def test_a_shift_of_the_latent_level_decays_with_the_adjustment_half_life(world)
         assert got == pytest.approx(want, rel=TOLERANCE), (name, i, j, got)
 
 
+def _with_driver(monkeypatch, driver: Driver):
+    """The driver table with ``driver`` added (a modeller's module without compiled code),
+    and the baseline world rebuilt with it (its start split among D + 1 drivers)."""
+    import sim.dynamics.equilibrium
+    import sim.dynamics.state
+
+    table = (*DRIVERS, driver)
+    for module in (driver_block, drivers_pkg, engine, sim.dynamics.equilibrium):
+        monkeypatch.setattr(module, "DRIVERS", table)
+    driver_block.driver_layout.cache_clear()  # the compiled drivers' places among D + 1
+    monkeypatch.setattr(sim.dynamics.state, "n_shares", lambda: len(table) + 3)
+    monkeypatch.setattr(engine, "TERMS", (*drivers_pkg.TERMS, driver))
+    return build_world(load_scenario("baseline"))
+
+
 def test_a_driver_of_weight_zero_changes_nothing(world, monkeypatch):
     seeds = ensemble_seeds(5, 4)
     before = run_batched(world, seeds, keep_terms=False, months=24).alignment
     idle = Driver("idle", "a driver of weight 0", "test",
                   lambda state, w, x: 0.0 * state.interdependence)
-    with_idle = (*DRIVERS, idle)
-    for module in (driver_block, drivers_pkg, engine):
-        monkeypatch.setattr(module, "DRIVERS", with_idle)
-    driver_block.driver_layout.cache_clear()  # the compiled drivers' places among D + 1
-    import sim.dynamics.equilibrium
-    import sim.dynamics.state
-    monkeypatch.setattr(sim.dynamics.equilibrium, "DRIVERS", with_idle)
-    monkeypatch.setattr(sim.dynamics.state, "n_shares", lambda: len(with_idle) + 3)
-    monkeypatch.setattr(engine, "TERMS", (*drivers_pkg.TERMS, idle))
-    rebuilt = build_world(load_scenario("baseline"))  # its start split among D + 1 drivers
+    rebuilt = _with_driver(monkeypatch, idle)
     after = run_batched(rebuilt, seeds, keep_terms=False, months=24).alignment
     monkeypatch.undo()
     driver_block.driver_layout.cache_clear()
     assert np.array_equal(before, after)
+
+
+def test_a_driver_without_compiled_code_reads_the_stocks_the_month_moved(monkeypatch):
+    """The month's adjudication moves the stocks before the drivers read them, for a driver
+    computed by its NumPy force as for the compiled ones (`adjudicate_block` runs first
+    then): what the force reads is the state's stocks after the month."""
+    read = []
+
+    def probe(state, w, inputs):
+        read.append((state.interdependence.copy(), state.intensity.copy(),
+                     state.sanctions_own.copy()))
+        return 0.0 * state.interdependence
+
+    rebuilt = _with_driver(monkeypatch, Driver("probe", "reads the stocks", "test", probe))
+    try:
+        state = initial_state(rebuilt, ensemble_seeds(9, 3))
+        for _ in range(3):
+            before = state.interdependence.copy()
+            engine.advance(state, rebuilt, keep_terms=False)
+            inter, intensity, own = read[-1]
+            assert np.array_equal(inter, state.interdependence)
+            assert np.array_equal(intensity, state.intensity)
+            assert np.array_equal(own, state.sanctions_own)
+            assert not np.array_equal(inter, before)  # the month did move them
+    finally:
+        monkeypatch.undo()
+        driver_block.driver_layout.cache_clear()
 
 
 @pytest.mark.parametrize(("name", "field", "weight"), [

@@ -128,14 +128,21 @@ def uniform(seeds: np.ndarray, step: int, stream: int, shape: tuple[int, ...]) -
     return out.reshape((len(seeds), *shape))
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def normal_row(key, work, out):
+    """out[c] = the inverse normal of the c-th uniform of the replicate keyed ``key``
+    (`_uniform_row`, then `inverse_normal_row`); ``work`` is scratch for the uniforms, as
+    long as ``out``. The month's resolution draws each replicate's noise with it
+    (`sim.dynamics.kernels.month.resolve_block`)."""
+    _uniform_row(key, work)
+    inverse_normal_row(work, out)
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _normal_kernel(keys, out, work):
-    """out[r, c] = the inverse normal of the c-th uniform of the replicate keyed
-    ``keys[r]`` (`_uniform_row`, then `inverse_normal_row`); ``work`` is one
-    row of scratch for the uniforms."""
+    """out[r] = `normal_row` of the replicate keyed ``keys[r]``."""
     for r in range(out.shape[0]):
-        _uniform_row(keys[r], work)
-        inverse_normal_row(work, out[r])
+        normal_row(keys[r], work, out[r])
 
 
 def normal(seeds: np.ndarray, step: int, stream: int, shape: tuple[int, ...]) -> np.ndarray:

@@ -43,8 +43,42 @@ def sanctions_in_force(state, world) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return sanctions, secondary, bite(load)
 
 
+def adjudication_arguments(state, world, dyadic: np.ndarray, theatre: np.ndarray,
+                           moved: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                           verdicts: np.ndarray, noise: np.ndarray) -> tuple:
+    """What the compiled adjudication reads and writes, in the order of
+    `sim.dynamics.kernels.month.adjudicate_replicate`: the stocks and their rules
+    (`apply_actions`; ``moved`` receives the new interdependence, own sanctions,
+    engagement and intensity), the treaty crises (`sim.dynamics.obligations.judge_crises`;
+    ``verdicts`` receives the verdicts, whose impulses go into the state's pending
+    episodes) and the month's noise keys (``noise`` receives the draws)."""
+    from sim.core import rng
+    from sim.core.actions import Dyadic
+    from sim.dynamics.episodes import TREATY
+    from sim.dynamics.obligations import ACTION_MASKS
+
+    p, ct = world.p, world.treaties
+    return (dyadic, theatre, state.interdependence, state.interdependence_base,
+            state.sanctions_own, state.engagement, state.intensity, state.intensity_base,
+            np.ascontiguousarray(state.stake), world.roster.power, ENGAGEMENT_TARGET,
+            *_stock_rates(p), *moved, *ct.pair_arrays(), ct.in_force(state.step),
+            ct.parties, state.war, float(p.treaty_reliability), int(Dyadic.SANCTION),
+            *ACTION_MASKS, state.crisis_months, state.crisis_kept, verdicts, state.pending,
+            TREATY, float(p.impulse_treaty_verdict),
+            rng.keys(state.seeds, state.step, rng.Stream.NOISE), noise)
+
+
+def _stock_rates(p) -> tuple[float, ...]:
+    """The stocks' rules' rates, in the compiled kernel's order."""
+    return (float(p.interdependence_reversion), float(p.interdependence_step),
+            float(p.sanctions_endogenous_decay), float(p.sanctions_endogenous_step),
+            float(p.engagement_rate), float(p.theatre_reversion), float(p.theatre_escalation))
+
+
 def apply_actions(state, world, dyadic: np.ndarray, theatre: np.ndarray) -> None:
-    """Update the state's stocks from this month's actions."""
+    """Update the state's stocks from this month's actions: the NumPy-driven reference of
+    the month's compiled adjudication (`adjudication_arguments`), which calls the same
+    per-replicate kernel."""
     p, ro = world.p, world.roster
 
     new_inter = np.empty_like(state.interdependence)

@@ -23,7 +23,7 @@ import numpy as np
 from sim.core import rng
 from sim.core.actions import DELIVERED
 from sim.core.ufunc_loops import loop_arguments
-from sim.dynamics.adjudication import apply_actions, delivered
+from sim.dynamics.adjudication import adjudication_arguments, delivered
 from sim.dynamics.decisions import Perception, choose, perceive
 from sim.dynamics.driver_block import driver_layout, driver_parameters
 from sim.dynamics.drivers import DRIVERS, TERMS, StepInputs
@@ -32,14 +32,12 @@ from sim.dynamics.episodes import (
     DIPLOMACY,
     MOVE_CLASS,
     SANCTIONS_CLASS,
-    TREATY,
     VIOLENCE,
     decay_factors,
     move_impulse_table,
 )
-from sim.dynamics.kernels import resolve_block
+from sim.dynamics.kernels import adjudicate_block, resolve_block
 from sim.dynamics.kernels.codes import ARMS
-from sim.dynamics.obligations import judge_crises
 from sim.dynamics.state import State
 from sim.dynamics.world import World
 
@@ -212,25 +210,29 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
     if state.shares.shape[1] != len(DRIVERS) + 3:  # the compiled settlement trusts it
         raise ValueError(f"the state holds {state.shares.shape[1]} shares for "
                          f"{len(DRIVERS)} drivers; it was made for another driver set")
-    apply_actions(state, world, dyadic, theatre)
-    verdicts = judge_crises(world.treaties, state, dyadic, step, float(p.treaty_reliability))
-    if verdicts.any():
-        state.pending[:, TREATY] += p.impulse_treaty_verdict * verdicts
     a = state.alignment
+    moved = (np.empty_like(state.interdependence), np.empty_like(state.sanctions_own),
+             np.empty_like(state.engagement), np.empty_like(state.intensity))
+    verdicts, noise = np.empty_like(a), np.empty_like(a)
+    adjudication = adjudication_arguments(state, world, dyadic, theatre, moved, verdicts,
+                                          noise)
     given = np.empty_like(a)  # what each delivered, filled by the compiled resolution
     inputs = driver_inputs(world, step, given, opening.sanctions, opening.sanctions_bite)
     slots, others = driver_layout()
     extra = _NO_EXTRA
-    if others:  # drivers without compiled code: their NumPy forces, in their places
+    if others:  # drivers without compiled code: their NumPy forces, in their places, read
+        # the stocks the adjudication moved, so it comes first here
+        adjudicate_block(adjudication)
+        _stocks_moved(state, moved)
         given[...] = delivered(dyadic)
         view = structural_view(state)
         extra = np.stack([np.broadcast_to(DRIVERS[k].force(view, world, inputs),
                                           state.alignment.shape) for k in others])
-    noise = rng.normal(state.seeds, step, rng.Stream.NOISE, (world.n, world.n))
     shape = (a.shape[0], len(TERMS), world.n, world.n) if keep_terms else (0, 0, 0, 0)
     terms = np.empty(shape)
     new_alignment, trend, target = np.empty_like(a), np.empty_like(a), np.empty_like(a)
     seen, total, new_distrust = np.empty_like(a), np.empty_like(a), np.empty_like(a)
+    inter, _, engagement, intensity = moved
     resolve_block(
         dyadic, state.last_dyadic, DELIVERED, float(p.repeat_share),
         world.derived("move_impulse_table", lambda: move_impulse_table(p)),
@@ -238,14 +240,16 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
         float(p.impulse_strike_attacker), float(p.impulse_arms_withheld), VIOLENCE,
         ARMS_CLASS, len(DRIVERS), slots, extra, _driver_indices(others),
         state.perceived, state.threat, state.anti_hegemony, state.distrust,
-        state.interdependence, state.balance, state.intensity, state.engagement,
+        inter, state.balance, intensity, engagement,
         state.position, inputs.sanctions, inputs.sanctions_bite,
         *driver_parameters(world, inputs), state.shares, state.latent,
         state.memory, state.episodes, state.pending, a, noise, world.kappa,
         float(p.memory_weight), world.memory_rate,
         world.derived("decay_factors", lambda: decay_factors(p)), float(p.noise_sd),
         keep_terms, terms, new_alignment, trend, target, seen, total, given,
-        *loop_arguments(np.tanh), verdicts, float(p.distrust_learning), new_distrust)
+        *loop_arguments(np.tanh), verdicts, float(p.distrust_learning), new_distrust,
+        not others, adjudication)
+    _stocks_moved(state, moved)
     state.last_dyadic = dyadic.copy()
     state.distrust = new_distrust
     state.target = target
@@ -258,6 +262,12 @@ def resolve_month(state: State, world: World, opening: MonthOpening, dyadic: np.
     return MonthResult(step=step, dyadic=dyadic, theatre=theatre,
                        terms=terms if keep_terms else None, alignment=new_alignment.copy(),
                        fired=opening.fired, clipped=np.zeros(a.shape[0], dtype=np.bool_))
+
+
+def _stocks_moved(state: State, moved: tuple[np.ndarray, ...]) -> None:
+    """The state takes the stocks the month's adjudication moved (interdependence, own
+    sanctions, engagement, intensity)."""
+    state.interdependence, state.sanctions_own, state.engagement, state.intensity = moved
 
 
 def advance(state: State, world: World, overrides: Overrides | None = None,

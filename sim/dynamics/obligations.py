@@ -163,7 +163,7 @@ def obligation_utilities(ct: CompiledTreaties, war: np.ndarray,
     slot, bound = _slots(ct, live)
     adj = np.empty((war.shape[0], bound, war.shape[1], len(Dyadic)))
     obligation_block(treaty, kind, p, q, breach, live, ct.parties, war, slot,
-                     int(Dyadic.SANCTION), *_ACTION_MASKS, adj)
+                     int(Dyadic.SANCTION), *ACTION_MASKS, adj)
     return Obligations(slot, adj)
 
 
@@ -261,7 +261,7 @@ def judge_crises(ct: CompiledTreaties, state, choices: np.ndarray, step: int,
     arrays = ct.pair_arrays()
     judge_block(*arrays, ct.in_force(step), ct.parties, state.war,
                 np.ascontiguousarray(choices, dtype=np.int8), float(reliability),
-                int(Dyadic.SANCTION), *_ACTION_MASKS, state.crisis_months, state.crisis_kept,
+                int(Dyadic.SANCTION), *ACTION_MASKS, state.crisis_months, state.crisis_kept,
                 out)
     return out
 
@@ -273,7 +273,7 @@ def _mask(actions) -> np.ndarray:
 
 
 #: The actions each kind of clause bans or asks for, as masks over the dyadic menu.
-_ACTION_MASKS = (_mask(ASSISTANCE), _mask(MILITARY_ASSISTANCE), _mask(DEFENCE_SUPPORT),
+ACTION_MASKS = (_mask(ASSISTANCE), _mask(MILITARY_ASSISTANCE), _mask(DEFENCE_SUPPORT),
                  _mask(HOSTILE))
 
 

@@ -35,7 +35,7 @@ _LOCATION = {
     "theatre_utilities_kernel": "choice", "compute_drivers": "month_drivers",
     "sanctions_force": "drivers", "theatre_affinity": "drivers",
     "settle_month": "settle", "update_stocks": "stocks",
-    "resolve_block": "month",
+    "resolve_block": "month", "adjudicate_block": "month",
     "opening_block": "perception", "sanctions_block": "perception",
 }
 
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
         theatre_utilities_kernel,
     )
     from sim.dynamics.kernels.drivers import sanctions_force, theatre_affinity
-    from sim.dynamics.kernels.month import resolve_block
+    from sim.dynamics.kernels.month import adjudicate_block, resolve_block
     from sim.dynamics.kernels.month_drivers import compute_drivers
     from sim.dynamics.kernels.perception import opening_block, sanctions_block
     from sim.dynamics.kernels.settle import settle_month
@@ -67,6 +67,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "adjudicate_block",
     "compute_drivers",
     "decide_block",
     "dyadic_utilities_kernel",

@@ -39,48 +39,61 @@ def judge_block(pair_treaty, pair_kind, pair_p, pair_q, pair_breach, pair_fulfil
     """Count this month's conduct into each open crisis, judge the crises that ended, and add
     the verdicts to ``out`` (R, N, N), ``[r, p, q]`` p's verdict on q, clause pairs in
     order. ``live`` (K,) which treaties are in force; the action masks (A,) say which
-    actions each clause bans or asks for."""
-    n_rep, n, _ = war.shape
-    for r in range(n_rep):
-        for col in range(pair_kind.shape[0]):
-            k, kind = pair_treaty[col], pair_kind[col]
-            p, q = pair_p[col], pair_q[col]
-            months = crisis_months[r, col]
-            if not live[k]:  # a treaty that lapses in a crisis: judged on its months in force
-                if months > 0.0:
-                    out[r, p, q] += _verdict(crisis_kept[r, col], months, reliability,
-                                             pair_breach[col], pair_fulfil[col])
-                    crisis_months[r, col] = 0.0
-                    crisis_kept[r, col] = 0.0
-                continue
-            if kind == NO_SANCTIONS:
-                out[r, p, q] -= pair_breach[col] * (1.0 if choices[r, q, p] == sanction_code
-                                                    else 0.0)
-                continue
-            attacked = False
-            for a in range(n):
-                if _aggressor(war, r, a, p, parties, k):
-                    attacked = True
-                    break
-            if not attacked:
-                if months > 0.0:  # the crisis is over: judged once
-                    out[r, p, q] += _verdict(crisis_kept[r, col], months, reliability,
-                                             pair_breach[col], pair_fulfil[col])
-                    crisis_months[r, col] = 0.0
-                    crisis_kept[r, col] = 0.0
-                continue
-            if kind in (NON_ASSISTANCE, NON_USE):
-                banned = banned_assist if kind == NON_ASSISTANCE else banned_military
-                kept = True
-                for j in range(n):
-                    if _aggressor(war, r, j, p, parties, k) and banned[choices[r, q, j]]:
-                        kept = False
-            elif kind == MUTUAL_DEFENCE:
-                kept = defence_support[choices[r, q, p]]
-            else:  # consultation: no hostile move on the partner
-                kept = not hostile[choices[r, q, p]]
-            crisis_months[r, col] = months + 1.0
-            crisis_kept[r, col] = crisis_kept[r, col] + (1.0 if kept else 0.0)
+    actions each clause bans or asks for. `judge_of_replicate` for every replicate."""
+    for r in range(war.shape[0]):
+        judge_of_replicate(r, pair_treaty, pair_kind, pair_p, pair_q, pair_breach,
+                           pair_fulfil, live, parties, war, choices, reliability,
+                           sanction_code, banned_assist, banned_military, defence_support,
+                           hostile, crisis_months, crisis_kept, out)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def judge_of_replicate(r, pair_treaty, pair_kind, pair_p, pair_q, pair_breach, pair_fulfil,
+                       live, parties, war, choices, reliability, sanction_code, banned_assist,
+                       banned_military, defence_support, hostile, crisis_months, crisis_kept,
+                       out):
+    """Replicate r's crises (`judge_block`); the month's resolution
+    (`sim.dynamics.kernels.month.resolve_block`) calls it while the replicate is in cache."""
+    n = war.shape[1]
+    for col in range(pair_kind.shape[0]):
+        k, kind = pair_treaty[col], pair_kind[col]
+        p, q = pair_p[col], pair_q[col]
+        months = crisis_months[r, col]
+        if not live[k]:  # a treaty that lapses in a crisis: judged on its months in force
+            if months > 0.0:
+                out[r, p, q] += _verdict(crisis_kept[r, col], months, reliability,
+                                         pair_breach[col], pair_fulfil[col])
+                crisis_months[r, col] = 0.0
+                crisis_kept[r, col] = 0.0
+            continue
+        if kind == NO_SANCTIONS:
+            out[r, p, q] -= pair_breach[col] * (1.0 if choices[r, q, p] == sanction_code
+                                                else 0.0)
+            continue
+        attacked = False
+        for a in range(n):
+            if _aggressor(war, r, a, p, parties, k):
+                attacked = True
+                break
+        if not attacked:
+            if months > 0.0:  # the crisis is over: judged once
+                out[r, p, q] += _verdict(crisis_kept[r, col], months, reliability,
+                                         pair_breach[col], pair_fulfil[col])
+                crisis_months[r, col] = 0.0
+                crisis_kept[r, col] = 0.0
+            continue
+        if kind in (NON_ASSISTANCE, NON_USE):
+            banned = banned_assist if kind == NON_ASSISTANCE else banned_military
+            kept = True
+            for j in range(n):
+                if _aggressor(war, r, j, p, parties, k) and banned[choices[r, q, j]]:
+                    kept = False
+        elif kind == MUTUAL_DEFENCE:
+            kept = defence_support[choices[r, q, p]]
+        else:  # consultation: no hostile move on the partner
+            kept = not hostile[choices[r, q, p]]
+        crisis_months[r, col] = months + 1.0
+        crisis_kept[r, col] = crisis_kept[r, col] + (1.0 if kept else 0.0)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -1,5 +1,6 @@
-"""The compiled resolution of a month: for each replicate in turn, what it delivered, the
-episodes of its moves and fighting, every driver's contribution, the settlement of its
+"""The compiled resolution of a month: for each replicate in turn, its adjudication (the
+stocks its actions move, its treaty crises judged, its noise drawn), what it delivered,
+the episodes of its moves and fighting, every driver's contribution, the settlement of its
 relations, their bounding by ``tanh`` and the month's end (the change of alignment and its
 terms, distrust, the war clock), while the replicate's arrays are in the processor's
 cache.
@@ -10,12 +11,13 @@ drivers' contributions alone were an (R, D, N, N) array written and read back. H
 live in a (D, N, N) scratch for the replicate being settled.
 
 The arithmetic is that of the per-replicate functions it calls, the same functions the
-batch-wide kernels loop over (`sim.dynamics.kernels.month_drivers.drivers_of_replicate`,
+batch-wide kernels loop over (`sim.dynamics.kernels.stocks.stocks_of_replicate`,
+`sim.dynamics.kernels.crises.judge_of_replicate`, `sim.core.rng.normal_row`,
+`sim.dynamics.kernels.month_drivers.drivers_of_replicate`,
 `sim.dynamics.kernels.settle.settle_replicate`, `sim.dynamics.kernels.impulses`): one
 implementation. ``tanh`` is NumPy's own vectorised loop, called on the replicate's rows
-(`sim.core.ufunc_loops`: the same bits as ``np.tanh``). What stays outside: the normal
-draws (`sim.core.rng.normal`, its own compiled pass), and what Python objects decide
-(events, treaty crises).
+(`sim.core.ufunc_loops`: the same bits as ``np.tanh``). What stays outside: the month's
+events, which Python objects apply before the opening.
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.core.rng import normal_row
 from sim.core.ufunc_loops import apply_loop
+from sim.dynamics.kernels.crises import judge_of_replicate
 from sim.dynamics.kernels.impulses import move_impulses_of_replicate, war_impulses_of_replicate
 from sim.dynamics.kernels.month_drivers import SCRATCH, driver_setup, drivers_of_replicate
 from sim.dynamics.kernels.settle import SETTLE_SCRATCH, finish_cell, settle_replicate
+from sim.dynamics.kernels.stocks import stocks_of_replicate
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -40,9 +45,15 @@ def resolve_block(dyadic, last, delivered_scale, repeat_share, move_table, move_
                   episodes, pending, alignment, noise, kappa, memory_weight, memory_rate,
                   decay, noise_sd, keep_terms, terms, new_alignment, trend, target, seen_out,
                   episode_total, given, tanh_loop, tanh_data, verdicts, distrust_learning,
-                  new_distrust):
-    """One month's resolution of every replicate, after adjudication moved the stocks:
+                  new_distrust, adjudicate, adjudication):
+    """One month's resolution of every replicate:
 
+    0. when ``adjudicate``, its adjudication (`adjudicate_replicate`, whose arguments after
+       the scratch are the tuple ``adjudication``): the stocks its actions move (into the
+       ``interdependence``, ``engagement`` and ``intensity`` the drivers read), its treaty
+       crises judged (``verdicts``, and their impulses into ``pending``) and its ``noise``;
+       otherwise `adjudicate_block` did all that before (drivers without compiled code
+       read the stocks it moved);
     1. ``given`` (R, N, N): what i delivered to j (``delivered_scale`` of its action, 0 on
        the diagonal);
     2. the impulses of its moves against ``last`` month's, and of its fighting, into
@@ -65,8 +76,11 @@ def resolve_block(dyadic, last, delivered_scale, repeat_share, move_table, move_
     settle_scratch = np.empty((SETTLE_SCRATCH, n, n))
     contributions = np.zeros((n_drv, n, n))
     words = np.empty(5, dtype=np.int64)
+    uniforms = np.empty(n * n)
     nn = n * n
     for r in range(n_rep):
+        if adjudicate:
+            adjudicate_replicate(r, uniforms, *adjudication)
         for i in range(n):
             for j in range(n):
                 given[r, i, j] = 0.0 if i == j else delivered_scale[dyadic[r, i, j]]
@@ -115,3 +129,53 @@ def finish_replicate(r, alignment, new_alignment, keep_terms, terms, trend, dist
                                                     - 0.25 * max(0.0, evidence) * old)
                 new_distrust[r, i, j] = min(max(learnt, 0.0), 1.0)
             war[r, i, j] = max(0.0, war[r, i, j] - 1.0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def adjudicate_replicate(r, uniforms, dyadic, theatre, interdependence, interdependence_base,
+                         sanctions_own, engagement, intensity, intensity_base, stake, power,
+                         engagement_target, reversion, inter_step, sanction_decay,
+                         sanction_step, engagement_rate, theatre_reversion, escalation,
+                         new_inter, new_own, new_engagement, new_intensity, pair_treaty,
+                         pair_kind, pair_p, pair_q, pair_breach, pair_fulfil, live, parties,
+                         war, reliability, sanction_code, banned_assist, banned_military,
+                         defence_support, hostile, crisis_months, crisis_kept, verdicts,
+                         pending, treaty_class, verdict_impulse, noise_keys, noise):
+    """Replicate r's adjudication, the White cell's part of its month: the stocks its
+    actions move (`sim.dynamics.kernels.stocks.stocks_of_replicate`), its treaty crises
+    counted and judged (`sim.dynamics.kernels.crises.judge_of_replicate`) with the
+    verdicts' impulses added to ``pending`` class ``treaty_class``, and its month's noise
+    (`sim.core.rng.normal_row`, keyed ``noise_keys[r]``; ``uniforms`` is scratch of N^2).
+    The rules are `sim.dynamics.adjudication.apply_actions`'s and
+    `sim.dynamics.obligations.judge_crises`'s."""
+    n = dyadic.shape[1]
+    stocks_of_replicate(r, dyadic, theatre, interdependence, interdependence_base,
+                        sanctions_own, engagement, intensity, intensity_base, stake, power,
+                        engagement_target, reversion, inter_step, sanction_decay,
+                        sanction_step, engagement_rate, theatre_reversion, escalation,
+                        new_inter, new_own, new_engagement, new_intensity)
+    for i in range(n):
+        for j in range(n):
+            verdicts[r, i, j] = 0.0
+    judge_of_replicate(r, pair_treaty, pair_kind, pair_p, pair_q, pair_breach, pair_fulfil,
+                       live, parties, war, dyadic, reliability, sanction_code, banned_assist,
+                       banned_military, defence_support, hostile, crisis_months, crisis_kept,
+                       verdicts)
+    for i in range(n):
+        for j in range(n):
+            v = verdicts[r, i, j]
+            if v != 0.0:  # nothing judged adds nothing
+                pending[r, treaty_class, i, j] += verdict_impulse * v
+    normal_row(noise_keys[r], uniforms, noise[r].reshape(n * n))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def adjudicate_block(adjudication):
+    """`adjudicate_replicate` for every replicate, ``adjudication`` its arguments after the
+    scratch: the month's adjudication on its own, for a driver set with drivers that have
+    no compiled code (their NumPy forces read the stocks it moved, before `resolve_block`
+    settles the month without adjudicating)."""
+    dyadic = adjudication[0]
+    uniforms = np.empty(dyadic.shape[1] * dyadic.shape[1])
+    for r in range(dyadic.shape[0]):
+        adjudicate_replicate(r, uniforms, *adjudication)
