@@ -9,17 +9,17 @@ The rules the kernels keep, so that speed never changes a number:
   (tests/test_kernels.py holds those formulas and checks the kernels to the last bit;
   tests/test_month_kernels.py checks the compiled drivers against the drivers' NumPy
   forces, whose third-party sums are BLAS matmuls, to a few units in the last place).
-  Third-party sums run in increasing index order, skipping zero terms. `exp` and `tanh`
-  are NumPy's vectorised ones (several times faster than the C library's scalar ones):
-  called inside the decisions' and the resolution's kernels through NumPy's own loops
-  (`sim.core.ufunc_loops`, decision record 0019), elsewhere as NumPy passes between
-  compiled ones (decision record 0013); the noise's inverse normal is compiled and gives
-  SciPy's `ndtri` bit for bit (`sim.core.inverse_normal`, decision record 0018).
+  Third-party sums run in increasing index order, skipping zero terms. `exp`, `expm1`
+  and `tanh` are NumPy's vectorised ones (several times faster than the C library's
+  scalar ones), called inside the opening's, the decisions' and the resolution's kernels
+  through NumPy's own loops (`sim.core.ufunc_loops`, decision records 0019 and 0020); the
+  noise's inverse normal is compiled and gives SciPy's `ndtri` bit for bit
+  (`sim.core.inverse_normal`, decision record 0018).
 - **Each cell alone**: no reduction across replicates, so a replicate's result does not
   depend on its batch (tests/test_determinism.py).
-- **A replicate at a time**: the month's passes (`month.resolve_block`,
-  `choice.decide_block`) finish one replicate's work before the next, so its arrays stay
-  in cache.
+- **A replicate at a time**: the month's three passes (`perception.opening_block`,
+  `choice.decide_block`, `month.resolve_block`) finish one replicate's work before the
+  next, so its arrays stay in cache.
 - **nogil**: they release the GIL, so threads overlap them (`sim.runs.cone`,
   `sim.runs.ensemble.run_batched`).
 """
