@@ -401,3 +401,21 @@ def test_compiled_obligations_equal_the_reference(name):
         advance(state, world, keep_terms=False)
     if name != "baseline":  # the wars trigger clauses: the comparison covered them
         assert bound > 0
+
+
+@pytest.mark.parametrize("keep_terms", [False, True])
+def test_every_share_stays_zero_towards_oneself(keep_terms):
+    """The settlement writes the diagonal of the drivers' and the memory's shares only when
+    terms are kept (they move only then); with or without terms, through months of war and
+    White's adjustments, every share of a relation towards oneself stays exactly +0.0."""
+    from sim.dynamics.state import set_alignment
+
+    world = build_world(load_scenario("israel_iran_war_mutual_defence"))
+    state = initial_state(world, np.arange(1, 5, dtype=np.uint64))
+    n = world.n
+    for month in range(18):
+        if month == 6:
+            set_alignment(state, [0, 2], 1, 3, 0.4)
+        advance(state, world, keep_terms=keep_terms)
+        diagonal = state.shares[:, :, np.arange(n), np.arange(n)]
+        assert (diagonal == 0.0).all() and not np.signbit(diagonal).any(), month

@@ -208,8 +208,15 @@ def settle_replicate(r, contributions, shares, latent, memory, episodes, pending
     for i in range(n):  # towards oneself: nothing moves, and tanh(+inf) is exactly 1
         latent[r, i, i] = 0.0
         memory[r, i, i] = 0.0
-        for k in range(n_drv + 3):
-            shares[r, k, i, i] = 0.0
+        shares[r, s_adj, i, i] = 0.0
+        shares[r, s_noise, i, i] = 0.0
+        if keep_terms:
+            # The drivers' and the memory's shares are written only when terms are kept.
+            # Otherwise their diagonal is still the zero a month with terms, or the
+            # start, left there. Writing it again would bring 11 x 16 of their cache lines
+            # in from memory (a third of the settlement's time, 2026-11-29).
+            for k in range(n_drv + 1):
+                shares[r, k, i, i] = 0.0
         for e_c in range(n_cls):
             episodes[r, e_c, i, i] = 0.0
         new_alignment[r, i, i] = np.inf
