@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.actions import DELIVERED, ENGAGEMENT_TARGET
+from sim.core import rng
+from sim.core.actions import DELIVERED, ENGAGEMENT_TARGET, Dyadic
 from sim.dynamics.drivers._common import clear_diagonal, zero_diagonal
 from sim.dynamics.drivers.sanctions_pressure import bite
+from sim.dynamics.episodes import TREATY
 from sim.dynamics.kernels import update_stocks
 from sim.dynamics.kernels.lazy import lazy_vectorize
+from sim.dynamics.obligations import ACTION_MASKS
 
 
 def delivered(dyadic: np.ndarray) -> np.ndarray:
@@ -52,34 +55,31 @@ def adjudication_arguments(state, world, dyadic: np.ndarray, theatre: np.ndarray
     engagement and intensity), the treaty crises (`sim.dynamics.obligations.judge_crises`;
     ``verdicts`` receives the verdicts, whose impulses go into the state's pending
     episodes) and the month's noise keys (``noise`` receives the draws)."""
-    from sim.core import rng
-    from sim.core.actions import Dyadic
-    from sim.dynamics.episodes import TREATY
-    from sim.dynamics.obligations import ACTION_MASKS
-
     p, ct = world.p, world.treaties
     return (dyadic, theatre, state.interdependence, state.interdependence_base,
             state.sanctions_own, state.engagement, state.intensity, state.intensity_base,
             np.ascontiguousarray(state.stake), world.roster.power, ENGAGEMENT_TARGET,
-            *_stock_rates(p), *moved, *ct.pair_arrays(), ct.in_force(state.step),
+            *_stock_rates(world), *moved, *ct.pair_arrays(), ct.in_force(state.step),
             ct.parties, state.war, float(p.treaty_reliability), int(Dyadic.SANCTION),
             *ACTION_MASKS, state.crisis_months, state.crisis_kept, verdicts, state.pending,
             TREATY, float(p.impulse_treaty_verdict),
             rng.keys(state.seeds, state.step, rng.Stream.NOISE), noise)
 
 
-def _stock_rates(p) -> tuple[float, ...]:
-    """The stocks' rules' rates, in the compiled kernel's order."""
-    return (float(p.interdependence_reversion), float(p.interdependence_step),
-            float(p.sanctions_endogenous_decay), float(p.sanctions_endogenous_step),
-            float(p.engagement_rate), float(p.theatre_reversion), float(p.theatre_escalation))
+def _stock_rates(world) -> tuple[float, ...]:
+    """The stocks' rules' rates, in the compiled kernel's order (made once per world)."""
+    p = world.p
+    return world.derived("stock_rates", lambda: (
+        float(p.interdependence_reversion), float(p.interdependence_step),
+        float(p.sanctions_endogenous_decay), float(p.sanctions_endogenous_step),
+        float(p.engagement_rate), float(p.theatre_reversion), float(p.theatre_escalation)))
 
 
 def apply_actions(state, world, dyadic: np.ndarray, theatre: np.ndarray) -> None:
     """Update the state's stocks from this month's actions: the NumPy-driven reference of
     the month's compiled adjudication (`adjudication_arguments`), which calls the same
     per-replicate kernel."""
-    p, ro = world.p, world.roster
+    ro = world.roster
 
     new_inter = np.empty_like(state.interdependence)
     new_own = np.empty_like(state.sanctions_own)
@@ -94,12 +94,8 @@ def apply_actions(state, world, dyadic: np.ndarray, theatre: np.ndarray) -> None
     update_stocks(dyadic, theatre, state.interdependence, state.interdependence_base,
                   state.sanctions_own, state.engagement, state.intensity,
                   state.intensity_base, np.ascontiguousarray(state.stake), ro.power,
-                  ENGAGEMENT_TARGET,
-                  float(p.interdependence_reversion), float(p.interdependence_step),
-                  float(p.sanctions_endogenous_decay), float(p.sanctions_endogenous_step),
-                  float(p.engagement_rate), float(p.theatre_reversion),
-                  float(p.theatre_escalation), new_inter, new_own, new_engagement,
-                  new_intensity)
+                  ENGAGEMENT_TARGET, *_stock_rates(world), new_inter, new_own,
+                  new_engagement, new_intensity)
     state.interdependence = new_inter
     state.sanctions_own = new_own
     state.engagement = new_engagement

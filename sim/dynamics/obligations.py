@@ -274,7 +274,7 @@ def _mask(actions) -> np.ndarray:
 
 #: The actions each kind of clause bans or asks for, as masks over the dyadic menu.
 ACTION_MASKS = (_mask(ASSISTANCE), _mask(MILITARY_ASSISTANCE), _mask(DEFENCE_SUPPORT),
-                 _mask(HOSTILE))
+                _mask(HOSTILE))
 
 
 def judge_crises_reference(ct: CompiledTreaties, state, choices: np.ndarray, step: int,

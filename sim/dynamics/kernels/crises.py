@@ -146,7 +146,7 @@ def obligation_block(pair_treaty, pair_kind, pair_p, pair_q, pair_breach, live, 
             # benchmark machine (AVX-512; decision record 0020).
             attacked = 0.0
             for a in range(n):
-                if war[r, a, p] > 0.0 and not parties[k, a]:
+                if _aggressor(war, r, a, p, parties, k):
                     aggressor[a] = 1.0
                     attacked = 1.0
                 else:
