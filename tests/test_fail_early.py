@@ -116,16 +116,17 @@ def _alive(pid: int) -> bool:
     return "\nState:\tZ" not in state
 
 
-def test_a_killed_sweep_leaves_no_worker_behind(tmp_path):
+@pytest.mark.parametrize("method", ["spawn", "fork"])
+def test_a_killed_sweep_leaves_no_worker_behind(tmp_path, method):
     """SIGKILL the driver while its two workers are busy: both end within a few seconds
-    (issue 16: they used to live on, about 0.5 GB each)."""
+    (issue 16: they used to live on, about 0.5 GB each), spawned or forked."""
     import os
     import signal
     import time
 
     code = ("import time, sys\n"
             "from sim.runs.sweep import _process_pool\n"
-            "with _process_pool(2) as ex:\n"
+            f"with _process_pool(2, {method!r}) as ex:\n"
             "    futures = [ex.submit(time.sleep, 120) for _ in range(2)]\n"
             "    while len(ex._processes) < 2:\n"
             "        time.sleep(0.05)\n"

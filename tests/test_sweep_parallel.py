@@ -3,6 +3,7 @@ and the same numbers whatever the grouping, the number of workers or where they 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -197,8 +198,10 @@ def test_a_worker_running_other_code_is_refused(tmp_path, monkeypatch):
         run_group(group)
 
     # a real spawned worker: the driver believes it runs other code than the worker imports
+    # (a forked one is a copy of the driver, and runs its code by construction)
     monkeypatch.setattr(sweep, "code_fingerprint", lambda: "0.0.9+driver000000")
     monkeypatch.setattr(sweep, "DRIVER_RUNS_TASKS", False)
+    monkeypatch.setattr(sweep, "WORKER_START_METHOD", "spawn")
     with pytest.raises(ConfigError) as err:
         run_sweep(_experiment(tmp_path), workers=2, out=tmp_path / "mixed", pool="processes")
     message = str(err.value)
@@ -212,9 +215,13 @@ def test_groups_on_worker_processes_give_the_in_process_tables(tmp_path, referen
     # every group on the two spawned workers, four tasks a group (4 + 2 per scenario)
     monkeypatch.setattr(sweep, "DRIVER_RUNS_TASKS", False)
     monkeypatch.setattr(sweep, "GROUP_SIZE", 4)
+    # spawned: a test process has other threads (the forked way runs in a fresh process
+    # below, `test_forked_workers_of_a_warm_driver_give_the_in_process_tables`)
+    monkeypatch.setattr(sweep, "WORKER_START_METHOD", "spawn")
     workers = run_sweep(exp, workers=2, out=tmp_path / "workers", pool="processes")
     assert workers.engine == "processes" and workers.tasks_run == 12
     assert workers.extra["worker_processes"] == 2 and workers.extra["tasks_in_driver"] == 0
+    assert workers.extra["worker_start"] == "spawn"
     assert workers.extra["groups"] == 4
     _assert_identical(reference, workers.folder)
 
@@ -225,6 +232,61 @@ def test_groups_on_worker_processes_give_the_in_process_tables(tmp_path, referen
     shared = run_sweep(exp, workers=2, out=tmp_path / "shared", pool="processes")
     assert shared.extra["worker_processes"] == 1 and shared.extra["seconds_per_run"] > 0
     _assert_identical(reference, shared.folder)
+
+
+_FORKED_SWEEP = """
+import json, sys, warnings
+from pathlib import Path
+warnings.simplefilter("always")
+import sim.runs.sweep as s
+s.GROUP_SIZE = 2
+s.FORKED_WORKER_START_SECONDS = 0.0  # fork once the driver is warm, however little is left
+out = s.run_sweep(sys.argv[1], workers=2, pool="processes", out=Path(sys.argv[2]))
+print(json.dumps(out.extra))
+"""
+
+
+def test_forked_workers_of_a_warm_driver_give_the_in_process_tables(tmp_path, reference):
+    """A sweep started from a fresh, single-threaded process forks its worker once the driver
+    has run a group (warm: the copy inherits its worlds and loaded kernels), with Python's
+    warning about forking threaded processes silenced for that fork alone and no other."""
+    exp = _experiment(tmp_path)
+    done = subprocess.run([sys.executable, "-c", _FORKED_SWEEP, str(exp),
+                           str(tmp_path / "forked")], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    extra = json.loads(done.stdout.splitlines()[-1])
+    assert extra["worker_start"] == "fork" and extra["worker_processes"] == 1
+    assert 0 < extra["tasks_in_driver"] < 12, "the driver ran the first group, then shared"
+    assert "fork" not in done.stderr, done.stderr[-2000:]
+    _assert_identical(reference, tmp_path / "forked")
+
+
+def test_a_driver_with_another_python_thread_spawns_its_workers(monkeypatch):
+    """A fork copies one thread; a lock another Python thread holds would stay held in the
+    child, so a driver that is not alone spawns (a progress bar's refresh thread, say)."""
+    import threading
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    other.start()
+    try:
+        assert sweep.worker_start_method() == "spawn"
+    finally:
+        release.set()
+        other.join()
+    monkeypatch.setattr(sweep, "WORKER_START_METHOD", "fork")
+    assert sweep.worker_start_method() == "fork"
+    planner = _GroupPlanner([], "code", workers=2)
+    planner.queue.extend(range(10))  # the work left by the floor: 10 tasks of a year
+    monkeypatch.setattr(_GroupPlanner, "floor_seconds", lambda self: 1.0)
+    assert sweep._process_start(True, planner, ran_in_driver=0) is None, \
+        "a fork waits for the driver's first group, which warms up what the copy inherits"
+    assert sweep._process_start(True, planner, ran_in_driver=1) == "fork"
+    assert sweep._process_start(False, planner, ran_in_driver=0) == "fork"
+    monkeypatch.setattr(sweep, "WORKER_START_METHOD", "spawn")
+    assert sweep._process_start(True, planner, ran_in_driver=1) is None, \
+        "1 s of work does not pay back a spawn's 3 s"
 
 
 def test_groups_on_worker_threads_give_the_in_process_tables(tmp_path, reference,

@@ -92,7 +92,7 @@ def sweep(
     n = workers or get_settings().workers
     try:
         load_experiment(experiment)  # refuse a bad file before anything starts
-        with ui.progress("runs", rate=True) as bar:
+        with ui.progress("runs", rate=True, own_thread=False) as bar:
             task = bar.add_task(experiment, total=None, rate="")
             started: dict[str, float] = {}
 
@@ -103,7 +103,7 @@ def sweep(
                 started.setdefault("done0", done)
                 fresh = done - started["done0"]
                 rate = f"{fresh / (now - first):.1f} runs/s" if now > first and fresh else ""
-                bar.update(task, completed=done, total=total, rate=rate)
+                bar.update(task, completed=done, total=total, rate=rate, refresh=True)
 
             outcome = run_sweep(experiment, workers=n, scheduler=scheduler, out=out,
                                 restart=restart, engine=engine, progress=report, pool=pool)
@@ -111,10 +111,12 @@ def sweep(
         ui.fail(str(exc))
     except OSError as exc:
         ui.fail(f"cannot reach the Dask scheduler {scheduler}: {exc}" if scheduler else str(exc))
+    started = {"fork": ", forked", "spawn": ", spawned"}.get(
+        outcome.extra.get("worker_start", ""), "")
     ui.console.print(f"{outcome.tasks_run} tasks run, {outcome.tasks_skipped} already done "
                   f"(of {outcome.tasks_total}); {outcome.runs_done} runs in "
-                  f"{outcome.seconds:.1f} s on {outcome.workers} worker(s) ({outcome.engine})",
-                  markup=False)
+                  f"{outcome.seconds:.1f} s on {outcome.workers} worker(s) "
+                  f"({outcome.engine}{started})", markup=False)
     ui.console.print(f"Results: {outcome.folder}", markup=False)
 
 
@@ -134,13 +136,13 @@ def sensitivity(
     from sim import api
 
     try:
-        with ui.progress("runs") as bar:
+        with ui.progress("runs", own_thread=False) as bar:
             task = bar.add_task("sweep", total=None)
             report = api.sensitivity(experiment, output=output, scenario=scenario,
                                      workers=workers or get_settings().workers,
                                      engine=engine,
                                      progress=lambda d, t: bar.update(task, completed=d,
-                                                                      total=t))
+                                                                      total=t, refresh=True))
     except ConfigError as exc:
         ui.fail(str(exc))
     except (ValueError, FileNotFoundError) as exc:

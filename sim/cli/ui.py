@@ -54,10 +54,15 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def progress(unit: str, *, rate: bool = False, remaining: bool = True) -> Progress:
+def progress(unit: str, *, rate: bool = False, remaining: bool = True,
+             own_thread: bool = True) -> Progress:
     """A progress bar on standard error (standard output stays for tables and JSON): the
     task's name, done of total in ``unit``, optionally the rate the task reports in its
-    ``rate`` field, the time taken and, when a total is known, the time left."""
+    ``rate`` field, the time taken and, when a total is known, the time left.
+
+    ``own_thread=False`` draws it only when the caller updates it with ``refresh=True``,
+    with no refresh thread: a sweep forks its workers only from a single-threaded process
+    (`sim.runs.sweep.worker_start_method`)."""
     columns: list[ProgressColumn] = [TextColumn("[bold]{task.description}"), BarColumn(),
                                      MofNCompleteColumn(), TextColumn(unit)]
     if rate:
@@ -65,4 +70,4 @@ def progress(unit: str, *, rate: bool = False, remaining: bool = True) -> Progre
     columns.append(TimeElapsedColumn())
     if remaining:
         columns += [TextColumn("left"), TimeRemainingColumn()]
-    return Progress(*columns, console=err)
+    return Progress(*columns, console=err, auto_refresh=own_thread)

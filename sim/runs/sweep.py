@@ -54,6 +54,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import (
@@ -69,7 +70,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any, get_args
 
@@ -216,9 +217,17 @@ TARGET_TASK_SECONDS = 1.0
 #: worker sits idle while another finishes a long one.
 MIN_TASKS_PER_WORKER = 4
 #: What a spawned worker process costs before it runs anything: it imports numpy, pandas,
-#: SciPy, numba and the model (2.5 s measured on the 2-core reference machine). The driver
-#: spawns workers only when the work left is estimated at more than twice this.
+#: SciPy, numba and the model, builds the scenario's world and loads the compiled kernels
+#: (about 3.5 s measured on the 2-core reference machine). The driver starts workers only
+#: when the work left is estimated at more than twice what their start costs.
 WORKER_START_SECONDS = 3.0
+#: What a forked worker costs before it runs anything: a copy of the warm driver, which has
+#: imported the model, built the worlds and loaded the kernels already (`worker_start_method`;
+#: tens of milliseconds measured on the reference machine, rounded up).
+FORKED_WORKER_START_SECONDS = 0.2
+#: How local worker processes start: None chooses (`worker_start_method`: a fork of the
+#: warm driver where that is safe, a spawn otherwise); "spawn" or "fork" forces one (tests).
+WORKER_START_METHOD: str | None = None
 #: The least a replicate-month costs, in seconds, below what any roster took on the
 #: reference machine (about 45 us at 16 actors on the batched path): before a first group
 #: is measured, the work left at this rate says whether workers would pay back their
@@ -386,18 +395,78 @@ def _thread_variables_pinned() -> Iterator[None]:
 
 
 @contextmanager
-def _process_pool(processes: int) -> Iterator[ProcessPoolExecutor]:
-    """A spawn-based pool of single-threaded workers.
+def _process_pool(processes: int, method: str = "spawn") -> Iterator[ProcessPoolExecutor]:
+    """A pool of single-threaded worker processes, started by ``method``
+    (`worker_start_method`).
 
-    spawn, not fork: the driver runs a progress thread, and forking a threaded process can
-    deadlock a child. The thread variables are set in this process's environment while the
-    pool lives (`_thread_variables_pinned`), since a spawned child copies it before it
-    imports numpy; anything else this process starts meanwhile inherits them too.
+    The thread variables are set in this process's environment while the pool lives
+    (`_thread_variables_pinned`), since a spawned child copies it before it imports numpy;
+    anything else this process starts meanwhile inherits them too. A forked child has
+    numpy loaded already, with the driver's BLAS limit of one thread
+    (`_driver_single_threaded`) in its copy of the library's state.
     """
     with _thread_variables_pinned(), ProcessPoolExecutor(
-            max_workers=processes, mp_context=get_context("spawn"),
+            max_workers=processes, mp_context=get_context(method),
             initializer=_start_worker, initargs=(os.getpid(),)) as ex:
         yield ex
+
+
+def worker_start_method() -> str:
+    """``fork`` where this process may be copied safely now, else ``spawn``.
+
+    Why fork: a spawned worker imports NumPy, pandas, SciPy, numba and the model, builds
+    the scenario's world and loads the compiled kernels before it runs anything, about
+    3.5 s on the 2-core reference machine: a third of a ten-second sweep's worker gone. A
+    fork of the driver, once the driver has run a group itself, starts with all of that
+    done, in milliseconds.
+
+    Why only here: a fork copies the calling thread alone, and a lock another thread held
+    at that moment stays held in the child for good. The native pools this process runs
+    (OpenBLAS's, Arrow's and its allocator's) register fork handlers that release and
+    restart them; a Python thread does not. So the driver forks only while its main thread
+    is its only Python thread, on Linux, and spawns otherwise (other systems, a progress
+    bar refreshing on its own thread, a sweep started from a worker thread).
+    `WORKER_START_METHOD` forces one way.
+    """
+    if WORKER_START_METHOD is not None:
+        return WORKER_START_METHOD
+    if sys.platform != "linux" or "fork" not in get_all_start_methods():
+        return "spawn"
+    alone = threading.active_count() == 1 and threading.current_thread() is threading.main_thread()
+    return "fork" if alone else "spawn"
+
+
+@contextmanager
+def _starting(method: str) -> Iterator[None]:
+    """Around the first submission to a pool, which starts its processes: Python's general
+    warning that forking a process with native threads may deadlock is silenced for a fork
+    that `worker_start_method` chose (its docstring says why this one is safe)."""
+    if method != "fork":
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning,
+                                message=r".*use of fork\(\) may lead to deadlocks")
+        yield
+
+
+def _process_start(driver: bool, planner: _GroupPlanner, ran_in_driver: int) -> str | None:
+    """How to start the local worker processes now, or None to wait and ask again after
+    the driver's next group.
+
+    A driver that runs groups forks its workers only once it has run one (the first warms
+    it up: the worlds built, the kernels loaded, all of which the copies inherit), and then
+    only when the work left pays back a fork's start; it spawns them when the work left
+    pays back a spawn's (`_GroupPlanner.worth_spawning`). Without a driver running groups
+    the workers start at once."""
+    method = worker_start_method()
+    if not driver:
+        return method
+    if method == "fork":
+        if ran_in_driver == 0:
+            return None
+        return method if planner.worth_spawning(FORKED_WORKER_START_SECONDS) else None
+    return method if planner.worth_spawning(WORKER_START_SECONDS) else None
 
 
 #: Local workers up to which "auto" may run a sweep's groups on threads of the driver rather
@@ -552,17 +621,18 @@ class _GroupPlanner:
         self.groups += 1
         return TaskGroup(tuple(specs), self.code)
 
-    def worth_spawning(self) -> bool:
-        """Whether workers would pay back their start-up: the work left, at the measured
-        cost, is more than twice `WORKER_START_SECONDS`. Decided on a warm measurement, or on
-        a first one long enough (a whole target's worth) that warming up is a small part."""
-        if WORKER_START_SECONDS <= 0:
+    def worth_spawning(self, start_seconds: float = WORKER_START_SECONDS) -> bool:
+        """Whether workers would pay back their start-up, ``start_seconds`` each: the work
+        left, at the measured cost, is more than twice that. Decided on a warm measurement,
+        or on a first one long enough (a whole target's worth) that warming up is a small
+        part."""
+        if start_seconds <= 0:
             return True
         cost = self.warm if self.warm is not None else (
             self.cold if self.cold is not None and self.cold >= TARGET_TASK_SECONDS else None)
         if cost is None:  # nothing measured yet: the work's floor decides
-            return self.floor_seconds() > 2 * WORKER_START_SECONDS
-        return cost * len(self.queue) > 2 * WORKER_START_SECONDS
+            return self.floor_seconds() > 2 * start_seconds
+        return cost * len(self.queue) > 2 * start_seconds
 
     def floor_seconds(self) -> float:
         """The least the tasks left can take: their replicate-months at
@@ -623,10 +693,13 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
             if ex is None and planner.queue and threads and spawn:
                 ex = stack.enter_context(_thread_pool(spawn))
                 stats["worker_threads"] = spawn
-            elif ex is None and planner.queue and (not driver or planner.worth_spawning()):
-                ex = stack.enter_context(_process_pool(spawn))
+            elif ex is None and planner.queue and (
+                    method := _process_start(driver, planner, stats["tasks_in_driver"])):
+                ex = stack.enter_context(_process_pool(spawn, method))
                 stats["worker_processes"] = spawn
-                probes = [ex.submit(worker_info, planner.code) for _ in range(spawn)]
+                stats["worker_start"] = method
+                with _starting(method):
+                    probes = [ex.submit(worker_info, planner.code) for _ in range(spawn)]
             # groups go out as soon as there are workers, queued behind their probes: a
             # worker starts on one as soon as it is up, not when the driver is next free to
             # hand one out (each group checks the worker's code itself)
