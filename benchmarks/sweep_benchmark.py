@@ -1,17 +1,19 @@
 """Sweep throughput, scaling from 1 to 2 workers, and peak memory against sweep size.
 
 Three shapes of sweep: few points of many replicates (throughput, about 8 s of work on one
-worker), the same four times larger (about half a minute: a spawned worker's start-up, some
-2.5 s of imports, is then a small part, as in the tens-of-thousands-of-runs designs analysts
-run), and many points of two replicates (small tasks, as in a Sobol design), where worker
-start-up and per-task overhead weigh most and two workers must still not be slower than one.
+worker), the same four times larger (about half a minute, as in the tens-of-thousands-of-runs
+designs analysts run, where a worker's start-up is a small part), and many points of two
+replicates (small tasks, as in a Sobol design), where worker start-up and per-task overhead
+weigh most and two workers must still not be slower than one.
 Before them, `two_core_ceiling` measures what two busy processes get from this machine's two
 cores at all, so that the sweep's scaling is read against the machine's own.
-Two workers run both ways a sweep offers on one machine (`sim.runs.sweep.local_pool`): a
+Two workers run each way a sweep offers on one machine (`sim.runs.sweep.local_pool`): a
 worker thread beside the driver (the default for tasks of 256 replicates or more) and a
-spawned worker process (the default for these sweeps' smaller tasks). The throughput
-sweep runs in two rounds, one worker and two alternating, since this machine's speed drifts
-between minutes; its scaling is the median of the rounds' ratios.
+worker process (the default for these sweeps' smaller tasks), forked from the warm driver
+as the sweep chooses here (`sim.runs.sweep.worker_start_method`) and, in the throughput
+rounds, spawned as well, which is what other systems and threaded drivers get. The
+throughput sweep runs in two rounds, one worker and two alternating, since this machine's
+speed drifts between minutes; its scaling is the median of the rounds' ratios.
 
 Run: ``.venv/bin/python benchmarks/sweep_benchmark.py``. Each measurement runs `sim sweep`
 in a fresh process (so imports, worker start-up and peak memory are those a user sees) on
@@ -38,25 +40,32 @@ HERE = Path(__file__).parent
 _RUN = itertools.count()
 
 
-def sweep(tmp: Path, points: int, replicates: int, workers: int, pool: str = "auto") -> dict:
+def sweep(tmp: Path, points: int, replicates: int, workers: int, pool: str = "auto",
+          start: str | None = None) -> dict:
+    """One sweep in a fresh process; ``start`` forces how worker processes start ("spawn",
+    "fork"; None: the sweep's own choice, `sim.runs.sweep.worker_start_method`)."""
     exp = tmp / f"bench-{points}-{replicates}-{workers}.toml"
     exp.write_text(baseline_experiment(replicates, points))
     out = tmp / f"out-{points}-{replicates}-{workers}-{pool}-{next(_RUN)}"  # never resumed
+    forced = f"import sim.runs.sweep as S; S.WORKER_START_METHOD = {start!r}; " if start else ""
     cmd = [sys.executable, "-c",
-           "import resource, sys, time; from sim.runs.sweep import run_sweep; "
+           forced + "import resource, sys, time; from sim.runs.sweep import run_sweep; "
            "t=time.perf_counter(); "
            f"o=run_sweep({str(exp)!r}, workers={workers}, pool={pool!r}, "
            f"out=__import__('pathlib').Path({str(out)!r})); "
            "print(o.runs_done, time.perf_counter()-t, "
            "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-           "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, o.engine)"]
+           "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, o.engine, "
+           "o.extra.get('worker_start', '-'))"]
     t0 = time.perf_counter()
     res = subprocess.run(cmd, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - t0
-    runs, seconds, rss_kib, child_kib, engine = res.stdout.split()
-    # a spawned worker's peak (ru_maxrss of this sweep's children); threads have none
+    runs, seconds, rss_kib, child_kib, engine, started = res.stdout.split()
+    # a worker process's peak (ru_maxrss of this sweep's children; a forked one's counts
+    # the pages it still shares with the driver); threads have none
     worker_mib = round(int(child_kib) / 1024, 1) if engine == "processes" else 0.0
-    return {"points": points, "replicates": replicates, "workers": workers, "pool": engine,
+    label = {"fork": "processes, forked", "spawn": "processes, spawned"}.get(started, engine)
+    return {"points": points, "replicates": replicates, "workers": workers, "pool": label,
             "runs": int(runs), "sweep_seconds": round(float(seconds), 3),
             "process_seconds": round(wall, 3),
             "runs_per_second": round(int(runs) / float(seconds), 2),
@@ -80,11 +89,15 @@ def main() -> None:
             one = sweep(tmp, points=48, replicates=16, workers=1)
             threads = sweep(tmp, points=48, replicates=16, workers=2, pool="threads")
             procs = sweep(tmp, points=48, replicates=16, workers=2, pool="processes")
+            spawned = sweep(tmp, points=48, replicates=16, workers=2, pool="processes",
+                            start="spawn")
             rows[f"throughput_1_worker_round{k + 1}"] = one
             rows[f"throughput_2_threads_round{k + 1}"] = threads
             rows[f"throughput_2_processes_round{k + 1}"] = procs
+            rows[f"throughput_2_spawned_processes_round{k + 1}"] = spawned
             rounds.append({"threads": threads["runs_per_second"] / one["runs_per_second"],
-                           "processes": procs["runs_per_second"] / one["runs_per_second"]})
+                           "processes": procs["runs_per_second"] / one["runs_per_second"],
+                           "spawned": spawned["runs_per_second"] / one["runs_per_second"]})
         rows["large_1_worker"] = sweep(tmp, points=192, replicates=16, workers=1)
         rows["large_2_threads"] = sweep(tmp, points=192, replicates=16, workers=2,
                                         pool="threads")
@@ -104,6 +117,7 @@ def main() -> None:
     record = {"benchmark": "sweep", "machine": machine(), "results": rows,
               "scaling_1_to_2_workers": _median([r["threads"] for r in rounds]),
               "scaling_1_to_2_worker_processes": _median([r["processes"] for r in rounds]),
+              "scaling_1_to_2_spawned_processes": _median([r["spawned"] for r in rounds]),
               "scaling_rounds": rounds,
               "scaling_1_to_2_workers_large": ratio("large_2_threads", "large_1_worker"),
               "scaling_1_to_2_worker_processes_large": ratio("large_2_processes",
@@ -121,7 +135,8 @@ def main() -> None:
     m = record["machine"]
     ms, ml = rows["memory_small"], rows["memory_10x"]
     small_runs = rows["throughput_1_worker_round1"]["runs"]
-    rounds_text = ", ".join(f"x{r['threads']:.2f} / x{r['processes']:.2f}" for r in rounds)
+    rounds_text = ", ".join(f"x{r['threads']:.2f} / x{r['processes']:.2f} / "
+                            f"x{r['spawned']:.2f}" for r in rounds)
     with open(HERE / "RESULTS.md", "a") as fh:
         fh.write(
             f"\n## Sweep benchmark, {m['when_utc']}\n\n"
@@ -134,8 +149,10 @@ def main() -> None:
                       f"{r['runs_per_second_per_core']} | {r['total_peak_rss_mib']} |\n"
                       for k, r in rows.items())
             + "\nScaling from 1 to 2 workers (median of the rounds' ratios; a worker thread / "
-            f"a worker process, the default here): x{record['scaling_1_to_2_workers']} / "
-            f"x{record['scaling_1_to_2_worker_processes']} on {small_runs} runs (rounds: "
+            f"a worker process, the default here / a spawned one): "
+            f"x{record['scaling_1_to_2_workers']} / "
+            f"x{record['scaling_1_to_2_worker_processes']} / "
+            f"x{record['scaling_1_to_2_spawned_processes']} on {small_runs} runs (rounds: "
             f"{rounds_text}); on a sweep four times larger "
             f"x{record['scaling_1_to_2_workers_large']} / "
             f"x{record['scaling_1_to_2_worker_processes_large']}; small tasks (64 points of 2 "

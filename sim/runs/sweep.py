@@ -13,8 +13,10 @@ milliseconds, less than shipping it to a process and writing its parts. On one m
 driver is one of the workers and runs groups itself between writing results; the others are
 threads of its process (`local_pool`: the batched path on up to two workers with tasks of
 many replicates, where its compiled kernels, which release the GIL, are most of the work) or
-spawned processes, which it starts only when the work left outweighs their start-up
-(`WORKER_START_SECONDS`: a spawned process imports the model before it can run anything).
+worker processes, which it starts only when the work left outweighs their start-up: forked
+from the driver once it has run a group, where that is safe (`worker_start_method`), or
+spawned (`WORKER_START_SECONDS`: a spawned process imports the model before it can run
+anything).
 A Dask cluster
 (``Client.get_executor``) gets every group. At most two groups per worker are in flight, so
 memory is bounded by the groups, not the sweep. Workers limit BLAS and OpenMP (and, when
@@ -370,7 +372,7 @@ def watch_parent(parent: int, interval: float = PARENT_CHECK_SECONDS) -> threadi
 
 
 def _start_worker(driver: int) -> None:
-    """A spawned worker's first act: end with its driver, pin its threads and hash its
+    """A worker process's first act: end with its driver, pin its threads and hash its
     code while it is fresh."""
     watch_parent(driver)
     pin_threads()
@@ -662,12 +664,12 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
     with ExitStack() as stack:
         if scheduler:
             ex, n = stack.enter_context(task_executor(1, scheduler))
-            driver, spawn, window = False, 0, 2 * n
+            driver, started, window = False, 0, 2 * n
             planner.workers = n
         else:
             driver = DRIVER_RUNS_TASKS
-            spawn = workers - 1 if driver else workers
-            window = 2 * spawn
+            started = workers - 1 if driver else workers
+            window = 2 * started
             if driver:
                 stack.enter_context(_driver_single_threaded())
 
@@ -690,16 +692,16 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
                     probe.result()
                 except CodeMismatchError as exc:
                     raise ConfigError(where, [str(exc)]) from exc
-            if ex is None and planner.queue and threads and spawn:
-                ex = stack.enter_context(_thread_pool(spawn))
-                stats["worker_threads"] = spawn
+            if ex is None and planner.queue and threads and started:
+                ex = stack.enter_context(_thread_pool(started))
+                stats["worker_threads"] = started
             elif ex is None and planner.queue and (
                     method := _process_start(driver, planner, stats["tasks_in_driver"])):
-                ex = stack.enter_context(_process_pool(spawn, method))
-                stats["worker_processes"] = spawn
+                ex = stack.enter_context(_process_pool(started, method))
+                stats["worker_processes"] = started
                 stats["worker_start"] = method
                 with _starting(method):
-                    probes = [ex.submit(worker_info, planner.code) for _ in range(spawn)]
+                    probes = [ex.submit(worker_info, planner.code) for _ in range(started)]
             # groups go out as soon as there are workers, queued behind their probes: a
             # worker starts on one as soon as it is up, not when the driver is next free to
             # hand one out (each group checks the worker's code itself)
