@@ -8,10 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 
 from sim.core.calendar import month_label
@@ -81,6 +77,13 @@ def summary_markdown(world: World, summary: dict, run_id: str) -> str:
 
 
 def plot_key_dyads(world: World, rec: Record, path: Path, title: str = "") -> None:
+    """The key dyads' ensemble bands over the run, into ``path`` (matplotlib is imported
+    here: the summaries of this module serve callers that draw nothing)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     dyads = key_dyads(world)[:8]
     ids, names = world.roster.ids, dict(zip(world.roster.ids, world.roster.names, strict=True))
     steps = rec.alignment.shape[0]

@@ -19,9 +19,8 @@ from sim.inputs.compile import build_world
 from sim.inputs.scenario import load_scenario, resolve_scenario_path
 from sim.runs.ensemble import Engine, default_threads, ensemble_seeds, run_ensemble
 from sim.runs.manifest import build_manifest, write_manifest
-from sim.runs.network_figure import plot_network_start_end
 from sim.runs.recording import Record
-from sim.runs.reporting import plot_key_dyads, summarise, summary_markdown
+from sim.runs.reporting import summarise, summary_markdown
 from sim.runs.results_io import check_writable, new_run_id, staged_run_dir, write_tables
 
 
@@ -79,7 +78,10 @@ def run_scenario(scenario: str | PreparedRun, *, replicates: int, base_seed: int
         write_tables(tmp, world, rec)
         (tmp / "summary.json").write_text(strict_json.dumps(summary, indent=2) + "\n")
         (tmp / "summary.md").write_text(summary_markdown(world, summary, run_id))
-        if figure:
+        if figure:  # matplotlib is imported here, not by whoever only prepares a run
+            from sim.runs.network_figure import plot_network_start_end
+            from sim.runs.reporting import plot_key_dyads
+
             plot_key_dyads(world, rec, tmp / "key_dyads.png")
             plot_network_start_end(world, rec, tmp / "network.png")
     return RunOutcome(run_id, Path(results_dir) / "runs" / run_id, world, rec, summary, seconds)
