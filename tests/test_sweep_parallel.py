@@ -262,6 +262,31 @@ def test_forked_workers_of_a_warm_driver_give_the_in_process_tables(tmp_path, re
     _assert_identical(reference, tmp_path / "forked")
 
 
+_FORKED_WORKER_INFO = """
+import json
+import numpy as np
+import sim.runs.sweep as s
+np.ones((64, 64)) @ np.ones((64, 64))  # the driver's BLAS pool is up before the fork
+with s._process_pool(1, "fork") as ex:
+    with s._starting("fork"):
+        info = ex.submit(s.worker_info, s.code_fingerprint()).result()
+print(json.dumps(info))
+"""
+
+
+def test_a_forked_worker_is_single_threaded_too():
+    """A fork copies the driver's BLAS pool as it was; the worker limits its copy to one
+    thread, and its environment says one thread to any library it loads later."""
+    done = subprocess.run([sys.executable, "-c", _FORKED_WORKER_INFO], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    info = json.loads(done.stdout.splitlines()[-1])
+    assert info["environment"] == dict.fromkeys(THREAD_VARIABLES, "1")
+    assert info["thread_pools"], "threadpoolctl finds numpy's BLAS in a forked worker"
+    assert all(pool["threads"] == 1 for pool in info["thread_pools"]), info
+    assert info["code"] == code_fingerprint()
+
+
 def test_a_driver_with_another_python_thread_spawns_its_workers(monkeypatch):
     """A fork copies one thread; a lock another Python thread holds would stay held in the
     child, so a driver that is not alone spawns (a progress bar's refresh thread, say)."""

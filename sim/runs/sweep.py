@@ -304,7 +304,9 @@ def pin_threads() -> None:
     threads spin. The variables reach libraries loaded later; threadpoolctl, if installed,
     limits the pools already loaded (OpenMP's limit is per thread, hence once per thread: a
     Dask worker runs tasks on several). A process spawned by `_process_pool` has the
-    variables before it imports numpy, which reads them only then. numba's own pool is never
+    variables before it imports numpy, which reads them only then; a forked one has numpy
+    loaded already, and threadpoolctl limits its copy of the pool (numba's configured
+    maximum stays the driver's, which no kernel of the model uses). numba's own pool is never
     started by the model (no parallel kernels) and is not touched: sizing it would start it.
     """
     if getattr(_pinned, "done", False):
