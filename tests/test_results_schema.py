@@ -23,7 +23,7 @@ from sim.dynamics.drivers import TERM_NAMES
 from sim.runs import schema
 from sim.runs.results_io import write_parquet
 from sim.runs.run_job import run_scenario
-from sim.runs.sweep import load_sweep, run_sweep
+from sim.runs.sweep import SweepFolder, load_sweep, run_sweep
 
 SHORT = 'name = "short"\nextends = "baseline"\nhorizon_months = 24\n'
 
@@ -271,10 +271,11 @@ def test_throughput_after_a_resume_counts_only_the_runs_made_now(tmp_path, monke
         return real(spec)
 
     monkeypatch.setattr(sim.runs.sweep, "run_task", interrupted_after_three)
+    monkeypatch.setattr(sim.runs.sweep, "GROUP_SIZE", 1)  # each task written as it ends
     with pytest.raises(Interrupted):
         run_sweep(exp, out=tmp_path / "s")
     monkeypatch.undo()
-    assert len(list((tmp_path / "s" / "parts" / "runs").glob("*.parquet"))) == 3
+    assert len(SweepFolder(tmp_path / "s").done_tasks()) == 3
     assert not (tmp_path / "s" / "analysis.parquet").exists()
 
     seen: list[tuple[int, int]] = []
@@ -303,7 +304,7 @@ def test_a_compaction_cut_short_keeps_the_parts_and_the_next_run_completes_it(tm
         run_sweep(exp, out=tmp_path / "s")
     monkeypatch.undo()
     folder = tmp_path / "s"
-    assert len(list((folder / "parts" / "runs").glob("*.parquet"))) == 8
+    assert len(SweepFolder(folder).done_tasks()) == 8, "every group's parts were kept"
     assert not (folder / "analysis.parquet").exists()
     assert not list(folder.rglob(".*.tmp"))
     again = run_sweep(exp, out=folder)

@@ -14,7 +14,7 @@ import pytest
 from experiment_files import write_experiment
 
 from sim.core.config_errors import ConfigError
-from sim.runs.sweep import load_sweep, run_sweep
+from sim.runs.sweep import SweepFolder, load_sweep, run_sweep
 
 
 def _experiment(tmp_path: Path, name: str = "t", months: int = 12,
@@ -60,16 +60,14 @@ def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path):
     cmd = [sys.executable, "-m", "sim", "sweep", str(exp), "--out", str(folder), "--workers", "1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
-    parts = folder / "parts" / "runs"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        done = len(list(parts.glob("*.parquet"))) if parts.exists() else 0
-        if done >= 5 or proc.poll() is not None:
+        if len(SweepFolder(folder).done_tasks()) >= 5 or proc.poll() is not None:
             break
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
-    interrupted = len(list(parts.glob("*.parquet")))
+    interrupted = len(SweepFolder(folder).done_tasks())  # in the groups written
     assert 0 < interrupted < 40, f"the kill should land mid-sweep ({interrupted} of 40 done)"
     assert not load_sweep(folder).complete
 

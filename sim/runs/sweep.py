@@ -5,26 +5,25 @@ Every replicate's seed comes from the experiment seed and the replicate's identi
 (`sim.core.rng.derive_seed`), so results do not depend on the number of workers, the engine, the
 grouping of tasks or the order in which they finish.
 
-One worker runs the tasks in-process, one at a time. Several workers get *groups* of tasks
-(`TaskGroup`: consecutive points of one scenario), sized from the measured cost per task so
-that a group is about `TARGET_TASK_SECONDS` of work, with at least `MIN_TASKS_PER_WORKER`
-groups per worker left for balance: a task of a small Sobol sweep takes tens of
-milliseconds, less than shipping it to a process and writing its parts. On one machine the
-driver is one of the workers and runs groups itself between writing results; the others are
+Tasks run in *groups* (`TaskGroup`: consecutive points of one scenario), sized from the
+measured cost per task so that a group is about `TARGET_TASK_SECONDS` of work, with at
+least `MIN_TASKS_PER_WORKER` groups per worker left for balance: a task of a small Sobol
+sweep takes tens of milliseconds, less than shipping it to a process, and writing its
+parts costs about 20 ms whatever their size. One worker runs every group in-process. On
+one machine the driver is one of the workers and runs groups itself between writing
+results; the others are
 threads of its process (`local_pool`: the batched path on up to two workers with tasks of
 many replicates, where its compiled kernels, which release the GIL, are most of the work) or
 worker processes, which it starts only when the work left outweighs their start-up: forked
 from the driver once it has run a group, where that is safe (`worker_start_method`), or
 spawned (`WORKER_START_SECONDS`: a spawned process imports the model before it can run
-anything).
-A Dask cluster
-(``Client.get_executor``) gets every group. At most two groups per worker are in flight, so
-memory is bounded by the groups, not the sweep. Workers limit BLAS and OpenMP (and, when
-spawned here, numba) to one thread each (`pin_threads`): N single-threaded processes on N
-cores, not N² threads. They refuse a group from a driver running other code
-(`code_fingerprint`).
+anything). A Dask cluster (``Client.get_executor``) gets every group. At most two groups
+per worker are in flight, so memory is bounded by the groups, not the sweep. Workers limit
+BLAS and OpenMP (and, when spawned here, numba) to one thread each (`pin_threads`): N
+single-threaded processes on N cores, not N² threads. They refuse a group from a driver
+running other code (`code_fingerprint`).
 
-Each finished task or group is written at once as Parquet parts (atomically: written to a
+Each finished group is written at once as Parquet parts (atomically: written to a
 temporary name, then renamed; its ``runs`` part is renamed last and marks it done; a part
 with no rows is not written). A part's name says which points it holds (``s00-p000012``, or
 ``s00-p000012-p000027`` for a group). A killed sweep loses only the groups in flight; the
@@ -669,10 +668,10 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
             driver, started, window = False, 0, 2 * n
             planner.workers = n
         else:
-            driver = DRIVER_RUNS_TASKS
+            driver = DRIVER_RUNS_TASKS or workers == 1
             started = workers - 1 if driver else workers
             window = 2 * started
-            if driver:
+            if driver and started:  # a lone driver keeps its libraries' threads
                 stack.enter_context(_driver_single_threaded())
 
         def write(group: TaskGroup, result: GroupResult) -> None:
@@ -697,7 +696,7 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
             if ex is None and planner.queue and threads and started:
                 ex = stack.enter_context(_thread_pool(started))
                 stats["worker_threads"] = started
-            elif ex is None and planner.queue and (
+            elif ex is None and started and planner.queue and (
                     method := _process_start(driver, planner, stats["tasks_in_driver"])):
                 ex = stack.enter_context(_process_pool(started, method))
                 stats["worker_processes"] = started
@@ -711,8 +710,10 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
                 while len(pending) < window and (group := planner.next(TARGET_TASK_SECONDS)):
                     pending[ex.submit(run_group, group)] = group
             if driver and planner.queue:
-                # half a worker's share: the driver is back soon to write and hand out more
-                group = planner.next(TARGET_TASK_SECONDS / 2)
+                # half a worker's share beside workers: the driver is back soon to write and
+                # hand out more; a whole one alone
+                group = planner.next(TARGET_TASK_SECONDS / 2 if started else
+                                     TARGET_TASK_SECONDS)
                 assert group is not None
                 write(group, _run_group(group))
                 stats["tasks_in_driver"] += len(group.specs)
@@ -1003,19 +1004,13 @@ def run_sweep(experiment: str | Path, *, workers: int = 1, scheduler: str | None
     t0 = time.perf_counter()
     where = "dask" if scheduler else (kind if workers > 1 else "in-process")
     extra: dict[str, Any] = {"path": engine}
-    if scheduler or workers > 1:
-        planner = _GroupPlanner(todo, code_fingerprint(), workers)
-        extra.update(_run_groups(planner, folder, workers, scheduler,
-                                 lambda group: finished(len(group.specs)), kind))
-        n_workers = planner.workers if scheduler else workers
-        extra["groups"] = planner.groups
-        if planner.cost is not None:
-            extra["seconds_per_run"] = round(planner.cost / exp.replicates, 4)
-    else:
-        n_workers = 1
-        for spec in todo:  # one part per task: a crash loses at most the task running
-            folder.write_task(spec.key, run_task(spec))
-            finished(1)
+    planner = _GroupPlanner(todo, code_fingerprint(), workers)
+    extra.update(_run_groups(planner, folder, workers, scheduler,
+                             lambda group: finished(len(group.specs)), kind))
+    n_workers = planner.workers if scheduler else workers
+    extra["groups"] = planner.groups
+    if planner.cost is not None:
+        extra["seconds_per_run"] = round(planner.cost / exp.replicates, 4)
     seconds = time.perf_counter() - t0
     t1 = time.perf_counter()
     if folder.compacted:
