@@ -405,8 +405,7 @@ def _process_pool(processes: int, method: str = "spawn") -> Iterator[ProcessPool
     The thread variables are set in this process's environment while the pool lives
     (`_thread_variables_pinned`), since a spawned child copies it before it imports numpy;
     anything else this process starts meanwhile inherits them too. A forked child has
-    numpy loaded already, with the driver's BLAS limit of one thread
-    (`_driver_single_threaded`) in its copy of the library's state.
+    numpy loaded already: `pin_threads` limits its copy of the driver's BLAS pool.
     """
     with _thread_variables_pinned(), ProcessPoolExecutor(
             max_workers=processes, mp_context=get_context(method),
@@ -665,13 +664,13 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
     with ExitStack() as stack:
         if scheduler:
             ex, n = stack.enter_context(task_executor(1, scheduler))
-            driver, started, window = False, 0, 2 * n
+            driver, helpers, window = False, 0, 2 * n
             planner.workers = n
         else:
             driver = DRIVER_RUNS_TASKS or workers == 1
-            started = workers - 1 if driver else workers
-            window = 2 * started
-            if driver and started:  # a lone driver keeps its libraries' threads
+            helpers = workers - 1 if driver else workers  # local workers beside the driver
+            window = 2 * helpers
+            if driver and helpers:  # a lone driver keeps its libraries' threads
                 stack.enter_context(_driver_single_threaded())
 
         def write(group: TaskGroup, result: GroupResult) -> None:
@@ -693,16 +692,16 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
                     probe.result()
                 except CodeMismatchError as exc:
                     raise ConfigError(where, [str(exc)]) from exc
-            if ex is None and planner.queue and threads and started:
-                ex = stack.enter_context(_thread_pool(started))
-                stats["worker_threads"] = started
-            elif ex is None and started and planner.queue and (
+            if ex is None and planner.queue and threads and helpers:
+                ex = stack.enter_context(_thread_pool(helpers))
+                stats["worker_threads"] = helpers
+            elif ex is None and helpers and planner.queue and (
                     method := _process_start(driver, planner, stats["tasks_in_driver"])):
-                ex = stack.enter_context(_process_pool(started, method))
-                stats["worker_processes"] = started
+                ex = stack.enter_context(_process_pool(helpers, method))
+                stats["worker_processes"] = helpers
                 stats["worker_start"] = method
                 with _starting(method):
-                    probes = [ex.submit(worker_info, planner.code) for _ in range(started)]
+                    probes = [ex.submit(worker_info, planner.code) for _ in range(helpers)]
             # groups go out as soon as there are workers, queued behind their probes: a
             # worker starts on one as soon as it is up, not when the driver is next free to
             # hand one out (each group checks the worker's code itself)
@@ -712,7 +711,7 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
             if driver and planner.queue:
                 # half a worker's share beside workers: the driver is back soon to write and
                 # hand out more; a whole one alone
-                group = planner.next(TARGET_TASK_SECONDS / 2 if started else
+                group = planner.next(TARGET_TASK_SECONDS / 2 if helpers else
                                      TARGET_TASK_SECONDS)
                 assert group is not None
                 write(group, _run_group(group))
