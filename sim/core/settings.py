@@ -34,10 +34,10 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=256, description="local workers of a sweep")
     pool: Pool = Field(
         default="auto",
-        description="what a sweep's local workers are: threads of this process or spawned "
-                    "processes; auto: threads for the batched path on up to two workers with "
-                    "tasks of at least 256 replicates, processes otherwise "
-                    "(sim.runs.sweep.local_pool)")
+        description="what a sweep's local workers are: threads of this process or worker "
+                    "processes (forked or spawned); auto: threads for the batched path on "
+                    "up to two workers with tasks of at least 256 replicates, processes "
+                    "otherwise (sim.runs.sweep.local_pool)")
     max_design_points: int = Field(
         default=1_000_000, ge=1, le=10**9,
         description="most parameter points an experiment may have; larger designs are "

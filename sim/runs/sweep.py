@@ -472,7 +472,7 @@ def _process_start(driver: bool, planner: _GroupPlanner, ran_in_driver: int) -> 
 
 
 #: Local workers up to which "auto" may run a sweep's groups on threads of the driver rather
-#: than in spawned processes (`local_pool`).
+#: than in worker processes (`local_pool`).
 THREADS_UP_TO = 2
 #: Replicates a task must hold for "auto" to take threads: two of the batched path's blocks
 #: at 16 actors, so that the month's Python, which holds the GIL, is a small share of it.
@@ -648,7 +648,7 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
                 pool: str = "processes") -> dict:
     """Run the planner's tasks as groups on workers (and, on one machine, in the driver);
     write each group as it finishes. Returns counts for the outcome's ``extra``. ``pool``
-    (`local_pool`) says whether local workers are spawned processes or threads of this
+    (`local_pool`) says whether local workers are worker processes or threads of this
     one; threads start at once and share this process's code, so they are neither probed
     nor waited for.
 
