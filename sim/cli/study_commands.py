@@ -111,12 +111,12 @@ def sweep(
         ui.fail(str(exc))
     except OSError as exc:
         ui.fail(f"cannot reach the Dask scheduler {scheduler}: {exc}" if scheduler else str(exc))
-    started = {"fork": ", forked", "spawn": ", spawned"}.get(
+    how_started = {"fork": ", forked", "spawn": ", spawned"}.get(
         outcome.extra.get("worker_start", ""), "")
     ui.console.print(f"{outcome.tasks_run} tasks run, {outcome.tasks_skipped} already done "
                   f"(of {outcome.tasks_total}); {outcome.runs_done} runs in "
                   f"{outcome.seconds:.1f} s on {outcome.workers} worker(s) "
-                  f"({outcome.engine}{started})", markup=False)
+                  f"({outcome.engine}{how_started})", markup=False)
     ui.console.print(f"Results: {outcome.folder}", markup=False)
 
 
