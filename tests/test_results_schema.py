@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from experiment_files import write_experiment
 
+import sim.runs.compaction
 import sim.runs.sweep
 from sim.core.config_errors import ConfigError
 from sim.dynamics.drivers import TERM_NAMES
@@ -55,7 +56,7 @@ def sweeps(tmp_path_factory) -> dict[str, Path]:
     exp = _experiment(tmp)
     compacted = run_sweep(exp, out=tmp / "compacted").folder
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(sim.runs.sweep, "compact_sweep", lambda folder, keys: None)
+        mp.setattr(sim.runs.sweep, "compact_sweep", lambda folder, keys, stream=None: None)
         parts = run_sweep(exp, out=tmp / "parts").folder
     return {"compacted": compacted, "parts": parts}
 
@@ -242,7 +243,7 @@ def test_the_compacted_tables_read_back_as_the_parts_did(sweeps):
 def test_no_empty_part_is_written_and_a_sweep_without_trajectories_reads_back(tmp_path,
                                                                               monkeypatch):
     exp = _experiment(tmp_path, trajectories="none")
-    monkeypatch.setattr(sim.runs.sweep, "compact_sweep", lambda folder, keys: None)
+    monkeypatch.setattr(sim.runs.sweep, "compact_sweep", lambda folder, keys, stream=None: None)
     folder = run_sweep(exp, out=tmp_path / "parts").folder
     files = list((folder / "parts").rglob("*.parquet"))
     assert files and all(pq.read_metadata(f).num_rows > 0 for f in files)
@@ -292,14 +293,14 @@ def test_throughput_after_a_resume_counts_only_the_runs_made_now(tmp_path, monke
 def test_a_compaction_cut_short_keeps_the_parts_and_the_next_run_completes_it(tmp_path,
                                                                                monkeypatch):
     exp = _experiment(tmp_path)
-    real = sim.runs.sweep.write_parquet
+    real = sim.runs.compaction.write_parquet
 
     def full_disk(frame, path, table, extra=()):
         if Path(path).name == "analysis.parquet":
             raise OSError("disk full")
         return real(frame, path, table, extra)
 
-    monkeypatch.setattr(sim.runs.sweep, "write_parquet", full_disk)
+    monkeypatch.setattr(sim.runs.compaction, "write_parquet", full_disk)
     with pytest.raises(OSError, match="disk full"):
         run_sweep(exp, out=tmp_path / "s")
     monkeypatch.undo()

@@ -125,7 +125,7 @@ def test_a_crash_inside_a_group_resumes_to_the_same_tables(tmp_path, reference, 
 
             write_parquet(tables["dyads"], self.part("dyads", key), "sweep/dyads")
             raise RuntimeError("killed between the dyads part and the runs part")
-        real_write(self, key, tables)
+        return real_write(self, key, tables)
 
     monkeypatch.setattr(SweepFolder, "write_task", dying_write)
     with pytest.raises(RuntimeError, match="killed between"):

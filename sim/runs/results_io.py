@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.core.actions import DYADIC_NAMES, THEATRE_NAMES, Dyadic, TheatreAction
@@ -84,10 +85,17 @@ def write_parquet(frame: pd.DataFrame, path: Path | str, table: str,
     either the old file or the complete new one, never a damaged one.
     """
     path = Path(path)
-    table_ = schema.arrow_table(frame, str(path), table, extra)
-    with atomic_file(path, "wb") as fh:
-        pq.write_table(table_, fh, compression="zstd")
+    write_arrow(schema.arrow_table(frame, str(path), table, extra), path)
     return path
+
+
+def write_arrow(table: pa.Table, path: Path | str) -> pa.Table:
+    """Write an Arrow table made by `sim.runs.schema.arrow_table` to ``path`` as Parquet,
+    atomically (`atomic_file`); returns the table, which a caller may keep instead of
+    reading the file back."""
+    with atomic_file(path, "wb") as fh:
+        pq.write_table(table, fh, compression="zstd")
+    return table
 
 
 #: The file in a partial folder that names the process writing it.

@@ -29,12 +29,13 @@ with no rows is not written). A part's name says which points it holds (``s00-p0
 ``s00-p000012-p000027`` for a group). A killed sweep loses only the groups in flight; the
 same command resumes where it stopped, whatever the grouping or number of workers then.
 
-When every task is done the parts are compacted (`compact_sweep`): one analysis table with a
-row per run, parameters (``p_``) and metrics (``m_``) side by side under SQL-friendly names,
-and one table each of dyad metrics and trajectories, rows in (scenario, point, replicate)
-order whatever the grouping. The analysis table is written last and marks the compaction
-done; only then are the parts removed. Every file goes through `sim.runs.schema` (dtypes, units,
-descriptions).
+The parts are compacted (`sim.runs.compaction`) into one analysis table with a row per run,
+parameters (``p_``) and metrics (``m_``) side by side under SQL-friendly names, and one
+table each of dyad metrics and trajectories, rows in (scenario, point, replicate) order
+whatever the grouping. The dyads and trajectories grow as groups are written, from the
+tables in memory; when every task is done they are renamed into place, and the analysis
+table, written last, marks the compaction done; only then are the parts removed. Every
+file goes through `sim.runs.schema` (dtypes, units, descriptions).
 
 Layout of ``<results>/sweeps/<experiment>/``: ``manifest.json``, ``points.parquet`` (the
 design), then either ``parts/runs/``, ``parts/dyads/``, ``parts/trajectories/`` (one file
@@ -48,13 +49,11 @@ import hashlib
 import json
 import math
 import os
-import re
 import shutil
 import socket
 import sys
 import threading
 import time
-import uuid
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -77,7 +76,6 @@ from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.core import rng, strict_json
@@ -96,22 +94,21 @@ from sim.inputs.experiment import (
 from sim.inputs.scenario import Scenario, load_scenario
 from sim.inputs.scenario_files import read_scenario_chain
 from sim.runs import schema
+from sim.runs.compaction import CompactionStream, compact_sweep, parameter_columns
 from sim.runs.ensemble import run_ensemble
 from sim.runs.manifest import array_sha256, code_version, sha256_file
 from sim.runs.results_io import atomic_write_text, write_parquet
+from sim.runs.sweep_folder import (
+    ANALYSIS,
+    COMPACTED,
+    PART_KINDS,
+    RUN_KEYS,
+    SweepFolder,
+    key_tasks,
+)
 
-PART_KINDS = ("dyads", "trajectories", "runs")  # "runs" last: it marks a task done
-
-#: Columns that identify a run in the runs part and the analysis table.
-RUN_KEYS = ("scenario", "point", "replicate", "seed")
 TRAJECTORY_COLUMNS = ("scenario", "point", "replicate", "step", "source", "target",
                       "alignment")
-ANALYSIS = "analysis.parquet"  # written last by a compaction: its presence marks it done
-COMPACTED = ("dyads.parquet", "trajectories.parquet", ANALYSIS)
-
-#: Rows gathered before a row group of a compacted table is written: large enough for
-#: fast scans, small enough that compacting never holds the whole sweep in memory.
-ROW_GROUP = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -638,14 +635,26 @@ class _GroupPlanner:
 
     def floor_seconds(self) -> float:
         """The least the tasks left can take: their replicate-months at
-        `FLOOR_SECONDS_PER_REPLICATE_MONTH` (a task without a stated horizon counts a year)."""
-        months = sum(len(t.seeds) * (t.months or 12) for t in self.queue)
+        `FLOOR_SECONDS_PER_REPLICATE_MONTH`, each task running its stated months or, as
+        `sim.runs.ensemble.run_batched` does without them, its scenario's horizon.
+
+        Why the horizon: counting a year for a task without stated months (most sweeps)
+        put a ten-second sweep's floor below a fork's start, so the driver ran a second
+        group alone before forking its worker."""
+        months = sum(len(t.seeds) * _task_months(t) for t in self.queue)
         return months * FLOOR_SECONDS_PER_REPLICATE_MONTH
+
+
+def _task_months(spec: TaskSpec) -> int:
+    """The months a task runs: its stated months, capped at its scenario's horizon, or the
+    horizon."""
+    horizon = spec.scenario.horizon_months
+    return horizon if spec.months is None else min(spec.months, horizon)
 
 
 def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
                 scheduler: str | None, finished: Callable[[TaskGroup], None],
-                pool: str = "processes") -> dict:
+                pool: str = "processes", stream: CompactionStream | None = None) -> dict:
     """Run the planner's tasks as groups on workers (and, on one machine, in the driver);
     write each group as it finishes. Returns counts for the outcome's ``extra``. ``pool``
     (`local_pool`) says whether local workers are worker processes or threads of this
@@ -674,7 +683,9 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
                 stack.enter_context(_driver_single_threaded())
 
         def write(group: TaskGroup, result: GroupResult) -> None:
-            folder.write_task(group.key, result.tables)
+            written = folder.write_task(group.key, result.tables)
+            if stream is not None:
+                stream.add(group.key, written)
             planner.record(result, len(group.specs))
             finished(group)
 
@@ -723,93 +734,6 @@ def _run_groups(planner: _GroupPlanner, folder: SweepFolder, workers: int,
         if isinstance(ex, ProcessPoolExecutor):
             ex.shutdown(wait=False, cancel_futures=True)  # probes of workers still starting
     return stats
-
-
-# ------------------------------------------------------------------------ the folder
-
-
-_PART_KEY = re.compile(r"s(\d+)-p(\d+)(?:-p(\d+))?")
-
-
-def key_tasks(key: str) -> list[tuple[int, int]]:
-    """The (scenario index, point) tasks a part's name says it holds: ``s01-p000007`` one,
-    ``s01-p000007-p000012`` six; none for a name of another form (a file nobody here wrote)."""
-    m = _PART_KEY.fullmatch(key)
-    if m is None:
-        return []
-    first = int(m[2])
-    last = int(m[3]) if m[3] is not None else first
-    return [(int(m[1]), point) for point in range(first, last + 1)]
-
-
-@dataclass
-class SweepFolder:
-    root: Path
-
-    def part(self, kind: str, key: str) -> Path:
-        return self.root / "parts" / kind / f"{key}.parquet"
-
-    @property
-    def compacted(self) -> bool:
-        """Whether the parts were compacted: the analysis table, written last, is there."""
-        return (self.root / ANALYSIS).exists()
-
-    def keys(self, kind: str) -> list[str]:
-        """The keys of this kind's parts, in (scenario, first point) order, so that tables
-        built from them keep that order whatever the grouping; other files are ignored."""
-        folder = self.root / "parts" / kind
-        if not folder.exists():
-            return []
-        found = [(tasks, f.stem) for f in folder.glob("*.parquet")
-                 if (tasks := key_tasks(f.stem))]
-        return [key for _, key in sorted(found)]
-
-    def done_tasks(self) -> set[tuple[int, int]]:
-        """The (scenario index, point) tasks whose ``runs`` part, written last, is there."""
-        return {task for key in self.keys("runs") for task in key_tasks(key)}
-
-    def done(self, key: str) -> bool:
-        return self.compacted or set(key_tasks(key)) <= self.done_tasks()
-
-    def remove_orphans(self) -> None:
-        """Remove dyads and trajectories parts that have no ``runs`` part: a crash cut their
-        group short, it runs again (grouped perhaps otherwise), and its rows must not be
-        counted twice."""
-        done = set(self.keys("runs"))
-        for kind in PART_KINDS[:-1]:
-            for key in self.keys(kind):
-                if key not in done:
-                    self.part(kind, key).unlink(missing_ok=True)
-
-    def write_task(self, key: str, tables: dict[str, pd.DataFrame]) -> None:
-        """A finished task's parts, each atomically, ``runs`` last; empty parts are skipped
-        (a table with no rows says nothing, and a sweep that keeps no trajectories would
-        otherwise leave a file per task)."""
-        if not len(tables["runs"]):
-            raise ValueError(f"task {key}: no runs to write; a task runs at least one "
-                             "replicate")
-        for kind in PART_KINDS:
-            if len(tables[kind]):
-                write_parquet(tables[kind], self.part(kind, key), f"sweep/{kind}")
-
-    def remove_parts(self, keys: list[str]) -> None:
-        """Remove the parts of ``keys`` (after a compaction), then the emptied folders.
-
-        Besides those parts only temporary files of writes cut short go; anything else
-        found there (a file nobody here wrote) is left in place, and so is its folder.
-        """
-        for kind in PART_KINDS:
-            for key in keys:
-                self.part(kind, key).unlink(missing_ok=True)
-            folder = self.root / "parts" / kind
-            if folder.exists():
-                for stale in folder.glob(".*.tmp"):
-                    stale.unlink(missing_ok=True)
-                if not any(folder.iterdir()):
-                    folder.rmdir()
-        parts = self.root / "parts"
-        if parts.exists() and not any(parts.iterdir()):
-            parts.rmdir()
 
 
 def _experiment_manifest(exp: Experiment, path: Path, points: np.ndarray) -> dict:
@@ -876,27 +800,6 @@ def _prepare_folder(exp: Experiment, path: Path, out: Path, points: np.ndarray,
     write_parquet(table, out / "points.parquet", "sweep/points", columns)
     atomic_write_text(man_path, strict_json.dumps(manifest, indent=2) + "\n")
     return folder
-
-
-def parameter_columns(names: list[str], where: Path | str) -> tuple[schema.Column, ...]:
-    """The analysis-table columns of an experiment's parameters (``p_`` + SQL name).
-
-    Why checked here: two parameter names that differ only in case or punctuation
-    (``dummy.Control`` and ``dummy.control``) would become one column; the experiment is
-    refused before anything is written.
-    """
-    columns = tuple(schema.parameter_column(n) for n in names)
-    seen: dict[str, str] = {}
-    problems = []
-    for name, col in zip(names, columns, strict=True):
-        if col.name in seen:
-            problems.append(f"parameters: {seen[col.name]!r} and {name!r} both become the "
-                            f"column {col.name!r}; allowed: names that differ in more than "
-                            "case and punctuation")
-        seen[col.name] = name
-    if problems:
-        raise ConfigError(where, problems)
-    return columns
 
 
 def _tasks(exp: Experiment, path: Path, points: np.ndarray,
@@ -1004,125 +907,39 @@ def run_sweep(experiment: str | Path, *, workers: int = 1, scheduler: str | None
     where = "dask" if scheduler else (kind if workers > 1 else "in-process")
     extra: dict[str, Any] = {"path": engine}
     planner = _GroupPlanner(todo, code_fingerprint(), workers)
-    extra.update(_run_groups(planner, folder, workers, scheduler,
-                             lambda group: finished(len(group.specs)), kind))
-    n_workers = planner.workers if scheduler else workers
-    extra["groups"] = planner.groups
-    if planner.cost is not None:
-        extra["seconds_per_run"] = round(planner.cost / exp.replicates, 4)
-    seconds = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    if folder.compacted:
-        # a compaction whose clean-up was cut short
-        folder.remove_parts(sorted({k for kind in PART_KINDS for k in folder.keys(kind)}))
-    else:
-        keys = folder.keys("runs")
-        held = [task for key in keys for task in key_tasks(key)]
-        if len(held) != len(set(held)) or set(held) != {(t.scenario_index, t.point)
-                                                        for t in tasks}:
-            raise RuntimeError(f"{folder.root}: the runs parts hold {len(held)} tasks "
-                               f"({len(set(held))} distinct) of {len(tasks)}; not compacted")
-        compact_sweep(folder, keys)
+    # the compacted tables grow as groups are written (`sim.runs.compaction`)
+    stream = None if folder.compacted else CompactionStream(
+        folder, [(t.scenario_index, t.point) for t in tasks])
+    try:
+        extra.update(_run_groups(planner, folder, workers, scheduler,
+                                 lambda group: finished(len(group.specs)), kind, stream))
+        n_workers = planner.workers if scheduler else workers
+        extra["groups"] = planner.groups
+        if planner.cost is not None:
+            extra["seconds_per_run"] = round(planner.cost / exp.replicates, 4)
+        seconds = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        if folder.compacted:
+            # a compaction whose clean-up was cut short
+            folder.remove_parts(sorted({k for kind in PART_KINDS for k in folder.keys(kind)}))
+        else:
+            keys = folder.keys("runs")
+            held = [task for key in keys for task in key_tasks(key)]
+            if len(held) != len(set(held)) or set(held) != {(t.scenario_index, t.point)
+                                                            for t in tasks}:
+                raise RuntimeError(f"{folder.root}: the runs parts hold {len(held)} tasks "
+                                   f"({len(set(held))} distinct) of {len(tasks)}; not "
+                                   "compacted")
+            compact_sweep(folder, keys, stream)
+    finally:
+        if stream is not None:
+            stream.discard()  # what an unfinished compaction wrote; the parts stay
     extra["compact_seconds"] = round(time.perf_counter() - t1, 3)
     return SweepOutcome(folder=Path(out), tasks_total=len(tasks), tasks_run=len(todo),
                         tasks_skipped=len(tasks) - len(todo),
                         runs_done=done_runs - skipped_runs, seconds=seconds,
                         workers=n_workers, engine=where, runs_total=total_runs,
                         runs_skipped=skipped_runs, compacted=True, extra=extra)
-
-
-# ------------------------------------------------------------------------ compaction
-
-
-def _concat_parts(files: list[Path], dest: Path) -> int:
-    """Append the parts ``files`` into one Parquet file ``dest``, atomically; its rows.
-
-    Streams: parts are gathered into row groups of about `ROW_GROUP` rows and written one
-    group at a time, so a sweep larger than memory compacts as well as a small one. Every
-    part must have the schema of the first (same columns, dtypes and descriptions).
-    """
-    tmp = dest.parent / f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp"
-    writer: pq.ParquetWriter | None = None
-    first: pa.Schema | None = None
-    buffer: list[pa.Table] = []
-    rows = buffered = 0
-    try:
-        with tmp.open("wb") as fh:
-            for f in files:
-                table = pq.read_table(f)
-                if first is None:
-                    first = table.schema
-                    writer = pq.ParquetWriter(fh, first, compression="zstd")
-                elif not table.schema.equals(first, check_metadata=True):
-                    raise schema.SchemaError(
-                        f"{f}: its columns {table.schema.names} (dtypes "
-                        f"{[str(t) for t in table.schema.types]}) differ from those of "
-                        f"{files[0]}; allowed: the same schema in every part")
-                buffer.append(table)
-                rows += table.num_rows
-                buffered += table.num_rows
-                if buffered >= ROW_GROUP:
-                    writer.write_table(pa.concat_tables(buffer))  # type: ignore[union-attr]
-                    buffer, buffered = [], 0
-            if writer is not None:
-                if buffer:
-                    writer.write_table(pa.concat_tables(buffer))
-                writer.close()
-            fh.flush()
-            os.fsync(fh.fileno())
-        if pq.ParquetFile(tmp).metadata.num_rows != rows:
-            raise OSError(f"{tmp}: wrote {pq.ParquetFile(tmp).metadata.num_rows} rows of "
-                          f"{rows}; the parts are kept")
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return rows
-
-
-def _analysis_frame(folder: SweepFolder, keys: list[str],
-                    params: tuple[schema.Column, ...]) -> pd.DataFrame:
-    """One row per run: its keys, the parameters of its point, its metrics (``m_``)."""
-    runs = pd.concat([pd.read_parquet(folder.part("runs", k)) for k in keys],
-                     ignore_index=True)
-    points = pd.read_parquet(folder.root / "points.parquet")
-    missing = [c.name for c in params if c.name not in points.columns]
-    if missing:
-        raise schema.SchemaError(f"{folder.root / 'points.parquet'}: no column(s) {missing}; "
-                                 "allowed: the columns this sweep's parameters give "
-                                 "(was it written by an earlier version? use --restart)")
-    merged = runs.merge(points[["point", *(c.name for c in params)]], on="point",
-                        how="left", validate="many_to_one")
-    metrics = [c for c in runs.columns if c not in RUN_KEYS]
-    frame = merged[[*RUN_KEYS, *(c.name for c in params), *metrics]]
-    return frame.rename(columns={m: f"m_{m}" for m in metrics})
-
-
-def compact_sweep(folder: SweepFolder, keys: list[str]) -> None:
-    """Turn a complete sweep's parts into its tables, then remove the parts.
-
-    Order, for a crash at any point: dyads and trajectories first, the analysis table last
-    (it marks the compaction done), and the parts are removed only after it is in place and
-    every table holds as many rows as its parts. A compaction cut short leaves the parts
-    whole; the next `run_sweep` removes what it had written and compacts again.
-    """
-    missing = [k for k in keys if not folder.part("runs", k).exists()]
-    if missing:
-        raise RuntimeError(f"{folder.root}: cannot compact, tasks not done: "
-                           f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
-    manifest = json.loads((folder.root / "manifest.json").read_text())
-    params = parameter_columns(list(manifest["design"]["parameters"]),
-                               folder.root / "manifest.json")
-    for kind in ("dyads", "trajectories"):
-        files = [f for k in keys if (f := folder.part(kind, k)).exists()]
-        dest = folder.root / f"{kind}.parquet"
-        if files:
-            _concat_parts(files, dest)
-        else:
-            dest.unlink(missing_ok=True)
-    frame = _analysis_frame(folder, keys, params)
-    write_parquet(frame, folder.root / ANALYSIS, "sweep/analysis", params)
-    folder.remove_parts(keys)
 
 
 # ------------------------------------------------------------------------ reading results
