@@ -15,7 +15,10 @@ core (``NUMBA_NUM_THREADS=1``, BLAS limited to one thread), measured in the same
    runs per second the same arithmetic would allow at each peak;
 5. cost per replicate-month against the number of actors (N = 16, 32, 64, 128: the default
    roster copied 1, 2, 4, 8 times, as ``scaling()`` in ``ensemble_benchmark.py``) with its
-   growth exponent b in cost ~ N^b, and the achieved GFLOP/s at each N.
+   growth exponent b in cost ~ N^b, and the achieved GFLOP/s at each N;
+6. issue 17's targets as budgets per replicate-month against floors no code can go below
+   on this machine (`floors`): the noise's bit-identical inverse normals and the counted
+   arithmetic at the measured peak, with and without NumPy's other transcendentals.
 
 Why counted from the formulas: this VM exposes no hardware performance counters (no ``cpu``
 event source under /sys/bus/event_source/devices), so the processor cannot say how many
@@ -466,6 +469,55 @@ def gaps(ops: dict[str, Any], pk: dict[str, Any], achieved_rate: float) -> dict[
     return out
 
 
+#: Issue 17's targets as a budget of one core's seconds per replicate-month: (what, the
+#: actors it is set at, replicate-months, cores, seconds). Two cores are counted as twice
+#: one, which this machine's two-process ceiling (`two_core_ceiling.py`) does not reach.
+TARGETS = (
+    ("1,000 baseline runs per second per core", 16, 1_000 * HORIZON, 1, 1.0),
+    ("10,000-run ten-year ensemble in 10 s on 2 cores", 16, 10_000 * HORIZON, 2, 10.0),
+    ("1,000-run 60-month cone in 0.3 s on 2 cores", 16, 1_000 * 60, 2, 0.3),
+    ("the same cone sampling parameters in 0.5 s", 16, 1_000 * 60, 2, 0.5),
+    ("200 µs per replicate-month at 64 actors", 64, 1, 1, 200e-6),
+)
+
+
+def floors(ops_by_n: dict[int, dict[str, Any]], pk: dict[str, Any]) -> list[dict[str, Any]]:
+    """For each of issue 17's `TARGETS`, its budget per replicate-month on one core against
+    two floors of what one replicate-month must cost on this machine, measured in this run:
+
+    - **streams and arithmetic**: the noise's inverse normals at the compiled inverse
+      normal's measured rate (the issue keeps the random streams bit-identical, and the
+      normal draws are SciPy's ndtri bit for bit, `sim.core.inverse_normal`), plus the
+      month's counted flops, less those the kernels may skip, at the faster of the two
+      measured peaks; every other cost (exp, tanh, memory, branches, Python) counted as
+      nothing;
+    - **with NumPy's transcendentals**: the same plus the month's exp, tanh and expm1 calls
+      at NumPy's measured rates, the loops whose bits the model's results are today.
+
+    A floor above the budget puts the target out of this machine's reach whatever the code:
+    the first under the issue's own constraints, the second without replacing NumPy's
+    transcendentals (which changes the model's numbers)."""
+    rates = pk["transcendentals_per_s"]
+    peak_flops = max(pk["fma_gflops"], pk["matmul_gflops"]) * 1e9
+    out = []
+    for what, n, replicate_months, cores, seconds in TARGETS:
+        ops = ops_by_n[n]
+        kinds = ops["transcendentals_by_kind"]
+        streams = kinds["ndtri"] / rates["ndtri"]
+        arithmetic = (ops["flops"] - ops["skippable_flops"]) / peak_flops
+        others = sum(count / rates[kind] for kind, count in kinds.items() if kind != "ndtri")
+        budget = seconds * cores / replicate_months
+        strict = streams + arithmetic
+        out.append({"target": what, "actors": n, "budget_us": round(budget * 1e6, 2),
+                    "noise_us": round(streams * 1e6, 2),
+                    "arithmetic_at_peak_us": round(arithmetic * 1e6, 2),
+                    "floor_streams_and_arithmetic_us": round(strict * 1e6, 2),
+                    "floor_with_numpy_transcendentals_us": round((strict + others) * 1e6, 2),
+                    "out_of_reach": strict > budget,
+                    "out_of_reach_with_numpy_transcendentals": strict + others > budget})
+    return out
+
+
 # ---------------------------------------------------------------------------------------
 # The record.
 # ---------------------------------------------------------------------------------------
@@ -570,7 +622,41 @@ def results_section(record: dict[str, Any]) -> str:
         + ("measured cost grows more slowly than the count, so the achieved rate rises with "
            "N." if slower else "measured cost grows as fast as the count or faster, so the "
            "achieved rate does not rise with N."))]
+    if "floors" in record:
+        lines += _floors_section(record["floors"])
     return "\n".join(lines) + "\n"
+
+
+def _floors_section(rows: list[dict[str, Any]]) -> list[str]:
+    """The targets' budgets against the floors (`floors`), and what they say."""
+    lines = ["", "Issue 17's targets against this machine's floors, µs of one core per "
+                 "replicate-month (`floors`: the noise's bit-identical inverse normals at "
+                 "their measured rate plus the month's non-skippable flops at the faster "
+                 "measured peak, everything else free; then NumPy's exp, tanh and expm1 "
+                 "added at their measured rates):", "",
+             "| target | actors | budget | noise | arithmetic at peak | floor | floor with "
+             "NumPy's transcendentals | within reach |", "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        reach = ("no" if r["out_of_reach"] else
+                 "only without NumPy's transcendentals"
+                 if r["out_of_reach_with_numpy_transcendentals"] else "in principle")
+        lines.append(f"| {r['target']} | {r['actors']} | {r['budget_us']:,.2f} | "
+                     f"{r['noise_us']:,.2f} | {r['arithmetic_at_peak_us']:,.2f} | "
+                     f"{r['floor_streams_and_arithmetic_us']:,.2f} | "
+                     f"{r['floor_with_numpy_transcendentals_us']:,.2f} | {reach} |")
+    out = [r["target"] for r in rows if r["out_of_reach"]]
+    numpy = [r["target"] for r in rows
+             if r["out_of_reach_with_numpy_transcendentals"] and not r["out_of_reach"]]
+    lines += ["", "Reading: a floor counts only what no code can avoid on this machine while "
+                  "the random streams stay bit-identical, as the issue asks, and counts every "
+                  "flop at the measured peak, which the month's branching, logit draws and "
+                  "passes over memory do not reach. "
+              + (f"Out of reach whatever the code: {'; '.join(out)}. " if out else
+                 "No target is out of reach by this floor alone. ")
+              + (f"Out of reach while the model keeps NumPy's transcendentals (a faster exp "
+                 f"or tanh would change every run's numbers): {'; '.join(numpy)}."
+                 if numpy else "")]
+    return lines
 
 
 def main() -> None:
@@ -596,6 +682,8 @@ def main() -> None:
         record["gap"] = {key: gaps(ops, record["peak"], m["replicate_months_per_s"])
                          for key, m in record["model"].items()}
         record["scaling"] = scaling(world, model_repeats)
+        ops_by_n = {16: ops, 64: world_operations(scaled_world(world, 4))}
+        record["floors"] = floors(ops_by_n, record["peak"])
     print(json.dumps(record, indent=2))
     if not QUICK:
         record_results(record, HERE)
