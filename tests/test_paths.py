@@ -26,6 +26,9 @@ def _assert_identical(a, b) -> None:
     for field in ("alignment", "terms", "dyadic", "theatre", "distrust", "clipped"):
         x, y = getattr(a, field), getattr(b, field)
         assert np.array_equal(x, y), f"{field} differs"
+        # the Mesa path stacks its months (`Recorder`), the batched path fills a history
+        # allocated once (`History`): the same arrays, dtypes included
+        assert (x is None) == (y is None) and (x is None or x.dtype == y.dtype), field
     assert _events(a) == _events(b)
     assert _log(a) == _log(b), "the events are listed in another order"
 

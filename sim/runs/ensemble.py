@@ -14,10 +14,11 @@ from typing import Literal
 
 import numpy as np
 
+from sim.dynamics import engine
 from sim.dynamics.engine import Overrides, advance, block_size
 from sim.dynamics.state import initial_state
 from sim.dynamics.world import World
-from sim.runs.recording import Record, Recorder, concat_records, join_blocks
+from sim.runs.recording import BlockRecorder, History, Record, concat_records, merge_events
 
 Engine = Literal["mesa", "batched"]
 Progress = Callable[[int], None]
@@ -83,33 +84,39 @@ def run_batched(world: World, seeds, *, keep_terms: bool = True,
     they are the parallelism there."""
     seeds = np.asarray(seeds, dtype=np.uint64)
     per_block = block_size(world.n)
-    if len(seeds) <= per_block:
-        return _run_block(world, seeds, keep_terms, overrides, months, progress)
+    stop = world.horizon if months is None else min(months, world.horizon)
+    history = History.allocate(stop, len(seeds), world.n, len(world.roster.theatre_ids),
+                               len(engine.TERMS) if keep_terms else None)
     starts = range(0, len(seeds), per_block)
 
-    def block(lo: int) -> Record:
-        return _run_block(world, seeds[lo:lo + per_block], keep_terms, overrides, months,
-                          progress)
+    def block(lo: int) -> tuple[int, list]:
+        return lo, _run_block(world, seeds[lo:lo + per_block], stop, overrides, progress,
+                              BlockRecorder(history, slice(lo, lo + per_block)))
 
-    if threads <= 1:
-        return join_blocks((block(lo) for lo in starts), len(seeds), firing_rank(world))
-    with ThreadPoolExecutor(min(threads, len(starts))) as pool:
-        return join_blocks(pool.map(block, starts), len(seeds), firing_rank(world))
+    if threads <= 1 or len(starts) == 1:
+        events = [block(lo) for lo in starts]
+    else:
+        with ThreadPoolExecutor(min(threads, len(starts))) as pool:
+            events = list(pool.map(block, starts))
+    return history.record(seeds, merge_events(events, len(seeds), firing_rank(world)))
 
 
-def _run_block(world: World, seeds: np.ndarray, keep_terms: bool,
-               overrides: OverrideSchedule | None, months: int | None,
-               progress: Progress | None) -> Record:
+def _run_block(world: World, seeds: np.ndarray, stop: int,
+               overrides: OverrideSchedule | None, progress: Progress | None,
+               rec: BlockRecorder) -> list[tuple[int, str, np.ndarray]]:
+    """Run one block of replicates to month ``stop``, recorded into its rows of the run's
+    history; returns its events."""
     state = initial_state(world, seeds)
-    rec = Recorder(keep_terms=keep_terms)
     rec.start(state)
-    stop = world.horizon if months is None else min(months, world.horizon)
+    keep_terms = rec.history.terms is not None
     while state.step < stop:
         result = advance(state, world, (overrides or {}).get(state.step), keep_terms)
         rec.record(result, state)
+    if rec.months != stop:
+        raise ValueError(f"a block recorded {rec.months} months of {stop}")
     if progress:
         progress(len(state.seeds))
-    return rec.finish(state.seeds)
+    return rec.events
 
 
 def run_ensemble(world: World, seeds, *, engine: Engine = "mesa", keep_terms: bool = True,
