@@ -129,12 +129,16 @@ def main() -> None:
              "give the same sums bit for bit.\n",
              "| replicates | per replicate (the model) | replicates innermost |",
              "|---|---|---|"]
-    for p in record["probes"]:
-        us, sp = p["us_per_replicate"], p["speed_vs_per_replicate"]
-        lines.append(f"| {p['replicates']} | {us['per_replicate']:.2f} | "
-                     f"{us['replicates_innermost']:.2f} (x{sp['replicates_innermost']:.2f}) |")
+    lines += [_table_row(p) for p in record["probes"]]
     with open(HERE / "RESULTS.md", "a") as fh:
         fh.write("\n".join(lines) + "\n")
+
+
+def _table_row(probe_record: dict) -> str:
+    us = probe_record["us_per_replicate"]
+    ratio = probe_record["speed_vs_per_replicate"]["replicates_innermost"]
+    return (f"| {probe_record['replicates']} | {us['per_replicate']:.2f} | "
+            f"{us['replicates_innermost']:.2f} (x{ratio:.2f}) |")
 
 
 if __name__ == "__main__":
