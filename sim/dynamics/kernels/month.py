@@ -30,7 +30,12 @@ from sim.core.ufunc_loops import apply_loop
 from sim.dynamics.kernels.crises import judge_of_replicate
 from sim.dynamics.kernels.impulses import move_impulses_of_replicate, war_impulses_of_replicate
 from sim.dynamics.kernels.month_drivers import SCRATCH, driver_setup, drivers_of_replicate
-from sim.dynamics.kernels.settle import SETTLE_SCRATCH, finish_cell, settle_replicate
+from sim.dynamics.kernels.settle import (
+    SETTLE_SCRATCH,
+    finish_cell,
+    flat_settlement,
+    settle_replicate,
+)
 from sim.dynamics.kernels.stocks import stocks_of_replicate
 
 
@@ -73,11 +78,14 @@ def resolve_block(dyadic, last, delivered_scale, repeat_share, move_table, move_
     has_guarantee, shield, treaty_standing, guarantee_t = driver_setup(
         guarantee, treaty_strength, power, rates)
     scratch = np.empty((SCRATCH, n, n))
-    settle_scratch = np.empty((SETTLE_SCRATCH, n, n))
-    contributions = np.zeros((n_drv, n, n))
-    words = np.empty(5, dtype=np.int64)
-    uniforms = np.empty(n * n)
     nn = n * n
+    settle_scratch = np.empty((SETTLE_SCRATCH, nn))
+    contributions = np.zeros((n_drv, n, n))
+    contributions_flat = contributions.reshape(n_drv, nn)
+    flat = flat_settlement(shares, latent, memory, episodes, pending, alignment, noise, terms,
+                           new_alignment, trend, target, seen_out, episode_total)
+    words = np.empty(5, dtype=np.int64)
+    uniforms = np.empty(nn)
     for r in range(n_rep):
         if adjudicate:
             adjudicate_replicate(r, uniforms, *adjudication)
@@ -96,10 +104,8 @@ def resolve_block(dyadic, last, delivered_scale, repeat_share, move_table, move_
                              treaty_standing, guarantee, guarantee_t, scratch, contributions)
         for e in range(len(extra_slots)):
             contributions[extra_slots[e]] = extra[e, r]
-        settle_replicate(r, contributions, shares, latent, memory, episodes, pending,
-                         alignment, noise, kappa, memory_weight, memory_rate, decay, noise_sd,
-                         keep_terms, terms, new_alignment, trend, target, seen_out,
-                         episode_total, settle_scratch)
+        settle_replicate(r, n, contributions_flat, *flat, kappa, memory_weight, memory_rate,
+                         decay, noise_sd, keep_terms, settle_scratch)
         bounded = new_alignment[r].reshape(nn)
         apply_loop(tanh_loop, tanh_data, bounded, bounded, words)
         seen_r = seen_out[r].reshape(nn)

@@ -71,30 +71,54 @@ def _settle_latent(contributions, shares, latent, memory, episodes, pending, ali
                    new_alignment, trend, target, seen, episode_total):
     """The month's latent arithmetic (see `settle_month`), replicate by replicate
     (`settle_replicate`); ``contributions`` (D, R, N, N)."""
-    n = episodes.shape[2]
-    scratch = np.empty((SETTLE_SCRATCH, n, n))
-    own = np.empty((contributions.shape[0], n, n))  # the replicate's, contiguous
-    for r in range(episodes.shape[0]):
-        own[...] = contributions[:, r]
-        settle_replicate(r, own, shares, latent, memory, episodes, pending,
-                         alignment, noise, kappa, memory_weight, memory_rate, decay, noise_sd,
-                         keep_terms, terms, new_alignment, trend, target, seen, episode_total,
-                         scratch)
+    n_rep, n = episodes.shape[0], episodes.shape[2]
+    scratch = np.empty((SETTLE_SCRATCH, n * n))
+    own = np.empty((contributions.shape[0], n * n))  # the replicate's, contiguous
+    flat = flat_settlement(shares, latent, memory, episodes, pending, alignment, noise,
+                           terms, new_alignment, trend, target, seen, episode_total)
+    for r in range(n_rep):
+        for k in range(contributions.shape[0]):
+            own[k] = contributions[k, r].reshape(n * n)
+        settle_replicate(r, n, own, *flat, kappa, memory_weight, memory_rate, decay,
+                         noise_sd, keep_terms, scratch)
 
 
-#: Scratch (N, N) blocks `settle_replicate` works in.
+#: Scratch rows of N^2 cells `settle_replicate` works in.
 SETTLE_SCRATCH = 8
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def settle_replicate(r, contributions, shares, latent, memory, episodes, pending, alignment,
-                     noise, kappa, memory_weight, memory_rate, decay, noise_sd, keep_terms,
-                     terms, new_alignment, trend, target, seen, episode_total, scratch):
-    """Replicate r's latent arithmetic (see `settle_month`), its drivers' contributions
-    ``contributions`` (D, N, N): ``new_alignment`` and ``seen`` receive x' and what actors
-    see in latent units (+inf on the diagonal, so that tanh gives exactly 1), and ``trend``
-    the latent change x' - x, which `_finish` turns into the change of alignment.
-    ``scratch`` is (SETTLE_SCRATCH, N, N).
+def flat_settlement(shares, latent, memory, episodes, pending, alignment, noise, terms,
+                    new_alignment, trend, target, seen, episode_total):
+    """The arrays `settle_replicate` reads and writes, each with its (N, N) cells as one
+    row of N^2, in its argument order: views made once per block.
+
+    Why: made per replicate, each ``reshape`` of a replicate's block cost about 30 ns in
+    compiled code and each view a reference count taken and given back; the settlement
+    made two dozen of them a replicate, a tenth of its time at 16 actors (2026-11-29)."""
+    n_rep, n = latent.shape[0], latent.shape[1]
+    nn = n * n
+    return (shares.reshape(n_rep, shares.shape[1], nn), latent.reshape(n_rep, nn),
+            memory.reshape(n_rep, nn), episodes.reshape(n_rep, episodes.shape[1], nn),
+            pending.reshape(n_rep, pending.shape[1], nn), alignment.reshape(n_rep, nn),
+            noise.reshape(n_rep, nn), terms.reshape(terms.shape[0], terms.shape[1],
+                                                     terms.shape[2] * terms.shape[3]),
+            new_alignment.reshape(n_rep, nn), trend.reshape(n_rep, nn),
+            target.reshape(n_rep, nn), seen.reshape(n_rep, nn),
+            episode_total.reshape(n_rep, nn))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def settle_replicate(r, n, contributions, shares, latent, memory, episodes, pending,
+                     alignment, noise, terms, new_alignment, trend, target, seen,
+                     episode_total, kappa, memory_weight, memory_rate, decay, noise_sd,
+                     keep_terms, scratch):
+    """Replicate r's latent arithmetic (see `settle_month`), on the flat views of
+    `flat_settlement` (each replicate's N x N cells as one row of N^2) and its drivers'
+    contributions ``contributions`` (D, N^2): ``new_alignment`` and ``seen`` receive x'
+    and what actors see in latent units (+inf on the diagonal, so that tanh gives exactly
+    1), and ``trend`` the latent change x' - x, which `_finish` turns into the change of
+    alignment. ``scratch`` is (SETTLE_SCRATCH, N^2).
 
     Why flat loops over the replicate's N x N cells, each touching few arrays, with the
     diagonal set afterwards: loops without branches and with few arrays are the ones the
@@ -102,9 +126,10 @@ def settle_replicate(r, contributions, shares, latent, memory, episodes, pending
     not overlap). Each cell's arithmetic is the same expression in the same order as in a
     cell-by-cell loop, so the numbers are the same to the last bit. An episode cell that
     is zero with nothing arriving stays exactly zero (decay x 0 + 0), so computing it
-    costs nothing but time, and in vector code less time than a branch."""
+    costs nothing but time, and in vector code less time than a branch. Every array is
+    indexed whole (``latent[r, c]``): a view per replicate would cost a reference count."""
     n_drv = contributions.shape[0]
-    n_cls, n = episodes.shape[1], episodes.shape[2]
+    n_cls = episodes.shape[1]
     nn = n * n
     k_mem = n_drv  # in shares and in terms
     s_adj = n_drv + 1  # in shares: adjustments
@@ -113,120 +138,100 @@ def settle_replicate(r, contributions, shares, latent, memory, episodes, pending
     k_adj = n_drv + 1 + n_cls  # in terms: the adjustments' change
     k_noise = n_drv + 2 + n_cls  # in terms: the noise share's change
     n_terms = k_noise + 1
-    dz = scratch[0].reshape(nn)
-    drivers = scratch[1].reshape(nn)
-    total = scratch[2].reshape(nn)
-    dx = scratch[3].reshape(nn)
-    part_adj = scratch[4].reshape(nn)
-    part_noise = scratch[5].reshape(nn)
-    modelled = scratch[6].reshape(nn)
-    step = scratch[7].reshape(nn)
-    mem_r, lat_r = memory[r].reshape(nn), latent[r].reshape(nn)
-    a_r, noise_r = alignment[r].reshape(nn), noise[r].reshape(nn)
-    target_r = target[r].reshape(nn)
-    adj_r, wob_r = shares[r, s_adj].reshape(nn), shares[r, s_noise].reshape(nn)
+    DZ, DRIVERS, TOTAL, DX, PART_ADJ, PART_NOISE, MODELLED, STEP = 0, 1, 2, 3, 4, 5, 6, 7
     for c in range(nn):
-        drivers[c] = 0.0
-        total[c] = 0.0
+        scratch[DRIVERS, c] = 0.0
+        scratch[TOTAL, c] = 0.0
     for k in range(n_drv):  # summed in driver order, cell by cell
-        block = contributions[k].reshape(nn)
         for c in range(nn):
-            drivers[c] += block[c]
+            scratch[DRIVERS, c] += contributions[k, c]
     if keep_terms:  # the drivers' and the memory's shares serve only the explanation
         for k in range(n_drv):
-            block = contributions[k].reshape(nn)
-            share_k = shares[r, k].reshape(nn)
-            term_k = terms[r, k].reshape(nn)
             for c in range(nn):
-                s_k = share_k[c]
-                part = kappa * ((1.0 - memory_weight) * block[c] - s_k)
-                share_k[c] = s_k + part
-                term_k[c] = part
-        share_m = shares[r, k_mem].reshape(nn)
-        term_m = terms[r, k_mem].reshape(nn)
+                s_k = shares[r, k, c]
+                part = kappa * ((1.0 - memory_weight) * contributions[k, c] - s_k)
+                shares[r, k, c] = s_k + part
+                terms[r, k, c] = part
         for c in range(nn):
-            part_mem = kappa * (memory_weight * mem_r[c] - share_m[c])
-            share_m[c] += part_mem
-            term_m[c] = part_mem
+            part_mem = kappa * (memory_weight * memory[r, c] - shares[r, k_mem, c])
+            shares[r, k_mem, c] += part_mem
+            terms[r, k_mem, c] = part_mem
     for c in range(nn):
-        target_r[c] = (1.0 - memory_weight) * drivers[c] + memory_weight * mem_r[c]
+        target[r, c] = (1.0 - memory_weight) * scratch[DRIVERS, c] + memory_weight * memory[r, c]
     # The modelled part of z (drivers' and memory's shares) moves towards the target;
     # computed from z itself, so the arithmetic is the same with or without terms (the
     # drivers' share parts add up to it, to rounding).
     for c in range(nn):
-        modelled[c] = lat_r[c] - adj_r[c] - wob_r[c]
+        scratch[MODELLED, c] = latent[r, c] - shares[r, s_adj, c] - shares[r, s_noise, c]
     for c in range(nn):
-        adj = adj_r[c]
-        wobble = wob_r[c]
+        adj = shares[r, s_adj, c]
+        wobble = shares[r, s_noise, c]
         pa = -kappa * adj
-        pn = -kappa * wobble + noise_sd * noise_r[c] + 0.5 * noise_sd * noise_sd * a_r[c]
-        part_adj[c] = pa
-        part_noise[c] = pn
-        adj_r[c] = adj + pa
-        wob_r[c] = wobble + pn
+        pn = (-kappa * wobble + noise_sd * noise[r, c]
+              + 0.5 * noise_sd * noise_sd * alignment[r, c])
+        scratch[PART_ADJ, c] = pa
+        scratch[PART_NOISE, c] = pn
+        shares[r, s_adj, c] = adj + pa
+        shares[r, s_noise, c] = wobble + pn
     for c in range(nn):
-        d = kappa * (target_r[c] - modelled[c]) + part_adj[c] + part_noise[c]
-        dz[c] = d
-        dx[c] = d
+        d = (kappa * (target[r, c] - scratch[MODELLED, c]) + scratch[PART_ADJ, c]
+             + scratch[PART_NOISE, c])
+        scratch[DZ, c] = d
+        scratch[DX, c] = d
     if keep_terms:
-        term_a = terms[r, k_adj].reshape(nn)
-        term_n = terms[r, k_noise].reshape(nn)
         for c in range(nn):
-            term_a[c] = part_adj[c]
-            term_n[c] = part_noise[c]
+            terms[r, k_adj, c] = scratch[PART_ADJ, c]
+            terms[r, k_noise, c] = scratch[PART_NOISE, c]
     for e_c in range(n_cls):
-        ep, pend = episodes[r, e_c].reshape(nn), pending[r, e_c].reshape(nn)
         fade = decay[e_c]
         for c in range(nn):
-            e = ep[c]
-            e_new = fade * e + pend[c]
+            e = episodes[r, e_c, c]
+            e_new = fade * e + pending[r, e_c, c]
             e_new = 0.0 if abs(e_new) < 1e-12 else e_new  # faded beyond any effect
-            ep[c] = e_new
-            pend[c] = 0.0
-            total[c] += e_new
-            step[c] = e_new - e
+            episodes[r, e_c, c] = e_new
+            pending[r, e_c, c] = 0.0
+            scratch[TOTAL, c] += e_new
+            scratch[STEP, c] = e_new - e
         for c in range(nn):
-            dx[c] += step[c]
+            scratch[DX, c] += scratch[STEP, c]
         if keep_terms:
-            term_e = terms[r, k_epi + e_c].reshape(nn)
             for c in range(nn):
-                term_e[c] = step[c]
-    new_r, seen_r = new_alignment[r].reshape(nn), seen[r].reshape(nn)
-    trend_r, total_r = trend[r].reshape(nn), episode_total[r].reshape(nn)
+                terms[r, k_epi + e_c, c] = scratch[STEP, c]
     for c in range(nn):
-        z_new = lat_r[c] + dz[c]
-        x_new = z_new + total[c]
-        m = mem_r[c]
-        lat_r[c] = z_new
-        mem_r[c] = m + memory_rate * (x_new - m)
-        new_r[c] = x_new
+        z_new = latent[r, c] + scratch[DZ, c]
+        x_new = z_new + scratch[TOTAL, c]
+        m = memory[r, c]
+        latent[r, c] = z_new
+        memory[r, c] = m + memory_rate * (x_new - m)
+        new_alignment[r, c] = x_new
     for c in range(nn):
-        seen_r[c] = lat_r[c] - wob_r[c] + total[c]
+        seen[r, c] = latent[r, c] - shares[r, s_noise, c] + scratch[TOTAL, c]
     for c in range(nn):
-        trend_r[c] = dx[c]
-        total_r[c] = total[c]
+        trend[r, c] = scratch[DX, c]
+        episode_total[r, c] = scratch[TOTAL, c]
     for i in range(n):  # towards oneself: nothing moves, and tanh(+inf) is exactly 1
-        latent[r, i, i] = 0.0
-        memory[r, i, i] = 0.0
-        shares[r, s_adj, i, i] = 0.0
-        shares[r, s_noise, i, i] = 0.0
+        ii = i * n + i
+        latent[r, ii] = 0.0
+        memory[r, ii] = 0.0
+        shares[r, s_adj, ii] = 0.0
+        shares[r, s_noise, ii] = 0.0
         if keep_terms:
             # The drivers' and the memory's shares are written only when terms are kept.
             # Otherwise their diagonal is still the zero a month with terms, or the
             # start, left there. Writing it again would bring 11 x 16 of their cache lines
             # in from memory (a third of the settlement's time, 2026-11-29).
             for k in range(n_drv + 1):
-                shares[r, k, i, i] = 0.0
+                shares[r, k, ii] = 0.0
         for e_c in range(n_cls):
-            episodes[r, e_c, i, i] = 0.0
-        new_alignment[r, i, i] = np.inf
-        target[r, i, i] = 0.0
-        seen[r, i, i] = np.inf
-        episode_total[r, i, i] = 0.0
-        trend[r, i, i] = 0.0
+            episodes[r, e_c, ii] = 0.0
+        new_alignment[r, ii] = np.inf
+        target[r, ii] = 0.0
+        seen[r, ii] = np.inf
+        episode_total[r, ii] = 0.0
+        trend[r, ii] = 0.0
         if keep_terms:
             for k in range(n_terms):
-                terms[r, k, i, i] = 0.0
+                terms[r, k, ii] = 0.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
