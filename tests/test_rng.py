@@ -66,3 +66,34 @@ def test_the_compiled_inverse_normal_is_ndtri_everywhere():
         nan = np.isnan(expected)
         assert np.array_equal(np.isnan(out), nan)
         assert _same_bits(out[~nan], expected[~nan])
+
+
+def test_a_months_keys_at_once_are_each_streams_keys():
+    seeds = np.array([0, 1, 2**63 + 5, 12345], dtype=np.uint64)
+    for step in (0, 1, 119, 5000):
+        table = rng.month_keys(seeds, step)
+        assert table.shape == (len(rng.Stream), len(seeds))
+        for stream in rng.Stream:
+            assert np.array_equal(table[stream - 1], rng.keys(seeds, step, stream))
+        hazard = table[rng.Stream.EVENT_HAZARD - 1]
+        assert np.array_equal(rng.uniform_keyed(hazard, (3,)),
+                              rng.uniform(seeds, step, rng.Stream.EVENT_HAZARD, (3,)))
+
+
+def test_a_states_month_keys_follow_its_step_and_its_seeds(baseline_world):
+    from sim.dynamics.state import initial_state
+
+    state = initial_state(baseline_world, [3, 4, 5])
+    first = state.month_keys()
+    assert state.month_keys() is first  # made once a month
+    assert np.array_equal(state.keys(rng.Stream.NOISE),
+                          rng.keys(state.seeds, state.step, rng.Stream.NOISE))
+    state.step += 1
+    assert np.array_equal(state.keys(rng.Stream.NOISE),
+                          rng.keys(state.seeds, state.step, rng.Stream.NOISE))
+    part = state.take([2, 0])  # other seeds: its own keys
+    assert np.array_equal(part.keys(rng.Stream.DYADIC_CHOICE),
+                          rng.keys(part.seeds, part.step, rng.Stream.DYADIC_CHOICE))
+    state.seeds = np.array([7, 8, 9], dtype=np.uint64)
+    assert np.array_equal(state.keys(rng.Stream.THEATRE_CHOICE),
+                          rng.keys(state.seeds, state.step, rng.Stream.THEATRE_CHOICE))

@@ -68,6 +68,33 @@ def keys(seeds: np.ndarray, step: int, stream: int) -> np.ndarray:
     return out
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def _month_keys_kernel(seeds, step_word, out):
+    """``out[s - 1]`` = the keys of stream s, for every stream, by `_keys_kernel`."""
+    for s in range(out.shape[0]):
+        _keys_kernel(seeds, step_word, np.uint64(s + 1), out[s])
+
+
+def month_keys(seeds: np.ndarray, step: int) -> np.ndarray:
+    """(len(Stream), R) uint64: row ``stream - 1`` holds each replicate's key for the draws
+    of (step, stream), the same words as `keys`. Why all at once: a month draws from every
+    stream, and each call of `keys` is a compiled call with its own allocation; the
+    per-agent path asked for the two choice streams once per agent
+    (`sim.dynamics.state.State.month_keys` keeps them for the month)."""
+    seeds = _seed_array(seeds)
+    out = np.empty((len(Stream), seeds.shape[0]), dtype=np.uint64)
+    _month_keys_kernel(seeds, np.uint64(step + 1), out)
+    return out
+
+
+def uniform_keyed(keys_of_stream: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """`uniform` from the replicates' keys of its (step, stream) (a row of `month_keys`):
+    the same draws."""
+    out = np.empty((keys_of_stream.shape[0], math.prod(shape)))
+    _uniform_kernel(keys_of_stream, out)
+    return out.reshape((keys_of_stream.shape[0], *shape))
+
+
 def _seed_array(seeds) -> np.ndarray:
     """The seeds as a contiguous 1-D uint64 array; a state's own seeds already are one, and
     are passed through without the conversions (a few microseconds each, four times a

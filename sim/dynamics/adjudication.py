@@ -63,7 +63,7 @@ def adjudication_arguments(state, world, dyadic: np.ndarray, theatre: np.ndarray
             ct.parties, state.war, float(p.treaty_reliability), int(Dyadic.SANCTION),
             *ACTION_MASKS, state.crisis_months, state.crisis_kept, verdicts, state.pending,
             TREATY, float(p.impulse_treaty_verdict),
-            rng.keys(state.seeds, state.step, rng.Stream.NOISE), noise)
+            state.keys(rng.Stream.NOISE), noise)
 
 
 def _stock_rates(world) -> tuple[float, ...]:

@@ -210,7 +210,7 @@ def choose(per: Perception, state, world, rows: np.ndarray,
                  _coefficients(world, theatre_coefficients),
                  np.ascontiguousarray(ro.rationality[rows], dtype=np.float64), len(Dyadic),
                  len(TheatreAction), *loop_arguments(np.exp),
-                 rng.keys(state.seeds, state.step, rng.Stream.DYADIC_CHOICE),
-                 rng.keys(state.seeds, state.step, rng.Stream.THEATRE_CHOICE), fixed, budget,
+                 state.keys(rng.Stream.DYADIC_CHOICE), state.keys(rng.Stream.THEATRE_CHOICE),
+                 fixed, budget,
                  dyadic, theatre)
     return dyadic, theatre

@@ -101,17 +101,29 @@ def open_month(state: State, world: World) -> MonthOpening:
         ev.apply(state, world, everyone, forced)
         ev.add_impulses(state, world, everyone)
         fired.append((ev.label(), everyone))
-    live = [(h, hz) for h, (hz, lo, hi) in enumerate(world.hazards) if lo <= state.step < hi]
-    if live:  # keyed draws: one not made changes no other
-        u = rng.uniform(state.seeds, state.step, rng.Stream.EVENT_HAZARD, (len(world.hazards),))
-        for h, hz in live:
-            rows = u[:, h] < hz.monthly_rate.value
-            if rows.any():
-                hz.event.apply(state, world, rows, forced)
-                hz.event.add_impulses(state, world, rows)
-                fired.append((hz.event.label() + " [random]", rows))
+    first, last, rate = world.derived("hazard_table", lambda: _hazard_table(world))
+    live = (first <= state.step) & (state.step < last)
+    if live.any():  # keyed draws: one not made changes no other
+        u = rng.uniform_keyed(state.keys(rng.Stream.EVENT_HAZARD), (len(rate),))
+        hit = (u < rate) & live
+        for h in np.flatnonzero(hit.any(axis=0)):  # in the hazards' order
+            hz = world.hazards[h][0]
+            rows = np.ascontiguousarray(hit[:, h])
+            hz.event.apply(state, world, rows, forced)
+            hz.event.add_impulses(state, world, rows)
+            fired.append((hz.event.label() + " [random]", rows))
     perception, sanctions, bite = perceive(structural_view(state), world)
     return MonthOpening(perception, forced, fired, sanctions, bite)
+
+
+def _hazard_table(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The world's hazards as arrays, in their order: first month, first month after, and
+    monthly rate. Why: a month checks every hazard; one comparison over these costs what
+    one hazard's took as objects."""
+    first = np.array([lo for _, lo, _ in world.hazards], dtype=np.int64)
+    last = np.array([hi for _, _, hi in world.hazards], dtype=np.int64)
+    rate = np.array([hz.monthly_rate.value for hz, _, _ in world.hazards], dtype=np.float64)
+    return first, last, rate
 
 
 def apply_overrides(dyadic: np.ndarray, theatre: np.ndarray, forced: np.ndarray,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from sim.core import rng
 from sim.dynamics.world import World
 
 
@@ -53,6 +54,24 @@ class State:
     @property
     def replicates(self) -> int:
         return self.alignment.shape[0]
+
+    def month_keys(self) -> np.ndarray:
+        """(len(Stream), R) this month's keys of every random stream
+        (`sim.core.rng.month_keys`; row ``stream - 1``), made once a month.
+
+        Kept as a plain attribute, not a field: `copy` and `take` start without it, and it
+        is remade whenever the step or the seeds array is another (a cone's or a
+        sub-state's replicates are other seeds)."""
+        made = self.__dict__.get("_month_keys")
+        if made is not None and made[0] == self.step and made[1] is self.seeds:
+            return made[2]
+        keys = rng.month_keys(self.seeds, self.step)
+        self.__dict__["_month_keys"] = (self.step, self.seeds, keys)
+        return keys
+
+    def keys(self, stream: rng.Stream) -> np.ndarray:
+        """(R,) this month's keys of ``stream``: `rng.keys` of the state's seeds and step."""
+        return self.month_keys()[int(stream) - 1]
 
     def copy(self) -> State:
         return State(**{f.name: (getattr(self, f.name).copy()
