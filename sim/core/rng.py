@@ -150,9 +150,7 @@ def uniform(seeds: np.ndarray, step: int, stream: int, shape: tuple[int, ...]) -
     the word is the mix of the replicate's key plus (flat index + 1) times the golden
     ratio, its top 53 bits centred in their interval.
     """
-    seeds, out = _draw_rows(seeds, shape)
-    _uniform_kernel(keys(seeds, step, stream), out)
-    return out.reshape((len(seeds), *shape))
+    return uniform_keyed(keys(seeds, step, stream), shape)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")

@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from sim.dynamics import engine
+from sim.dynamics.drivers import TERMS
 from sim.dynamics.engine import Overrides, advance, block_size
 from sim.dynamics.state import initial_state
 from sim.dynamics.world import World
@@ -86,7 +86,7 @@ def run_batched(world: World, seeds, *, keep_terms: bool = True,
     per_block = block_size(world.n)
     stop = world.horizon if months is None else min(months, world.horizon)
     history = History.allocate(stop, len(seeds), world.n, len(world.roster.theatre_ids),
-                               len(engine.TERMS) if keep_terms else None)
+                               len(TERMS) if keep_terms else None)
     starts = range(0, len(seeds), per_block)
 
     def block(lo: int) -> tuple[int, list]:

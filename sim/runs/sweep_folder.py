@@ -65,9 +65,6 @@ class SweepFolder:
         """The (scenario index, point) tasks whose ``runs`` part, written last, is there."""
         return {task for key in self.keys("runs") for task in key_tasks(key)}
 
-    def done(self, key: str) -> bool:
-        return self.compacted or set(key_tasks(key)) <= self.done_tasks()
-
     def remove_orphans(self) -> None:
         """Remove dyads and trajectories parts that have no ``runs`` part: a crash cut their
         group short, it runs again (grouped perhaps otherwise), and its rows must not be

@@ -84,6 +84,7 @@ def resolve_block(dyadic, last, delivered_scale, repeat_share, move_table, move_
     contributions_flat = contributions.reshape(n_drv, nn)
     flat = flat_settlement(shares, latent, memory, episodes, pending, alignment, noise, terms,
                            new_alignment, trend, target, seen_out, episode_total)
+    new_flat, seen_flat = flat[8], flat[11]  # the rows tanh bounds
     words = np.empty(5, dtype=np.int64)
     uniforms = np.empty(nn)
     for r in range(n_rep):
@@ -106,9 +107,9 @@ def resolve_block(dyadic, last, delivered_scale, repeat_share, move_table, move_
             contributions[extra_slots[e]] = extra[e, r]
         settle_replicate(r, n, contributions_flat, *flat, kappa, memory_weight, memory_rate,
                          decay, noise_sd, keep_terms, settle_scratch)
-        bounded = new_alignment[r].reshape(nn)
+        bounded = new_flat[r]
         apply_loop(tanh_loop, tanh_data, bounded, bounded, words)
-        seen_r = seen_out[r].reshape(nn)
+        seen_r = seen_flat[r]
         apply_loop(tanh_loop, tanh_data, seen_r, seen_r, words)
         finish_replicate(r, alignment, new_alignment, keep_terms, terms, trend, distrust,
                          given, verdicts, distrust_learning, new_distrust, war)

@@ -73,12 +73,13 @@ def _settle_latent(contributions, shares, latent, memory, episodes, pending, ali
     (`settle_replicate`); ``contributions`` (D, R, N, N)."""
     n_rep, n = episodes.shape[0], episodes.shape[2]
     scratch = np.empty((SETTLE_SCRATCH, n * n))
-    own = np.empty((contributions.shape[0], n * n))  # the replicate's, contiguous
+    n_drv = contributions.shape[0]
+    by_replicate = contributions.reshape(n_drv, n_rep, n * n)
+    own = np.empty((n_drv, n * n))  # the replicate's, contiguous
     flat = flat_settlement(shares, latent, memory, episodes, pending, alignment, noise,
                            terms, new_alignment, trend, target, seen, episode_total)
     for r in range(n_rep):
-        for k in range(contributions.shape[0]):
-            own[k] = contributions[k, r].reshape(n * n)
+        own[...] = by_replicate[:, r]
         settle_replicate(r, n, own, *flat, kappa, memory_weight, memory_rate, decay,
                          noise_sd, keep_terms, scratch)
 
